@@ -1,0 +1,253 @@
+import { Readable } from 'node:stream';
+import pRetry from 'p-retry';
+import type { Dispatcher } from 'undici';
+import { type DockerError, httpError, type RequestInfo } from '../errors.js';
+import { type FailureContext, failedBeforeSending, translateFailure } from '../transport/failures.js';
+import { encodeQuery, encodeRegistryAuth, expandPath } from './encoding.js';
+import type { CallOptions, Method } from './types.js';
+import { VersionNegotiator } from './version.js';
+
+export interface Timeouts {
+  /** Milliseconds for the response headers of ordinary calls (0: none). */
+  headers: number;
+  /** Milliseconds of silence allowed inside an ordinary (non-streaming) response body (0: none). */
+  idle: number;
+}
+
+export interface ApiClientOptions {
+  dispatcher: Dispatcher;
+  /** How the daemon is addressed in messages, e.g. unix:///var/run/docker.sock. */
+  address: string;
+  /** Why that address, e.g. "(resolved from DOCKER_HOST)". */
+  resolvedFrom: string;
+  apiVersion?: string;
+  timeouts: Timeouts;
+  /** Retries of idempotent requests that failed before reaching the daemon. */
+  retries: number;
+}
+
+/** Everything a call may carry, once its types have been checked. */
+export interface UntypedRequest extends CallOptions {
+  path?: Record<string, unknown>;
+  query?: Record<string, unknown>;
+  header?: Record<string, unknown>;
+  body?: unknown;
+}
+
+/** A response whose body is left to the caller: streams, archives, hijack-free raw reads. */
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+  request: RequestInfo;
+}
+
+export interface JsonResponse<T> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  data: T;
+}
+
+type Mode = 'json' | 'stream';
+
+/** Sends requests to one daemon: version prefix, encoding, timeouts, retries and error translation. */
+export class ApiClient {
+  readonly #options: ApiClientOptions;
+  readonly #negotiator: VersionNegotiator;
+
+  constructor(options: ApiClientOptions) {
+    this.#options = options;
+    this.#negotiator = new VersionNegotiator(() => this.#pingVersion(), options.apiVersion);
+  }
+
+  /** The API version in use, negotiated on first need. */
+  apiVersion(): Promise<string> {
+    return this.#negotiator.version();
+  }
+
+  get dispatcher(): Dispatcher {
+    return this.#options.dispatcher;
+  }
+
+  /** Call an endpoint and decode its JSON (or text) body. 304 resolves with undefined data. */
+  async json<T>(method: Method, template: string, req: UntypedRequest = {}): Promise<JsonResponse<T>> {
+    const res = await this.#send(method, template, req, 'json');
+    const data = res.status === 304 ? undefined : await decodeBody(res);
+    await connectionReleased();
+    return { status: res.status, headers: res.headers, data: data as T };
+  }
+
+  /** Call an endpoint and hand back its body as a stream, with no idle timeout unless asked. */
+  stream(method: Method, template: string, req: UntypedRequest = {}): Promise<RawResponse> {
+    return this.#send(method, template, req, 'stream');
+  }
+
+  async #send(method: Method, template: string, req: UntypedRequest, mode: Mode): Promise<RawResponse> {
+    const version = template === '/_ping' ? undefined : await this.apiVersion();
+    const path = `${version ? `/v${version}` : ''}${expandPath(template, req.path)}${encodeQuery(req.query)}`;
+    const request: RequestInfo = { method: method.toUpperCase(), path: path.split('?')[0] ?? path };
+    const attempt = () => this.#dispatch(template, path, req, mode, request);
+    if (!isIdempotent(method) || this.#options.retries <= 0 || isStreamBody(req.body)) return attempt();
+    return pRetry(attempt, {
+      retries: this.#options.retries,
+      minTimeout: 50,
+      factor: 2,
+      // The signal is checked here rather than handed to p-retry, which would reject with the
+      // signal's bare reason instead of an AbortError.
+      shouldRetry: ({ error }) => !req.signal?.aborted && failedBeforeSending(error as DockerError),
+    });
+  }
+
+  async #dispatch(template: string, path: string, req: UntypedRequest, mode: Mode, request: RequestInfo) {
+    const { headers, body } = encodeBodyAndHeaders(req);
+    const streaming = mode === 'stream';
+    // A failing upload (e.g. an unreadable file while packing a tar) is the caller's error, not the daemon's.
+    let bodyFailure: unknown;
+    if (body instanceof Readable) body.once('error', (err) => (bodyFailure ??= err));
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.#options.dispatcher.request({
+        method: request.method as Dispatcher.HttpMethod,
+        path,
+        headers,
+        body,
+        signal: req.signal,
+        headersTimeout: req.headersTimeout ?? (streaming ? 0 : this.#options.timeouts.headers),
+        bodyTimeout:
+          req.idleTimeout ?? (streaming || mayStaySilent(template) ? 0 : this.#options.timeouts.idle),
+      });
+    } catch (err) {
+      if (bodyFailure !== undefined) throw bodyFailure;
+      throw translateFailure(err, this.#failureContext(request, req.signal));
+    }
+    if (res.statusCode >= 400) throw await this.#statusError(res, request);
+    const translated = translateBodyErrors(res.body, this.#failureContext(request, req.signal));
+    return { status: res.statusCode, headers: res.headers, body: translated, request };
+  }
+
+  async #statusError(res: Dispatcher.ResponseData, request: RequestInfo): Promise<DockerError> {
+    let text = '';
+    try {
+      text = await res.body.text();
+    } catch {
+      // The status alone still says what went wrong.
+    }
+    await connectionReleased();
+    return httpError(res.statusCode, daemonMessage(text) || `HTTP ${res.statusCode}`, request);
+  }
+
+  #failureContext(request: RequestInfo, signal?: AbortSignal): FailureContext {
+    return { address: this.#options.address, resolvedFrom: this.#options.resolvedFrom, request, signal };
+  }
+
+  async #pingVersion(): Promise<string | undefined> {
+    const res = await this.#send('get', '/_ping', {}, 'json');
+    await bodyText(res.body);
+    await connectionReleased();
+    const header = res.headers['api-version'];
+    return Array.isArray(header) ? header[0] : header;
+  }
+}
+
+/**
+ * Endpoints whose body may legitimately stay silent for as long as the work lasts: wait answers when
+ * the container exits, events and followed logs when something happens. No idle timeout applies to
+ * them unless the caller sets one.
+ */
+const silentByDesign = new Set([
+  '/containers/{id}/wait',
+  '/containers/{id}/attach',
+  '/containers/{id}/logs',
+  '/containers/{id}/stats',
+  '/events',
+  '/exec/{id}/start',
+  '/services/{id}/logs',
+  '/tasks/{id}/logs',
+]);
+
+function mayStaySilent(template: string): boolean {
+  return silentByDesign.has(template);
+}
+
+/**
+ * undici marks a connection reusable one macrotask after its response ends (a setImmediate in its
+ * HTTP/1.1 client). Waiting that long lets back-to-back calls reuse it instead of dialing another
+ * socket, which over ssh:// means another ssh process.
+ */
+function connectionReleased(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function isIdempotent(method: Method): boolean {
+  return method === 'get' || method === 'head';
+}
+
+function isStreamBody(body: unknown): boolean {
+  return (
+    body instanceof Readable || (typeof body === 'object' && body !== null && Symbol.asyncIterator in body)
+  );
+}
+
+function encodeBodyAndHeaders(req: UntypedRequest): {
+  headers: Record<string, string>;
+  body: string | Uint8Array | Readable | undefined;
+} {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.header ?? {})) {
+    if (value === undefined || value === null) continue;
+    headers[name] =
+      name.toLowerCase() === 'x-registry-auth'
+        ? encodeRegistryAuth(value as string)
+        : typeof value === 'string'
+          ? value
+          : JSON.stringify(value);
+  }
+  Object.assign(headers, req.extraHeaders);
+  const body = req.body;
+  if (body === undefined) return { headers, body: undefined };
+  if (typeof body === 'string' || body instanceof Uint8Array || body instanceof Readable) {
+    headers['content-type'] ??= req.contentType ?? 'application/x-tar';
+    return { headers, body };
+  }
+  if (isStreamBody(body)) {
+    headers['content-type'] ??= req.contentType ?? 'application/x-tar';
+    return { headers, body: Readable.from(body as AsyncIterable<Uint8Array>, { objectMode: false }) };
+  }
+  headers['content-type'] ??= req.contentType ?? 'application/json';
+  return { headers, body: JSON.stringify(body) };
+}
+
+/** The daemon's `{"message": "..."}`, or the text itself when it is not JSON. */
+export function daemonMessage(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown };
+    if (typeof parsed?.message === 'string') return parsed.message;
+  } catch {
+    // Not JSON: older endpoints answer errors in plain text.
+  }
+  return text.trim();
+}
+
+async function decodeBody(res: RawResponse): Promise<unknown> {
+  const text = await bodyText(res.body);
+  if (text === '') return undefined;
+  const type = String(res.headers['content-type'] ?? '');
+  if (type.includes('json') || /^[[{]/.test(text)) return JSON.parse(text);
+  return text;
+}
+
+async function bodyText(body: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Re-emit errors raised while a body streams (abort, idle timeout, reset) as DockerErrors. undici ends
+ * a failed body through destroy(err), so translating there avoids piping every body through a copy.
+ */
+function translateBodyErrors(body: Readable, ctx: FailureContext): Readable {
+  const original = body.destroy.bind(body);
+  body.destroy = (err?: Error | null) => original(err ? translateFailure(err, ctx) : undefined);
+  return body;
+}

@@ -1,0 +1,57 @@
+import { InvalidOptionError } from '../errors.js';
+import type { RegistryAuth } from './types.js';
+
+type QueryScalar = string | number | boolean | bigint;
+
+/**
+ * Encode query parameters the way the daemon reads them: booleans as true/false, arrays as repeated
+ * keys, objects (filters, buildargs, labels ...) as JSON. Undefined values are left out.
+ */
+export function encodeQuery(query: Record<string, unknown> | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    if (Array.isArray(value)) {
+      for (const item of value) params.append(key, scalar(`query.${key}`, item));
+    } else if (typeof value === 'object') {
+      params.append(key, JSON.stringify(value));
+    } else {
+      params.append(key, scalar(`query.${key}`, value));
+    }
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+function scalar(option: string, value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(value as QueryScalar);
+    default:
+      throw new InvalidOptionError(option, `expected a string, number or boolean, got ${typeof value}`);
+  }
+}
+
+/** Substitute `{name}` placeholders with URI-encoded values; a missing one is a caller error. */
+export function expandPath(template: string, params: Record<string, unknown> | undefined): string {
+  return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const value = params?.[name];
+    if (value === undefined || value === null || value === '') {
+      throw new InvalidOptionError(`path.${name}`, `required by ${template}`);
+    }
+    return encodeURIComponent(String(value));
+  });
+}
+
+/** X-Registry-Auth: JSON, base64url with padding (the encoding the docker CLI sends). */
+export function encodeRegistryAuth(auth: RegistryAuth | string): string {
+  if (typeof auth === 'string') return auth;
+  return Buffer.from(JSON.stringify(auth), 'utf8').toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+/** Headers that carry credentials: never echoed in errors or logs. */
+export const secretHeaders = new Set(['x-registry-auth', 'x-registry-config', 'authorization']);

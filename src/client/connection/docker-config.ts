@@ -1,0 +1,62 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { parseJsonFile, readOptionalText } from './files.js';
+
+/** Go's JSON decoder accepts null for any field and leaves it unset; so do we. */
+const optional = <T extends z.ZodType>(schema: T) =>
+  schema
+    .nullish()
+    .transform((value) => value ?? undefined)
+    .optional();
+
+const text = () => optional(z.string({ error: 'expected a string' }));
+
+const authEntry = z.looseObject({
+  auth: text(),
+  username: text(),
+  password: text(),
+  identitytoken: text(),
+  registrytoken: text(),
+  email: text(),
+  serveraddress: text(),
+});
+
+const proxyEntry = z.looseObject({
+  httpProxy: text(),
+  httpsProxy: text(),
+  noProxy: text(),
+  ftpProxy: text(),
+  allProxy: text(),
+});
+
+const stringMap = () => optional(z.record(z.string(), z.string({ error: 'expected a string' })));
+
+/** The fields of ~/.docker/config.json berth reads; other fields are kept untouched. */
+export const dockerConfigSchema = z.looseObject({
+  currentContext: text(),
+  auths: optional(z.record(z.string(), authEntry)),
+  credsStore: text(),
+  credHelpers: stringMap(),
+  proxies: optional(z.record(z.string(), proxyEntry)),
+  HttpHeaders: stringMap(),
+});
+
+export type DockerConfigFile = z.infer<typeof dockerConfigSchema>;
+
+export const CONFIG_FILE_NAME = 'config.json';
+
+/** The CLI's config directory: the override (--config), else DOCKER_CONFIG, else ~/.docker. */
+export function dockerConfigDir(env: NodeJS.ProcessEnv, override?: string): string {
+  if (override) return override;
+  if (env.DOCKER_CONFIG) return env.DOCKER_CONFIG;
+  return join(env.HOME || homedir(), '.docker');
+}
+
+/** Reads `<dir>/config.json`. A missing or empty file is an empty config, as in the CLI. */
+export function readDockerConfig(dir: string): { file: string; config: DockerConfigFile } {
+  const file = join(dir, CONFIG_FILE_NAME);
+  const raw = readOptionalText(file);
+  if (raw === undefined || raw.trim() === '') return { file, config: {} };
+  return { file, config: parseJsonFile(file, raw, dockerConfigSchema) };
+}

@@ -1,0 +1,201 @@
+/**
+ * The DockerError family. Every failure berth reports is a DockerError with a stable `code`
+ * that programs branch on; `instanceof` works, and so does `isDockerError()` across copies of berth.
+ */
+
+const brand = Symbol.for('berth.DockerError');
+
+/** Stable error codes, documented in docs/errors.md. */
+export const ErrorCode = {
+  InvalidOption: 'BERTH_ERR_INVALID_OPTION',
+  Config: 'BERTH_ERR_CONFIG',
+  Connection: 'BERTH_ERR_CONNECTION',
+  Tls: 'BERTH_ERR_TLS',
+  Timeout: 'BERTH_ERR_TIMEOUT',
+  Aborted: 'BERTH_ERR_ABORTED',
+  Version: 'BERTH_ERR_VERSION',
+  Http: 'BERTH_ERR_HTTP',
+  BadRequest: 'BERTH_ERR_BAD_REQUEST',
+  Unauthorized: 'BERTH_ERR_UNAUTHORIZED',
+  Forbidden: 'BERTH_ERR_FORBIDDEN',
+  NotFound: 'BERTH_ERR_NOT_FOUND',
+  Conflict: 'BERTH_ERR_CONFLICT',
+  Server: 'BERTH_ERR_SERVER',
+  Unavailable: 'BERTH_ERR_UNAVAILABLE',
+  Stream: 'BERTH_ERR_STREAM',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Which request failed; headers that carry credentials are never kept. */
+export interface RequestInfo {
+  method: string;
+  path: string;
+}
+
+export class DockerError extends Error {
+  readonly code: ErrorCode;
+  readonly [brand] = true;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** True for any berth error, even one thrown by another installed copy of berth. */
+export function isDockerError(value: unknown): value is DockerError {
+  return typeof value === 'object' && value !== null && (value as { [brand]?: unknown })[brand] === true;
+}
+
+/** A caller's option, argument or field is invalid; raised before anything reaches the daemon. */
+export class InvalidOptionError extends DockerError {
+  /** Dotted path of the offending option, e.g. `tls.cert` or `filters.label`. */
+  readonly option: string;
+  constructor(option: string, message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.InvalidOption, `${option}: ${message}`, options);
+    this.option = option;
+  }
+}
+
+/** A configuration file (config.json, a context's meta.json) is missing, unreadable or malformed. */
+export class ConfigError extends DockerError {
+  readonly file: string;
+  readonly field: string | undefined;
+  constructor(file: string, field: string | undefined, message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.Config, `${file}${field ? ` (${field})` : ''}: ${message}`, options);
+    this.file = file;
+    this.field = field;
+  }
+}
+
+/** The daemon could not be reached: missing socket, refused connection, ssh failure. */
+export class ConnectionError extends DockerError {
+  /** The address that was tried, e.g. `unix:///var/run/docker.sock`. */
+  readonly address: string;
+  constructor(address: string, message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.Connection, message, options);
+    this.address = address;
+  }
+}
+
+/** The TLS handshake failed: unknown CA, missing or rejected client certificate, name mismatch. */
+export class TlsError extends DockerError {
+  readonly address: string;
+  constructor(address: string, message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.Tls, message, options);
+    this.address = address;
+  }
+}
+
+export type TimeoutPhase = 'connect' | 'headers' | 'idle';
+
+/** A configured timeout expired. */
+export class TimeoutError extends DockerError {
+  readonly phase: TimeoutPhase;
+  readonly request: RequestInfo | undefined;
+  constructor(phase: TimeoutPhase, message: string, request?: RequestInfo, options?: { cause?: unknown }) {
+    super(ErrorCode.Timeout, message, options);
+    this.phase = phase;
+    this.request = request;
+  }
+}
+
+/** The caller's AbortSignal fired; the connection carrying the request was closed. */
+export class AbortError extends DockerError {
+  readonly request: RequestInfo | undefined;
+  constructor(request?: RequestInfo, options?: { cause?: unknown }) {
+    super(
+      ErrorCode.Aborted,
+      request ? `${request.method} ${request.path} was aborted` : 'the operation was aborted',
+      options,
+    );
+    this.request = request;
+  }
+}
+
+/** The daemon's API version is outside what berth supports, or a pinned version is malformed. */
+export class VersionError extends DockerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.Version, message, options);
+  }
+}
+
+/** The daemon answered with an error status. `message` carries the daemon's own words. */
+export class HttpError extends DockerError {
+  readonly status: number;
+  readonly request: RequestInfo;
+  /** The daemon's message, without berth's prefix. */
+  readonly reason: string;
+
+  constructor(status: number, reason: string, request: RequestInfo, code: ErrorCode = ErrorCode.Http) {
+    super(code, `${request.method} ${request.path} failed with ${status}: ${reason}`);
+    this.status = status;
+    this.reason = reason;
+    this.request = request;
+  }
+}
+
+export class BadRequestError extends HttpError {
+  constructor(reason: string, request: RequestInfo) {
+    super(400, reason, request, ErrorCode.BadRequest);
+  }
+}
+export class UnauthorizedError extends HttpError {
+  constructor(reason: string, request: RequestInfo) {
+    super(401, reason, request, ErrorCode.Unauthorized);
+  }
+}
+export class ForbiddenError extends HttpError {
+  constructor(reason: string, request: RequestInfo) {
+    super(403, reason, request, ErrorCode.Forbidden);
+  }
+}
+export class NotFoundError extends HttpError {
+  constructor(reason: string, request: RequestInfo) {
+    super(404, reason, request, ErrorCode.NotFound);
+  }
+}
+export class ConflictError extends HttpError {
+  constructor(reason: string, request: RequestInfo) {
+    super(409, reason, request, ErrorCode.Conflict);
+  }
+}
+export class ServerError extends HttpError {
+  constructor(reason: string, request: RequestInfo) {
+    super(500, reason, request, ErrorCode.Server);
+  }
+}
+export class UnavailableError extends HttpError {
+  constructor(reason: string, request: RequestInfo) {
+    super(503, reason, request, ErrorCode.Unavailable);
+  }
+}
+
+const byStatus: Record<number, new (reason: string, request: RequestInfo) => HttpError> = {
+  400: BadRequestError,
+  401: UnauthorizedError,
+  403: ForbiddenError,
+  404: NotFoundError,
+  409: ConflictError,
+  500: ServerError,
+  503: UnavailableError,
+};
+
+/** The most specific HttpError for a status. */
+export function httpError(status: number, reason: string, request: RequestInfo): HttpError {
+  const Specific = byStatus[status];
+  return Specific ? new Specific(reason, request) : new HttpError(status, reason, request);
+}
+
+/** An error the daemon reported inside a successful streaming response (pull, push, build, load). */
+export class StreamError extends DockerError {
+  readonly request: RequestInfo | undefined;
+  /** The daemon's `errorDetail` object when present. */
+  readonly detail: { code?: number; message?: string } | undefined;
+  constructor(message: string, request?: RequestInfo, detail?: { code?: number; message?: string }) {
+    super(ErrorCode.Stream, request ? `${request.method} ${request.path}: ${message}` : message);
+    this.request = request;
+    this.detail = detail;
+  }
+}

@@ -1,0 +1,11 @@
+export type { JsonResponse, RawResponse } from './client/api/client.js';
+export { EngineApi } from './client/api/engine-api.js';
+export type { CallOptions, RegistryAuth, RequestOptions, ResponseData } from './client/api/types.js';
+export { compareApiVersions, MAX_API_VERSION, OLDEST_API_VERSION } from './client/api/version.js';
+export type { ConnectionOptions } from './client/connection/index.js';
+export { resolveConnection } from './client/connection/index.js';
+export type { Endpoint, ResolvedConnection, TlsMaterial } from './client/connection/types.js';
+export { Docker, type DockerOptions } from './client/docker.js';
+export * from './client/errors.js';
+export type { TransportOptions } from './client/options.js';
+export type { components, operations, paths } from './generated/engine-api.js';

@@ -1,0 +1,34 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+
+/** The published shape: ESM and CommonJS builds of every entry point, loadable by plain Node. */
+describe('package build', () => {
+  beforeAll(async () => {
+    await run('npm', ['run', '--silent', 'build'], { timeout: 120_000 });
+  }, 150_000);
+
+  it('imports the ESM build and reaches the daemon through it', async () => {
+    const script = `
+      const { Docker, isDockerError, MAX_API_VERSION } = await import('berth');
+      await import('berth/testing'); await import('berth/vitest');
+      const docker = Docker.fromEnv();
+      console.log(JSON.stringify({ ping: await docker.ping(), max: MAX_API_VERSION, fn: typeof isDockerError }));
+      await docker.close();`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script]);
+    expect(JSON.parse(stdout)).toEqual({ ping: 'OK', max: '1.55', fn: 'function' });
+  });
+
+  it('requires the CommonJS build, p-retry included', async () => {
+    const script = `
+      const { Docker, NotFoundError } = require('berth');
+      require('berth/testing'); require('berth/vitest');
+      const docker = Docker.fromEnv();
+      docker.api.get('/containers/{id}/json', { path: { id: 'berth-no-such-container' } })
+        .catch((err) => { console.log(err instanceof NotFoundError, err.code); return docker.close(); });`;
+    const { stdout } = await run(process.execPath, ['-e', script]);
+    expect(stdout.trim()).toBe('true BERTH_ERR_NOT_FOUND');
+  });
+});

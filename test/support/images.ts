@@ -1,0 +1,148 @@
+/**
+ * Fixture images the test suites run, built by the project's own code through the SDK and cached
+ * by a content hash in the tag, so a machine builds each one once.
+ */
+
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pack } from 'tar-fs';
+import { jsonLines, throwIfFailure } from '../../src/client/streams/json-lines.js';
+import { type Docker, NotFoundError } from '../../src/index.js';
+
+export interface FixtureImages {
+  /** FROM scratch + static busybox: sh, echo, sleep, nc, httpd, wget. */
+  busybox: string;
+  /** Debian bookworm (debootstrap minbase) with PostgreSQL 15 and Redis. */
+  debian: string;
+}
+
+const BUSYBOX_BINARY = '/bin/busybox';
+const BUSYBOX_DOCKERFILE =
+  'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nCMD ["sh"]\n';
+const DEBIAN_RECIPE = {
+  suite: 'bookworm',
+  variant: 'minbase',
+  packages: ['postgresql-15', 'redis-server', 'ca-certificates'],
+  revision: 2,
+};
+
+function hash(...parts: (string | Buffer)[]): string {
+  const h = createHash('sha256');
+  for (const part of parts) h.update(part);
+  return h.digest('hex').slice(0, 12);
+}
+
+async function imageExists(docker: Docker, name: string): Promise<boolean> {
+  try {
+    await docker.api.get('/images/{name}/json', { path: { name } });
+    return true;
+  } catch (err) {
+    if (err instanceof NotFoundError) return false;
+    throw err;
+  }
+}
+
+/** Consume a progress stream, failing on an error inside it. */
+async function drainProgress(body: AsyncIterable<Uint8Array>): Promise<void> {
+  for await (const message of jsonLines<object>(body)) throwIfFailure(message);
+}
+
+/** tar-fs packs into a streamx stream, which is async-iterable but not a Node Readable. */
+function tarOf(dir: string): AsyncIterable<Uint8Array> {
+  // Not strict: device nodes under /dev are skipped (the daemon provides /dev in containers).
+  return pack(dir, { strict: false }) as unknown as AsyncIterable<Uint8Array>;
+}
+
+export async function ensureBusybox(docker: Docker): Promise<string> {
+  const binary = await readFile(BUSYBOX_BINARY);
+  const tag = `berth-test/busybox:${hash(BUSYBOX_DOCKERFILE, binary)}`;
+  if (await imageExists(docker, tag)) return tag;
+  const dir = await mkdtemp(join(tmpdir(), 'berth-busybox-'));
+  try {
+    await writeFile(join(dir, 'Dockerfile'), BUSYBOX_DOCKERFILE);
+    await copyFile(BUSYBOX_BINARY, join(dir, 'busybox'));
+    const res = await docker.api.stream('post', '/build', {
+      query: { t: tag, rm: true, forcerm: true, labels: { 'berth.fixture': 'busybox' } },
+      body: tarOf(dir),
+    });
+    await drainProgress(res.body);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return tag;
+}
+
+/** The Debian mirror apt already uses, so debootstrap reaches the same archive. */
+async function aptMirror(): Promise<string> {
+  const sources = await readFile('/etc/apt/sources.list.d/debian.sources', 'utf8').catch(() => '');
+  const deb822 = /^URIs:\s*(\S+)/m.exec(sources)?.[1];
+  if (deb822) return deb822;
+  const legacy = await readFile('/etc/apt/sources.list', 'utf8').catch(() => '');
+  const line = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+bookworm\s/m.exec(legacy)?.[1];
+  if (line) return line;
+  throw new Error(
+    'no Debian mirror found in /etc/apt/sources.list(.d): debootstrap needs one to build the Debian fixture image',
+  );
+}
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${stderr}`)),
+    );
+  });
+}
+
+export async function ensureDebian(docker: Docker): Promise<string> {
+  const tag = `berth-test/debian:${hash(JSON.stringify(DEBIAN_RECIPE))}`;
+  if (await imageExists(docker, tag)) return tag;
+  const root = await mkdtemp(join(tmpdir(), 'berth-debian-'));
+  const started = Date.now();
+  console.log(`fixture image ${tag}: building with debootstrap (about two minutes, once per machine)`);
+  try {
+    const { suite, variant, packages } = DEBIAN_RECIPE;
+    await run('debootstrap', [
+      `--variant=${variant}`,
+      `--include=${packages.join(',')}`,
+      suite,
+      root,
+      await aptMirror(),
+    ]);
+    // Package caches, lists and documentation only make the image bigger and the import slower.
+    for (const dir of [
+      'var/cache/apt/archives',
+      'var/lib/apt/lists',
+      'usr/share/doc',
+      'usr/share/man',
+      'usr/share/info',
+    ]) {
+      await rm(join(root, dir), { recursive: true, force: true });
+    }
+    const [repo, version] = tag.split(':') as [string, string];
+    const res = await docker.api.stream('post', '/images/create', {
+      query: { fromSrc: '-', repo, tag: version, changes: ['LABEL berth.fixture=debian', 'CMD ["bash"]'] },
+      body: tarOf(root),
+    });
+    await drainProgress(res.body);
+    console.log(`fixture image ${tag}: ready in ${Math.round((Date.now() - started) / 1000)} s`);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+  return tag;
+}
+
+export async function ensureFixtureImages(docker: Docker): Promise<FixtureImages> {
+  const [busybox, debian] = await Promise.all([ensureBusybox(docker), ensureDebian(docker)]);
+  return { busybox, debian };
+}

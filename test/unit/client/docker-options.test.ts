@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { Docker, InvalidOptionError } from '../../../src/index.js';
+
+function optionError(make: () => unknown): InvalidOptionError {
+  try {
+    make();
+  } catch (err) {
+    if (err instanceof InvalidOptionError) return err;
+    throw err;
+  }
+  throw new Error('expected an InvalidOptionError');
+}
+
+describe('Docker options', () => {
+  it('names a misspelt option', () => {
+    const err = optionError(() => new Docker({ socketPath: '/x.sock', retry: 3 } as never));
+    expect(err.option).toBe('retry');
+    expect(err.message).toMatch(/unknown option/);
+  });
+
+  it('names the transport option that is out of range', () => {
+    expect(optionError(() => new Docker({ socketPath: '/x.sock', connections: 0 })).option).toBe(
+      'connections',
+    );
+    expect(optionError(() => new Docker({ socketPath: '/x.sock', timeouts: { connect: -1 } })).option).toBe(
+      'timeouts.connect',
+    );
+    expect(
+      optionError(() => new Docker({ socketPath: '/x.sock', timeouts: { idel: 5 } as never })).option,
+    ).toBe('timeouts');
+    expect(optionError(() => new Docker({ socketPath: '/x.sock', dispatcher: {} as never })).option).toBe(
+      'dispatcher',
+    );
+  });
+
+  it('accepts connection and transport options together without touching the network', async () => {
+    const docker = new Docker({
+      socketPath: '/nonexistent.sock',
+      connections: 2,
+      retries: 0,
+      timeouts: { connect: 100 },
+    });
+    expect(docker.connection.endpoint).toEqual({ kind: 'unix', socketPath: '/nonexistent.sock' });
+    await docker.close();
+  });
+});

@@ -1,0 +1,20 @@
+import { defineConfig } from 'tsup';
+
+const entry = {
+  index: 'src/index.ts',
+  'testing/index': 'src/testing/index.ts',
+  'vitest/index': 'src/vitest/index.ts',
+};
+
+export default defineConfig([
+  { entry, format: ['esm'], dts: true, sourcemap: true, clean: true, target: 'node20' },
+  // p-retry is published as ESM only; the CommonJS build carries its own copy so `require('berth')` works.
+  {
+    entry,
+    format: ['cjs'],
+    dts: true,
+    sourcemap: true,
+    target: 'node20',
+    noExternal: ['p-retry', 'is-network-error'],
+  },
+]);
