@@ -16,6 +16,7 @@ import {
   transportOptionKeys,
   validateTransportOptions,
 } from './options.js';
+import { Containers } from './resources/containers.js';
 import { createPool } from './transport/dispatcher.js';
 
 export type DockerOptions = ConnectionOptions & TransportOptions;
@@ -29,6 +30,8 @@ export class Docker {
   readonly api: EngineApi;
   /** Where this client connects and how that was decided. */
   readonly connection: ResolvedConnection;
+  /** Containers: create, start, stop, logs, stats, wait, remove ... */
+  readonly containers: Containers;
   readonly #client: ApiClient;
   readonly #ownsDispatcher: boolean;
 
@@ -50,6 +53,7 @@ export class Docker {
       retries: options.retries ?? transportDefaults.retries,
     });
     this.api = new EngineApi(this.#client);
+    this.containers = new Containers(this.api, this.#client);
   }
 
   /** A client configured from the environment exactly as the docker CLI would be. */
