@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pack } from 'tar-fs';
 import { Agent, type Dispatcher, request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildDocument, type OpenApiDocument } from '../../openapi/lib/document.mjs';
 import { get } from '../../openapi/lib/pointer.mjs';
 import {
@@ -23,7 +23,8 @@ const RUN = randomBytes(4).toString('hex');
 /** Every name this run creates starts with this, so cleanup finds unlabelled resources too. */
 const PREFIX = `berth-conformance-${RUN}`;
 const LABELS = { 'berth.test': 'spec-conformance', 'berth.run': RUN };
-const BUSYBOX = 'berth-test/busybox:local';
+/** The busybox fixture image built once per machine by the global setup. */
+const BUSYBOX = inject('images').busybox;
 const API_PREFIX = '/v1.41';
 
 // ---------------------------------------------------------------------------------------------
@@ -167,16 +168,6 @@ interface Fixtures {
 
 let bindDir: string | undefined;
 
-async function ensureBusybox(): Promise<void> {
-  const found = await json<unknown[]>('GET', '/images/json', {
-    query: { filters: { reference: [BUSYBOX] } },
-  });
-  if (found.length > 0) return;
-  const dockerfile =
-    'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n';
-  await buildImage(BUSYBOX, dockerfile, { busybox: '/bin/busybox' }, {});
-}
-
 async function buildImage(tag: string, dockerfile: string, files: Record<string, string>, labels: object) {
   const dir = await mkdtemp(join(tmpdir(), 'berth-conformance-'));
   try {
@@ -246,7 +237,6 @@ function richContainer(image: string, network: string, volume: string, bind: str
 }
 
 async function createImages(progress: Sample[]): Promise<Fixtures['images']> {
-  await ensureBusybox();
   const built = `${PREFIX}:built`;
   const buildOp = op('post', '/build', { type: 'application/x-ndjson', closed: true });
   const build = await buildImage(built, RICH_DOCKERFILE, {}, LABELS);
