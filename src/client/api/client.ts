@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import pRetry from 'p-retry';
 import type { Dispatcher } from 'undici';
-import { type DockerError, httpError, type RequestInfo } from '../errors.js';
+import { AbortError, type DockerError, httpError, type RequestInfo } from '../errors.js';
 import { type FailureContext, failedBeforeSending, translateFailure } from '../transport/failures.js';
 import { encodeQuery, encodeRegistryAuth, expandPath } from './encoding.js';
 import type { CallOptions, Method } from './types.js';
@@ -83,6 +83,11 @@ export class ApiClient {
   }
 
   async #send(method: Method, template: string, req: UntypedRequest, mode: Mode): Promise<RawResponse> {
+    // Already aborted: reject before negotiating or dialing (undici would still open a socket).
+    if (req.signal?.aborted) {
+      const request = { method: method.toUpperCase(), path: expandPath(template, req.path) };
+      throw new AbortError(request, { cause: req.signal.reason });
+    }
     const version = template === '/_ping' ? undefined : await this.apiVersion();
     const path = `${version ? `/v${version}` : ''}${expandPath(template, req.path)}${encodeQuery(req.query)}`;
     const request: RequestInfo = { method: method.toUpperCase(), path: path.split('?')[0] ?? path };
