@@ -2,10 +2,98 @@ export type { JsonResponse, RawResponse } from './client/api/client.js';
 export { EngineApi } from './client/api/engine-api.js';
 export type { CallOptions, RegistryAuth, RequestOptions, ResponseData } from './client/api/types.js';
 export { compareApiVersions, MAX_API_VERSION, OLDEST_API_VERSION } from './client/api/version.js';
+export { IgnoreMatcher, isIgnored, parseDockerignore } from './client/build/dockerignore.js';
 export type { ConnectionOptions } from './client/connection/index.js';
 export { resolveConnection } from './client/connection/index.js';
 export type { Endpoint, ResolvedConnection, TlsMaterial } from './client/connection/types.js';
 export { Docker, type DockerOptions } from './client/docker.js';
 export * from './client/errors.js';
 export type { TransportOptions } from './client/options.js';
+export {
+  type AuthSource,
+  authKeyFor,
+  DOCKER_HUB_AUTH_KEY,
+  resolveAllRegistryAuth,
+  resolveRegistryAuth,
+} from './client/registry/auth.js';
+export { ImageReference, parseReference } from './client/registry/references.js';
+export type { LoginCredentials, LoginResult } from './client/registry/registries.js';
+export {
+  type CopyToOptions,
+  extractTar,
+  type PathStat,
+  type PutArchiveOptions,
+} from './client/resources/archives.js';
+export type {
+  ContainerCreateConfig,
+  ContainerCreateOptions,
+  ContainerListOptions,
+  ContainerLogsOptions,
+  ContainerStatsOptions,
+  ContainerStopOptions,
+} from './client/resources/containers.js';
+export type {
+  ExecCreateConfig,
+  ExecResult,
+  ExecRunOptions,
+  ExecStartOptions,
+  ExecStream,
+  ExecStreamOptions,
+} from './client/resources/exec.js';
+export type {
+  BuildOptions,
+  CommitOptions,
+  ImageListOptions,
+  ImportOptions,
+  PullOptions,
+  PushOptions,
+  RegistryOptions,
+  TarSource,
+} from './client/resources/images.js';
+export type {
+  NetworkConnectOptions,
+  NetworkCreateConfig,
+  NetworkDisconnectOptions,
+  NetworkInspectOptions,
+  NetworkListOptions,
+} from './client/resources/networks.js';
+export type { AttachOptions, RunOptions, RunResult } from './client/resources/run.js';
+export type {
+  AuthCredentials,
+  AuthResult,
+  DataUsageOptions,
+  DockerEvent,
+  EventsOptions,
+  EventTime,
+} from './client/resources/system.js';
+export type {
+  VolumeCreateConfig,
+  VolumeListOptions,
+  VolumeRemoveOptions,
+} from './client/resources/volumes.js';
+export {
+  demultiplex,
+  encodeFrame,
+  type Frame,
+  FrameDecoder,
+  type StreamName,
+} from './client/streams/demux.js';
+export { Session, type TerminalSize } from './client/streams/hijack/session.js';
+export { jsonLines } from './client/streams/json-lines.js';
+export { JsonStream } from './client/streams/json-stream.js';
+export { type CollectedOutput, OutputStream } from './client/streams/output.js';
+export {
+  type BuildProgress,
+  type BuildResult,
+  type ImportProgress,
+  type ImportResult,
+  type LoadProgress,
+  type LoadResult,
+  ProgressStream,
+  type PullProgress,
+  type PullResult,
+  type PushedTag,
+  type PushProgress,
+  type PushResult,
+} from './client/streams/progress.js';
 export type { components, operations, paths } from './generated/engine-api.js';

@@ -16,7 +16,15 @@ import {
   transportOptionKeys,
   validateTransportOptions,
 } from './options.js';
+import { Registries } from './registry/registries.js';
+import { Archives } from './resources/archives.js';
 import { Containers } from './resources/containers.js';
+import { Exec } from './resources/exec.js';
+import { Images } from './resources/images.js';
+import { Networks } from './resources/networks.js';
+import { Runner } from './resources/run.js';
+import { System } from './resources/system.js';
+import { Volumes } from './resources/volumes.js';
 import { createPool } from './transport/dispatcher.js';
 
 export type DockerOptions = ConnectionOptions & TransportOptions;
@@ -32,8 +40,28 @@ export class Docker {
   readonly connection: ResolvedConnection;
   /** Containers: create, start, stop, logs, stats, wait, remove ... */
   readonly containers: Containers;
+  /** Commands in running containers: create, start, attach, inspect, resize, run. */
+  readonly exec: Exec;
+  /** `docker run`: create, attach, start and wait; `interactive: true` resolves with a Session. */
+  readonly run: Runner['run'];
+  /** `docker attach`: the container's stdin and output as a Session. */
+  readonly attach: Runner['attach'];
+  /** Networks: create, connect and disconnect containers, inspect, remove, prune. */
+  readonly networks: Networks;
+  /** Volumes: create, list, inspect, remove, prune. */
+  readonly volumes: Volumes;
+  /** The daemon itself: ping, version, info, disk usage, registry auth, events. */
+  readonly system: System;
+  /** Images: list, pull, push, build, import, save, load ... */
+  readonly images: Images;
+  /** Files in and out of containers: copyTo, copyFrom, stat, raw archives. */
+  readonly archives: Archives;
+  /** Registries: login checks and the credentials a reference resolves to. */
+  readonly registries: Registries;
   readonly #client: ApiClient;
   readonly #ownsDispatcher: boolean;
+  /** Closing twice (e.g. `await using` plus an explicit close) waits for the first close. */
+  #closing: Promise<void> | undefined;
 
   constructor(options: DockerOptions = {}) {
     rejectUnknownOptions(options, [...connectionOptionKeys, ...transportOptionKeys]);
@@ -54,6 +82,17 @@ export class Docker {
     });
     this.api = new EngineApi(this.#client);
     this.containers = new Containers(this.api, this.#client);
+    this.exec = new Exec(this.api, this.#client);
+    const runner = new Runner(this.api, this.#client, this.containers);
+    this.run = runner.run.bind(runner) as Runner['run'];
+    this.attach = runner.attach.bind(runner);
+    const authSource = { env: options.env, configDir: options.configDir };
+    this.images = new Images(this.api, authSource);
+    this.archives = new Archives(this.api);
+    this.networks = new Networks(this.api);
+    this.volumes = new Volumes(this.api);
+    this.system = new System(this.api);
+    this.registries = new Registries(this.system, authSource);
   }
 
   /** A client configured from the environment exactly as the docker CLI would be. */
@@ -73,20 +112,23 @@ export class Docker {
 
   /** `GET /_ping`: resolves with "OK" when the daemon answers. */
   ping(options: { signal?: AbortSignal } = {}): Promise<string> {
-    return this.api.get('/_ping', options) as Promise<string>;
+    return this.system.ping(options);
   }
 
+  /** Same as `docker.system.version()`. */
   version(options: { signal?: AbortSignal } = {}) {
-    return this.api.get('/version', options);
+    return this.system.version(options);
   }
 
+  /** Same as `docker.system.info()`. */
   info(options: { signal?: AbortSignal } = {}) {
-    return this.api.get('/info', options);
+    return this.system.info(options);
   }
 
   /** Close idle sockets and refuse new requests; in-flight ones finish. */
   async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.#client.dispatcher.close();
+    this.#closing ??= this.#ownsDispatcher ? this.#client.dispatcher.close() : Promise.resolve();
+    await this.#closing;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -23,6 +23,7 @@ export const ErrorCode = {
   Server: 'BERTH_ERR_SERVER',
   Unavailable: 'BERTH_ERR_UNAVAILABLE',
   Stream: 'BERTH_ERR_STREAM',
+  Startup: 'BERTH_ERR_STARTUP',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

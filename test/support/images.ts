@@ -8,9 +8,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pack } from 'tar-fs';
-import { jsonLines, throwIfFailure } from '../../src/client/streams/json-lines.js';
-import { type Docker, NotFoundError } from '../../src/index.js';
+import type { Docker } from '../../src/index.js';
 
 export interface FixtureImages {
   /** FROM scratch + static busybox: sh, echo, sleep, nc, httpd, wget. */
@@ -26,7 +24,7 @@ const DEBIAN_RECIPE = {
   suite: 'bookworm',
   variant: 'minbase',
   packages: ['postgresql-15', 'redis-server', 'ca-certificates'],
-  revision: 2,
+  revision: 3,
 };
 
 function hash(...parts: (string | Buffer)[]): string {
@@ -35,40 +33,15 @@ function hash(...parts: (string | Buffer)[]): string {
   return h.digest('hex').slice(0, 12);
 }
 
-async function imageExists(docker: Docker, name: string): Promise<boolean> {
-  try {
-    await docker.api.get('/images/{name}/json', { path: { name } });
-    return true;
-  } catch (err) {
-    if (err instanceof NotFoundError) return false;
-    throw err;
-  }
-}
-
-/** Consume a progress stream, failing on an error inside it. */
-async function drainProgress(body: AsyncIterable<Uint8Array>): Promise<void> {
-  for await (const message of jsonLines<object>(body)) throwIfFailure(message);
-}
-
-/** tar-fs packs into a streamx stream, which is async-iterable but not a Node Readable. */
-function tarOf(dir: string): AsyncIterable<Uint8Array> {
-  // Not strict: device nodes under /dev are skipped (the daemon provides /dev in containers).
-  return pack(dir, { strict: false }) as unknown as AsyncIterable<Uint8Array>;
-}
-
 export async function ensureBusybox(docker: Docker): Promise<string> {
   const binary = await readFile(BUSYBOX_BINARY);
   const tag = `berth-test/busybox:${hash(BUSYBOX_DOCKERFILE, binary)}`;
-  if (await imageExists(docker, tag)) return tag;
+  if (await docker.images.exists(tag)) return tag;
   const dir = await mkdtemp(join(tmpdir(), 'berth-busybox-'));
   try {
     await writeFile(join(dir, 'Dockerfile'), BUSYBOX_DOCKERFILE);
     await copyFile(BUSYBOX_BINARY, join(dir, 'busybox'));
-    const res = await docker.api.stream('post', '/build', {
-      query: { t: tag, rm: true, forcerm: true, labels: { 'berth.fixture': 'busybox' } },
-      body: tarOf(dir),
-    });
-    await drainProgress(res.body);
+    await docker.images.build(dir, { tags: [tag], labels: { 'berth.fixture': 'busybox' } }).done();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -106,7 +79,7 @@ function run(command: string, args: string[]): Promise<void> {
 
 export async function ensureDebian(docker: Docker): Promise<string> {
   const tag = `berth-test/debian:${hash(JSON.stringify(DEBIAN_RECIPE))}`;
-  if (await imageExists(docker, tag)) return tag;
+  if (await docker.images.exists(tag)) return tag;
   const root = await mkdtemp(join(tmpdir(), 'berth-debian-'));
   const started = Date.now();
   console.log(`fixture image ${tag}: building with debootstrap (about two minutes, once per machine)`);
@@ -129,12 +102,10 @@ export async function ensureDebian(docker: Docker): Promise<string> {
     ]) {
       await rm(join(root, dir), { recursive: true, force: true });
     }
-    const [repo, version] = tag.split(':') as [string, string];
-    const res = await docker.api.stream('post', '/images/create', {
-      query: { fromSrc: '-', repo, tag: version, changes: ['LABEL berth.fixture=debian', 'CMD ["bash"]'] },
-      body: tarOf(root),
-    });
-    await drainProgress(res.body);
+    // Not strict inside import: device nodes under /dev are skipped (the daemon provides /dev).
+    await docker.images
+      .import(root, { reference: tag, changes: ['LABEL berth.fixture=debian', 'CMD ["bash"]'] })
+      .done();
     console.log(`fixture image ${tag}: ready in ${Math.round((Date.now() - started) / 1000)} s`);
   } finally {
     await rm(root, { recursive: true, force: true });

@@ -1,7 +1,8 @@
-import { Readable } from 'node:stream';
+import { type Duplex, Readable } from 'node:stream';
 import pRetry from 'p-retry';
 import type { Dispatcher } from 'undici';
 import { AbortError, type DockerError, httpError, type RequestInfo } from '../errors.js';
+import { dispatchUpgrade, type UpgradeOutcome } from '../streams/hijack/upgrade.js';
 import { type FailureContext, failedBeforeSending, translateFailure } from '../transport/failures.js';
 import { encodeQuery, encodeRegistryAuth, expandPath } from './encoding.js';
 import type { CallOptions, Method } from './types.js';
@@ -48,6 +49,12 @@ export interface JsonResponse<T> {
   data: T;
 }
 
+/** A hijacked connection (attach, exec start): output arrives in `body`, stdin goes to `socket`. */
+export interface UpgradedResponse extends RawResponse {
+  /** The connection itself; undefined when the daemon answered 200 without switching protocols. */
+  socket: Duplex | undefined;
+}
+
 type Mode = 'json' | 'stream';
 
 /** Sends requests to one daemon: version prefix, encoding, timeouts, retries and error translation. */
@@ -82,7 +89,38 @@ export class ApiClient {
     return this.#send(method, template, req, 'stream');
   }
 
-  async #send(method: Method, template: string, req: UntypedRequest, mode: Mode): Promise<RawResponse> {
+  /**
+   * Call an endpoint that hijacks its connection (attach, exec start) with `Upgrade: tcp` and hand
+   * back the socket once the daemon switches protocols (101). Error statuses are translated like any
+   * other call's; socket failures after the switch are translated too.
+   */
+  async upgrade(method: Method, template: string, req: UntypedRequest = {}): Promise<UpgradedResponse> {
+    const { path, request } = await this.#target(method, template, req);
+    const ctx = this.#failureContext(request, req.signal);
+    const { headers, body } = encodeBodyAndHeaders(req);
+    const headersTimeout = req.headersTimeout ?? this.#options.timeouts.headers;
+    const signal = req.signal;
+    let res: UpgradeOutcome;
+    try {
+      res = await dispatchUpgrade(this.#options.dispatcher, {
+        method: request.method as Dispatcher.HttpMethod,
+        path,
+        headers,
+        body,
+        headersTimeout,
+        signal,
+      });
+    } catch (err) {
+      throw translateFailure(err, ctx);
+    }
+    if (!res.upgraded && res.status >= 400) throw await this.#statusError(res.status, res.body, request);
+    const stream = translateBodyErrors(res.upgraded ? res.socket : res.body, ctx);
+    const socket = res.upgraded ? (stream as Duplex) : undefined;
+    return { status: res.status, headers: res.headers, body: stream, socket, request };
+  }
+
+  /** The versioned path of a call and the request as errors name it (query left out). */
+  async #target(method: Method, template: string, req: UntypedRequest) {
     // Already aborted: reject before negotiating or dialing (undici would still open a socket).
     if (req.signal?.aborted) {
       const request = { method: method.toUpperCase(), path: expandPath(template, req.path) };
@@ -91,6 +129,11 @@ export class ApiClient {
     const version = template === '/_ping' ? undefined : await this.apiVersion();
     const path = `${version ? `/v${version}` : ''}${expandPath(template, req.path)}${encodeQuery(req.query)}`;
     const request: RequestInfo = { method: method.toUpperCase(), path: path.split('?')[0] ?? path };
+    return { path, request };
+  }
+
+  async #send(method: Method, template: string, req: UntypedRequest, mode: Mode): Promise<RawResponse> {
+    const { path, request } = await this.#target(method, template, req);
     const attempt = () => this.#dispatch(template, path, req, mode, request);
     if (!isIdempotent(method) || this.#options.retries <= 0 || isStreamBody(req.body)) return attempt();
     return pRetry(attempt, {
@@ -125,20 +168,20 @@ export class ApiClient {
       if (bodyFailure !== undefined) throw bodyFailure;
       throw translateFailure(err, this.#failureContext(request, req.signal));
     }
-    if (res.statusCode >= 400) throw await this.#statusError(res, request);
+    if (res.statusCode >= 400) throw await this.#statusError(res.statusCode, res.body, request);
     const translated = translateBodyErrors(res.body, this.#failureContext(request, req.signal));
     return { status: res.statusCode, headers: res.headers, body: translated, request };
   }
 
-  async #statusError(res: Dispatcher.ResponseData, request: RequestInfo): Promise<DockerError> {
+  async #statusError(status: number, body: Readable, request: RequestInfo): Promise<DockerError> {
     let text = '';
     try {
-      text = await res.body.text();
+      text = await bodyText(body);
     } catch {
       // The status alone still says what went wrong.
     }
     await connectionReleased();
-    return httpError(res.statusCode, daemonMessage(text) || `HTTP ${res.statusCode}`, request);
+    return httpError(status, daemonMessage(text) || `HTTP ${status}`, request);
   }
 
   #failureContext(request: RequestInfo, signal?: AbortSignal): FailureContext {

@@ -44,3 +44,11 @@ describe('Docker options', () => {
     await docker.close();
   });
 });
+
+describe('Docker#close', () => {
+  it('can be called twice, as with await using plus an explicit close', async () => {
+    const docker = new Docker({ socketPath: '/nonexistent.sock' });
+    await docker.close();
+    await expect(docker.close()).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,47 @@
+import type { RegistryAuth } from '../api/types.js';
+import { InvalidOptionError } from '../errors.js';
+import type { System } from '../resources/system.js';
+import type { Abortable } from '../resources/types.js';
+import { type AuthSource, authKeyFor, DOCKER_HUB_AUTH_KEY, resolveRegistryAuth } from './auth.js';
+import { parseReference } from './references.js';
+
+export interface LoginCredentials {
+  username: string;
+  password: string;
+  /** The registry, e.g. `127.0.0.1:5000` or `ghcr.io` (default: Docker Hub). */
+  serveraddress?: string;
+}
+
+export interface LoginResult {
+  /** The daemon's word, e.g. `Login Succeeded`. */
+  Status: string;
+  /** A token to use instead of the password, when the registry issues one. */
+  IdentityToken?: string;
+}
+
+/** Registries: checking credentials, and the credentials berth would send for a reference. */
+export class Registries {
+  constructor(
+    private readonly system: System,
+    private readonly authSource: AuthSource = {},
+  ) {}
+
+  /**
+   * Check credentials against a registry through the daemon (`POST /auth`), like `docker login`
+   * without storing anything. Credentials travel only in the request body (`docker.system.auth`),
+   * and an error never repeats the password. Bad credentials reject with the daemon's HttpError.
+   */
+  async login(credentials: LoginCredentials, options?: Abortable): Promise<LoginResult> {
+    const { username, password, serveraddress = DOCKER_HUB_AUTH_KEY } = credentials ?? {};
+    if (typeof username !== 'string' || username === '') throw new InvalidOptionError('username', 'required');
+    if (typeof password !== 'string' || password === '') throw new InvalidOptionError('password', 'required');
+    const body = { username, password, serveraddress };
+    const res = await this.system.auth(body, options);
+    return { Status: res.Status, ...(res.IdentityToken ? { IdentityToken: res.IdentityToken } : {}) };
+  }
+
+  /** The credentials a pull or push of `reference` would send, resolved from config.json like the CLI. */
+  async credentialsFor(reference: string, options?: Abortable): Promise<RegistryAuth> {
+    return resolveRegistryAuth(authKeyFor(parseReference(reference)), this.authSource, options?.signal);
+  }
+}

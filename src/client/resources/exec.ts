@@ -1,0 +1,232 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import type { ApiClient } from '../api/client.js';
+import type { EngineApi } from '../api/engine-api.js';
+import type { Operation, RequestOptions } from '../api/types.js';
+import { InvalidOptionError } from '../errors.js';
+import type { Frame } from '../streams/demux.js';
+import { Session } from '../streams/hijack/session.js';
+import { type CollectedOutput, decodeOutput, OutputStream } from '../streams/output.js';
+import type { Abortable, JsonBodyOf } from './types.js';
+
+export type ExecCreateConfig = JsonBodyOf<'ContainerExec'>;
+
+export interface ExecStartOptions extends Abortable {
+  /**
+   * Whether the exec has a TTY, as it was created: the daemon frames the output by this flag.
+   * Looked up with an inspect when left out.
+   */
+  tty?: boolean;
+}
+
+export interface ExecRunOptions extends Abortable {
+  /** Extra environment: `{ KEY: 'value' }` or `['KEY=value']`. */
+  env?: Record<string, string> | string[];
+  /** `user`, `user:group`, `uid` or `uid:gid`. */
+  user?: string;
+  workingDir?: string;
+  /** Sent to the process's stdin, which is then closed (without a TTY only). */
+  stdin?: string | Uint8Array;
+  /** Allocate a TTY: the output is then raw, with stderr merged into stdout. */
+  tty?: boolean;
+  privileged?: boolean;
+}
+
+export interface ExecResult extends CollectedOutput {
+  exitCode: number;
+}
+
+export interface ExecStream {
+  /** The exec instance's id. */
+  id: string;
+  output: OutputStream;
+  /** Resolves once the process has exited. */
+  exitCode: Promise<number>;
+}
+
+/** Commands run inside running containers: `docker exec`. Methods are thin over `docker.api`. */
+export class Exec {
+  constructor(
+    private readonly api: EngineApi,
+    private readonly client: ApiClient,
+  ) {}
+
+  /** Create an exec instance in a running container; resolves with its `Id`. */
+  create(containerId: string, config: ExecCreateConfig, options?: Abortable) {
+    const path = { id: containerId };
+    return this.api.post('/containers/{id}/exec', { path, body: config, signal: options?.signal });
+  }
+
+  /**
+   * Start an exec instance. Detached, it resolves once the process runs; otherwise its output
+   * comes as an OutputStream, started on first use. `attach()` starts it with stdin as well.
+   */
+  start(id: string, options: ExecStartOptions & { detach: true }): Promise<void>;
+  start(id: string, options?: ExecStartOptions & { detach?: false }): OutputStream;
+  start(id: string, options: ExecStartOptions & { detach?: boolean } = {}): Promise<void> | OutputStream {
+    const { detach, tty, signal } = options;
+    if (detach) return this.#startDetached(id, tty, signal);
+    return new OutputStream(async () => this.#open(id, tty ?? (await this.#ttyOf(id, signal)), signal));
+  }
+
+  /**
+   * Start an exec instance with stdin, stdout and stderr on one hijacked connection
+   * (`docker exec -i`). Create it with `AttachStdin: true` for the process to read stdin.
+   */
+  async attach(id: string, options: ExecStartOptions = {}): Promise<Session> {
+    const { signal } = options;
+    const tty = options.tty ?? (await this.#ttyOf(id, signal));
+    const req = { path: { id }, body: { Detach: false, Tty: tty }, signal } satisfies StartRequest;
+    const res = await this.client.upgrade('post', '/exec/{id}/start', req);
+    return new Session({
+      ...res,
+      tty,
+      signal,
+      resize: ({ rows, cols }) => this.resize(id, { h: rows, w: cols }),
+      exitCode: () => this.wait(id, { signal }),
+    });
+  }
+
+  /** The exec's state. `ExitCode` is null until the process has exited. */
+  inspect(id: string, options?: Abortable) {
+    return this.api.get('/exec/{id}/json', { path: { id }, signal: options?.signal });
+  }
+
+  /** Resize the exec's TTY: `h` rows by `w` columns. */
+  async resize(id: string, size: { h: number; w: number }, options?: Abortable): Promise<void> {
+    await this.api.post('/exec/{id}/resize', { path: { id }, query: size, signal: options?.signal });
+  }
+
+  /**
+   * Resolves with the exit code once a started process has exited. The daemon has no wait for
+   * execs, so this polls inspect, backing off to twice a second.
+   */
+  async wait(id: string, options?: Abortable): Promise<number> {
+    for (let delay = 10; ; delay = Math.min(delay * 2, 500)) {
+      const { Running, ExitCode } = await this.inspect(id, options);
+      if (!Running && typeof ExitCode === 'number') return ExitCode;
+      await sleep(delay);
+    }
+  }
+
+  /** Run a command in a running container and collect its output, stdout and stderr apart. */
+  async run(containerId: string, cmd: string[], options: ExecRunOptions = {}): Promise<ExecResult> {
+    checkCommand(cmd);
+    checkOptions(execRunSchema, options);
+    const { stdin, signal } = options;
+    const tty = options.tty === true;
+    if (tty && stdin !== undefined) {
+      // The daemon takes the end of a TTY's stdin as a detach: the output would stop, not the process.
+      throw new InvalidOptionError('stdin', 'cannot be closed through a TTY; leave out tty, or use attach()');
+    }
+    const { Id } = await this.create(containerId, execConfig(cmd, options), { signal });
+    if (stdin === undefined) {
+      const output = await new OutputStream(() => this.#open(Id, tty, signal)).text();
+      return { exitCode: await this.wait(Id, { signal }), ...output };
+    }
+    await using session = await this.attach(Id, { tty, signal });
+    session.end(stdin);
+    const output = await session.frames().text();
+    return { exitCode: await session.exitCode(), ...output };
+  }
+
+  /** Like `run()`, with the output streamed as it comes and the exit code as a promise. */
+  async stream(containerId: string, cmd: string[], options: ExecStreamOptions = {}): Promise<ExecStream> {
+    checkCommand(cmd);
+    checkOptions(execStreamSchema, options);
+    const { signal } = options;
+    const { Id } = await this.create(containerId, execConfig(cmd, options), { signal });
+    const frames = await this.#open(Id, options.tty === true, signal);
+    const exitCode = this.wait(Id, { signal });
+    exitCode.catch(() => {}); // the caller awaits it; this only keeps an unobserved failure quiet
+    return { id: Id, output: new OutputStream(async () => frames), exitCode };
+  }
+
+  async #startDetached(id: string, tty: boolean | undefined, signal: AbortSignal | undefined) {
+    await this.api.post('/exec/{id}/start', { path: { id }, body: { Detach: true, Tty: tty }, signal });
+  }
+
+  /** Start without stdin; the daemon answers 200 and streams the output until the process ends. */
+  async #open(id: string, tty: boolean, signal: AbortSignal | undefined): Promise<AsyncIterable<Frame>> {
+    const body = { Detach: false, Tty: tty };
+    const res = await this.api.stream('post', '/exec/{id}/start', { path: { id }, body, signal });
+    // Below API 1.42 the daemon labels both framings raw-stream: the Tty flag sent is what counts.
+    return decodeOutput(res.body, tty ? 'raw' : 'multiplexed');
+  }
+
+  async #ttyOf(id: string, signal: AbortSignal | undefined): Promise<boolean> {
+    return (await this.inspect(id, { signal })).ProcessConfig?.tty === true;
+  }
+}
+
+type StartRequest = RequestOptions<Operation<'/exec/{id}/start', 'post'>>;
+
+export type ExecStreamOptions = Omit<ExecRunOptions, 'stdin'>;
+
+function execConfig(cmd: string[], options: ExecStreamOptions & { stdin?: unknown }): ExecCreateConfig {
+  return {
+    Cmd: cmd,
+    Env: options.env && envList(options.env),
+    User: options.user,
+    WorkingDir: options.workingDir,
+    Privileged: options.privileged,
+    Tty: options.tty === true,
+    AttachStdin: options.stdin !== undefined,
+    AttachStdout: true,
+    AttachStderr: true,
+  };
+}
+
+/** `{ KEY: 'value' }` as the `['KEY=value']` list the daemon takes. */
+export function envList(env: Record<string, string> | string[]): string[] {
+  return Array.isArray(env) ? env : Object.entries(env).map(([key, value]) => `${key}=${value}`);
+}
+
+const text = z.string({ error: 'expected a string' });
+const flag = z.boolean({ error: 'expected a boolean' });
+
+/** Option schemas shared with `docker.run`. */
+export const optionSchemas = {
+  text,
+  flag,
+  strings: z.array(text, { error: 'expected an array of strings' }),
+  stringMap: z.record(z.string(), text, { error: 'expected an object of strings' }),
+  env: z.union([z.record(z.string(), text), z.array(text)], {
+    error: 'expected { KEY: "value" } or ["KEY=value", ...]',
+  }),
+  signal: z.instanceof(AbortSignal, { error: 'expected an AbortSignal' }),
+};
+
+const execStreamShape = {
+  env: optionSchemas.env,
+  user: text,
+  workingDir: text,
+  tty: flag,
+  privileged: flag,
+  signal: optionSchemas.signal,
+};
+const execStreamSchema = z.strictObject(execStreamShape).partial();
+const execRunSchema = z
+  .strictObject({
+    ...execStreamShape,
+    stdin: z.union([z.string(), z.instanceof(Uint8Array)], { error: 'expected a string or a Buffer' }),
+  })
+  .partial();
+
+/** Check options before any request; the first problem is an InvalidOptionError naming its option. */
+export function checkOptions(schema: z.ZodObject, options: unknown): void {
+  const result = schema.safeParse(options);
+  if (result.success) return;
+  const issue = result.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const known = Object.keys(schema.shape).join(', ');
+    throw new InvalidOptionError(issue.keys[0]!, `unknown option; known options are ${known}`);
+  }
+  throw new InvalidOptionError(issue.path.join('.') || 'options', issue.message);
+}
+
+function checkCommand(cmd: unknown): void {
+  if (!Array.isArray(cmd) || cmd.length === 0 || !cmd.every((arg) => typeof arg === 'string')) {
+    throw new InvalidOptionError('cmd', 'expected a non-empty array of strings');
+  }
+}

@@ -1,0 +1,385 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { type PackOptions, pack } from 'tar-fs';
+import type { EngineApi } from '../api/engine-api.js';
+import type { JsonQueryValue, RegistryAuth } from '../api/types.js';
+import { packContext } from '../build/context.js';
+import { ConfigError, InvalidOptionError, NotFoundError } from '../errors.js';
+import { rejectUnknownOptions } from '../options.js';
+import {
+  type AuthSource,
+  authKeyFor,
+  encodeRegistryConfig,
+  resolveAllRegistryAuth,
+  resolveRegistryAuth,
+} from '../registry/auth.js';
+import { type ImageReference, parseReference } from '../registry/references.js';
+import {
+  type BuildProgress,
+  type BuildResult,
+  buildTracker,
+  type ImportProgress,
+  type ImportResult,
+  importTracker,
+  type LoadProgress,
+  type LoadResult,
+  loadTracker,
+  ProgressStream,
+  type PullProgress,
+  type PullResult,
+  type PushProgress,
+  type PushResult,
+  pullTracker,
+  pushTracker,
+} from '../streams/progress.js';
+import { type Abortable, type JsonBodyOf, normalize, type QueryOf, splitSignal } from './types.js';
+
+type Filters = { filters?: JsonQueryValue };
+
+/** A tar archive: bytes, a Node stream or any async iterable of chunks. */
+export type TarSource = Uint8Array | Readable | AsyncIterable<Uint8Array>;
+
+export type ImageListOptions = Omit<QueryOf<'ImageList'>, 'filters'> & Filters & Abortable;
+
+export interface RegistryOptions extends Abortable {
+  /** Credentials for this call; by default they are resolved from config.json like the CLI does. */
+  auth?: RegistryAuth;
+}
+
+export interface PullOptions extends RegistryOptions {
+  /** `os[/arch[/variant]]`, e.g. `linux/arm64`. */
+  platform?: string;
+  /** Pull every tag of the repository (the reference must then have no tag). */
+  allTags?: boolean;
+}
+
+export interface PushOptions extends RegistryOptions {
+  /** Push every local tag of the repository (the reference must then have no tag). */
+  allTags?: boolean;
+}
+
+export interface BuildOptions extends Abortable {
+  /** The Dockerfile, relative to the context directory (default `Dockerfile`). */
+  dockerfile?: string;
+  /** Names for the image, e.g. `app:dev`; each must be a valid reference without a digest. */
+  tags?: string[];
+  buildArgs?: Record<string, string>;
+  /** The stage of a multi-stage Dockerfile to stop at. */
+  target?: string;
+  labels?: Record<string, string>;
+  noCache?: boolean;
+  /** Images whose layers may serve as cache. */
+  cacheFrom?: string[];
+  /** Pull newer versions of base images even when present locally. */
+  pull?: boolean;
+  platform?: string;
+  networkMode?: string;
+  /** Remove intermediate containers after a successful build (default true). */
+  rm?: boolean;
+  /** Remove intermediate containers even after a failed step (default true). */
+  forceRm?: boolean;
+  /** Print only the image id. */
+  quiet?: boolean;
+  shmSize?: number;
+  /**
+   * Credentials the build may pull with, by registry. By default every configured one, like the CLI;
+   * when reading them fails (a broken credential helper), the build goes ahead with none.
+   */
+  registryAuth?: Record<string, RegistryAuth>;
+}
+
+const buildOptionKeys = [
+  'signal',
+  'dockerfile',
+  'tags',
+  'buildArgs',
+  'target',
+  'labels',
+  'noCache',
+  'cacheFrom',
+  'pull',
+  'platform',
+  'networkMode',
+  'rm',
+  'forceRm',
+  'quiet',
+  'shmSize',
+  'registryAuth',
+];
+
+export interface ImportOptions extends Abortable {
+  /** Name for the imported image, e.g. `app:rootfs`. */
+  reference?: string;
+  message?: string;
+  /** Dockerfile instructions applied to the image: `CMD ["sh"]`, `ENV A=1`, `LABEL a=b` ... */
+  changes?: string[];
+  platform?: string;
+}
+
+export interface CommitOptions extends Abortable {
+  /** Name for the new image, e.g. `app:snapshot`. */
+  reference?: string;
+  comment?: string;
+  author?: string;
+  /** Pause the container while committing (default true, as in the API). */
+  pause?: boolean;
+  /** Dockerfile instructions applied to the image. */
+  changes?: string[];
+  /** Container configuration merged into the image's. */
+  config?: JsonBodyOf<'ImageCommit'>;
+}
+
+/**
+ * Images: list, inspect, pull, push, build, import, save, load ... Methods are thin over
+ * `docker.api`. Long operations return a ProgressStream: iterate it for typed progress messages,
+ * or `await stream.done()` for the outcome; an error inside the stream rejects with a StreamError.
+ */
+export class Images {
+  constructor(
+    private readonly api: EngineApi,
+    private readonly authSource: AuthSource = {},
+  ) {}
+
+  async list(options?: ImageListOptions) {
+    const [query, signal] = splitSignal(options);
+    const list = await this.api.get('/images/json', { query, signal });
+    return list.map((image) => normalize(image, { RepoTags: 'array', RepoDigests: 'array', Labels: 'map' }));
+  }
+
+  async inspect(name: string, options?: Abortable) {
+    const image = await this.api.get('/images/{name}/json', { path: { name }, signal: options?.signal });
+    return normalize(image, { RepoTags: 'array', RepoDigests: 'array' });
+  }
+
+  /** True when the daemon has the image (by name, tag, digest or id). */
+  async exists(name: string, options?: Abortable): Promise<boolean> {
+    try {
+      await this.inspect(name, options);
+      return true;
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      throw err;
+    }
+  }
+
+  async history(name: string, options?: Abortable) {
+    const layers = await this.api.get('/images/{name}/history', { path: { name }, signal: options?.signal });
+    return layers.map((layer) => normalize(layer, { Tags: 'array' }));
+  }
+
+  /** Name `source` (a name or id) as `target`; a target without a tag gets `:latest`. */
+  async tag(source: string, target: string, options?: Abortable): Promise<void> {
+    const ref = parseReference(target, 'target').withDefaultTag();
+    if (ref.digest !== undefined) throw new InvalidOptionError('target', 'a tag cannot carry a digest');
+    const query = { repo: ref.familiarName, tag: ref.tag };
+    await this.api.post('/images/{name}/tag', { path: { name: source }, query, signal: options?.signal });
+  }
+
+  async remove(name: string, options?: QueryOf<'ImageDelete'> & Abortable) {
+    const [query, signal] = splitSignal(options);
+    return (await this.api.delete('/images/{name}', { path: { name }, query, signal })) ?? [];
+  }
+
+  /** Search Docker Hub (needs the daemon to reach it). */
+  async search(term: string, options?: { limit?: number } & Filters & Abortable) {
+    const [query, signal] = splitSignal(options);
+    if (typeof term !== 'string' || term.trim() === '') {
+      throw new InvalidOptionError('term', 'expected a search term');
+    }
+    const limit = query.limit;
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 100)) {
+      throw new InvalidOptionError('limit', `expected an integer from 1 to 100, got ${limit}`);
+    }
+    return this.api.get('/images/search', { query: { ...query, term }, signal });
+  }
+
+  async prune(options?: Filters & Abortable) {
+    const [query, signal] = splitSignal(options);
+    const res = await this.api.post('/images/prune', { query, signal });
+    return normalize(res, { ImagesDeleted: 'array' });
+  }
+
+  /** Save a container's filesystem and settings as a new image. */
+  async commit(container: string, options: CommitOptions = {}) {
+    const { reference, config, signal, changes, ...rest } = options;
+    const ref = reference === undefined ? undefined : parseReference(reference).withDefaultTag();
+    // The daemon reads `changes` as a repeated parameter, though the spec types it as one string.
+    const query = {
+      ...rest,
+      container,
+      repo: ref?.familiarName,
+      tag: ref?.tag,
+      changes: changes as unknown as string,
+    };
+    return this.api.post('/commit', { query, body: config ?? {}, signal });
+  }
+
+  /**
+   * Pull an image; a reference without tag or digest pulls `:latest`. A failure the daemon reports
+   * before streaming (unknown manifest, denied) rejects with its HttpError, one inside the stream
+   * with a StreamError.
+   */
+  pull(reference: string, options: PullOptions = {}): ProgressStream<PullProgress, PullResult> {
+    const { auth, platform, allTags, signal } = options;
+    return new ProgressStream(async () => {
+      const ref = registryReference(reference, allTags);
+      const header = { 'X-Registry-Auth': auth ?? (await this.#authFor(ref, signal)) };
+      const query = { fromImage: ref.familiarName, tag: ref.tagOrDigest, platform };
+      return this.api.stream('post', '/images/create', { query, header, signal });
+    }, pullTracker());
+  }
+
+  /** Push a local image to its registry; a reference without tag pushes `:latest`. */
+  push(reference: string, options: PushOptions = {}): ProgressStream<PushProgress, PushResult> {
+    const { auth, allTags, signal } = options;
+    return new ProgressStream(async () => {
+      const ref = registryReference(reference, allTags);
+      if (ref.digest !== undefined) {
+        throw new InvalidOptionError('reference', 'a digest reference cannot be pushed');
+      }
+      const header = { 'X-Registry-Auth': auth ?? (await this.#authFor(ref, signal)) };
+      const path = { name: ref.familiarName };
+      return this.api.stream('post', '/images/{name}/push', {
+        path,
+        query: { tag: ref.tag },
+        header,
+        signal,
+      });
+    }, pushTracker());
+  }
+
+  /** What the registry holds for a reference: the manifest descriptor and its platforms. */
+  async distribution(reference: string, options: RegistryOptions = {}) {
+    const ref = parseReference(reference).withDefaultTag();
+    const auth = options.auth ?? (await this.#authFor(ref, options.signal));
+    const res = await this.api.get('/distribution/{name}/json', {
+      path: { name: ref.familiar },
+      header: { 'X-Registry-Auth': auth },
+      signal: options.signal,
+    });
+    return normalize(res, { Platforms: 'array' });
+  }
+
+  /**
+   * Build an image from a context directory, packed honouring its .dockerignore, or from a tar
+   * stream of a context, sent as it is. `done()` resolves with the image id; a failing step rejects
+   * with a StreamError carrying the step's message and the step itself.
+   */
+  build(context: string | TarSource, options: BuildOptions = {}): ProgressStream<BuildProgress, BuildResult> {
+    return new ProgressStream(async () => {
+      rejectUnknownOptions(options, buildOptionKeys);
+      const tags = (options.tags ?? []).map((tag, i) => buildTag(tag, i));
+      const packed = typeof context === 'string' ? await packContext(context, options.dockerfile) : undefined;
+      const auths = options.registryAuth ?? (await this.#allAuth(options.signal));
+      const header =
+        Object.keys(auths).length > 0 ? { 'X-Registry-Config': encodeRegistryConfig(auths) } : {};
+      const query = buildQuery(options, tags, packed?.dockerfile ?? options.dockerfile);
+      const body = packed?.tar ?? (context as TarSource);
+      return this.api.stream('post', '/build', { query, header, body, signal: options.signal });
+    }, buildTracker());
+  }
+
+  /** Create an image from a root filesystem: a directory, a tar file's path, or a tar stream. */
+  import(
+    source: string | TarSource,
+    options: ImportOptions = {},
+  ): ProgressStream<ImportProgress, ImportResult> {
+    const { reference, message, changes, platform, signal } = options;
+    return new ProgressStream(async () => {
+      const ref = reference === undefined ? undefined : parseReference(reference).withDefaultTag();
+      const body = typeof source === 'string' ? await tarOfPath(source) : source;
+      const query = { fromSrc: '-', repo: ref?.familiarName, tag: ref?.tag, message, changes, platform };
+      return this.api.stream('post', '/images/create', { query, body, signal });
+    }, importTracker());
+  }
+
+  /**
+   * Images (with their tags and layers) as a tar stream, read as it arrives: constant memory
+   * however large. One name uses `GET /images/{name}/get`, several `GET /images/get?names=`.
+   */
+  async save(names: string | string[], options?: Abortable): Promise<Readable> {
+    const list = typeof names === 'string' ? [names] : names;
+    if (list.length === 0 || list.some((n) => typeof n !== 'string' || n === '')) {
+      throw new InvalidOptionError('names', 'expected one or more image names');
+    }
+    const signal = options?.signal;
+    const res =
+      list.length === 1
+        ? await this.api.stream('get', '/images/{name}/get', { path: { name: list[0]! }, signal })
+        : await this.api.stream('get', '/images/get', { query: { names: list }, signal });
+    return res.body;
+  }
+
+  /** Load images from a tar stream made by `save` (or `docker save`); streamed, constant memory. */
+  load(tar: TarSource, options?: { quiet?: boolean } & Abortable): ProgressStream<LoadProgress, LoadResult> {
+    const [query, signal] = splitSignal(options);
+    return new ProgressStream(
+      () => this.api.stream('post', '/images/load', { query, body: tar, signal }),
+      loadTracker(),
+    );
+  }
+
+  /** Best effort, as in the CLI: most builds need no credentials, so a failing helper must not stop them. */
+  async #allAuth(signal?: AbortSignal): Promise<Record<string, RegistryAuth>> {
+    try {
+      return await resolveAllRegistryAuth(this.authSource, signal);
+    } catch (err) {
+      if (err instanceof ConfigError) return {};
+      throw err;
+    }
+  }
+
+  #authFor(ref: ImageReference, signal?: AbortSignal): Promise<RegistryAuth> {
+    return resolveRegistryAuth(authKeyFor(ref), this.authSource, signal);
+  }
+}
+
+/** A pull or push target: `:latest` unless every tag is meant, which forbids naming one. */
+function registryReference(reference: string, allTags: boolean | undefined): ImageReference {
+  const ref = parseReference(reference);
+  if (!allTags) return ref.withDefaultTag();
+  if (ref.tag !== undefined || ref.digest !== undefined) {
+    throw new InvalidOptionError(
+      'allTags',
+      'a reference with a tag or digest cannot be combined with allTags',
+    );
+  }
+  return ref;
+}
+
+function buildTag(tag: string, index: number): string {
+  const ref = parseReference(tag, `tags[${index}]`);
+  if (ref.digest !== undefined) throw new InvalidOptionError(`tags[${index}]`, 'a tag cannot carry a digest');
+  return ref.familiar;
+}
+
+function buildQuery(options: BuildOptions, tags: string[], dockerfile: string | undefined) {
+  return {
+    t: tags as unknown as string, // repeated `t` parameters; the spec types a single one
+    dockerfile,
+    buildargs: options.buildArgs,
+    target: options.target,
+    labels: options.labels,
+    nocache: options.noCache,
+    cachefrom: options.cacheFrom && JSON.stringify(options.cacheFrom), // a JSON array, not repeated keys
+    pull: options.pull ? '1' : undefined,
+    platform: options.platform,
+    networkmode: options.networkMode,
+    rm: options.rm ?? true,
+    forcerm: options.forceRm ?? true,
+    q: options.quiet,
+    shmsize: options.shmSize,
+  };
+}
+
+/** A directory is packed (owners and modes kept); a file is taken to be a tar archive. */
+async function tarOfPath(path: string): Promise<TarSource> {
+  const info = await stat(path).catch(() => undefined);
+  if (info?.isFile()) return createReadStream(path);
+  if (!info?.isDirectory())
+    throw new InvalidOptionError('source', `${path} is neither a directory nor a file`);
+  // Not strict: device nodes and sockets are skipped (the daemon provides /dev in containers).
+  const options: PackOptions & { umask: number } = { strict: false, umask: 0 };
+  return pack(path, options) as unknown as AsyncIterable<Uint8Array>;
+}

@@ -1,0 +1,243 @@
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import type { ApiClient, RawResponse } from '../api/client.js';
+import type { EngineApi } from '../api/engine-api.js';
+import type { Operation, RequestOptions } from '../api/types.js';
+import { InvalidOptionError, type RequestInfo, StreamError } from '../errors.js';
+import { Session } from '../streams/hijack/session.js';
+import type { CollectedOutput } from '../streams/output.js';
+import type { ContainerCreateConfig, Containers } from './containers.js';
+import { checkOptions, envList, optionSchemas } from './exec.js';
+import type { Abortable, Schemas } from './types.js';
+
+export interface RunOptions extends Abortable {
+  /** The container's name (`--name`). */
+  name?: string;
+  /** Environment: `{ KEY: 'value' }` or `['KEY=value']` (`-e`). */
+  env?: Record<string, string> | string[];
+  labels?: Record<string, string>;
+  user?: string;
+  workingDir?: string;
+  entrypoint?: string[];
+  /** Allocate a TTY (`-t`): the output is raw, with stderr merged into stdout. */
+  tty?: boolean;
+  /** Keep stdin open and resolve with a Session rather than the collected output (`-i`). */
+  interactive?: boolean;
+  /** Remove the container once it has exited, or when anything fails after creating it (`--rm`). */
+  rm?: boolean;
+  /** Merged into the container's HostConfig: binds, port bindings, network mode, resources ... */
+  hostConfig?: Schemas['HostConfig'];
+  /** Merged over the whole create request, for anything the options above do not cover. */
+  config?: Partial<ContainerCreateConfig>;
+}
+
+export interface RunResult extends CollectedOutput {
+  exitCode: number;
+  /** The container's id (already removed when `rm` was set). */
+  containerId: string;
+}
+
+export interface AttachOptions extends Abortable {
+  /** Attach stdin (default true); the container needs `OpenStdin` for its process to read it. */
+  stdin?: boolean;
+  /** Replay the output written so far before streaming. */
+  logs?: boolean;
+  /** The container's Tty flag, which decides the output's framing; looked up when left out. */
+  tty?: boolean;
+  /** Override the key sequence that detaches, e.g. `ctrl-p,ctrl-q`. */
+  detachKeys?: string;
+}
+
+type AttachRequest = RequestOptions<Operation<'/containers/{id}/attach', 'post'>>;
+
+/** `docker run` and `docker attach`, composed from the container calls. */
+export class Runner {
+  constructor(
+    private readonly api: EngineApi,
+    private readonly client: ApiClient,
+    private readonly containers: Containers,
+  ) {}
+
+  /**
+   * Create a container, attach to it, start it and wait for it, like `docker run`. Resolves with
+   * its exit code and output; with `interactive: true`, with a Session once it has started.
+   */
+  run(
+    image: string,
+    cmd: string[] | undefined,
+    options: RunOptions & { interactive: true },
+  ): Promise<Session>;
+  run(image: string, cmd?: string[], options?: RunOptions & { interactive?: false }): Promise<RunResult>;
+  run(image: string, cmd?: string[], options?: RunOptions): Promise<Session | RunResult>;
+  async run(image: string, cmd?: string[], options: RunOptions = {}): Promise<Session | RunResult> {
+    checkRun(image, cmd, options);
+    const { name, signal } = options;
+    const config = createConfig(image, cmd, options);
+    // With rm, creating is not cut short: an aborted create could leave a container whose id never
+    // came back. The signal is honoured by the next request instead, and the container removed.
+    const { Id } = await this.containers.create(config, { name, signal: options.rm ? undefined : signal });
+    try {
+      return await this.#start(Id, config, options);
+    } catch (err) {
+      // No signal: an aborted run must still clean up.
+      if (options.rm) await this.containers.remove(Id, { force: true, v: true }).catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Attach to a container's stdin and output over a hijacked connection (`docker attach`). */
+  async attach(id: string, options: AttachOptions = {}): Promise<Session> {
+    const { signal, stdin = true, logs, detachKeys } = options;
+    const tty = options.tty ?? (await this.containers.inspect(id, { signal })).Config?.Tty === true;
+    const exitCode = async () => exitCodeOf(await this.containers.wait(id, { signal }));
+    return this.#attach(id, { stdin, logs, detachKeys, tty, signal }, exitCode);
+  }
+
+  async #start(id: string, config: ContainerCreateConfig, options: RunOptions): Promise<Session | RunResult> {
+    const { signal } = options;
+    const exit = await this.#watchExit(id, config.HostConfig?.AutoRemove === true, signal);
+    let session: Session | undefined;
+    try {
+      // Attached before start, so no output is lost.
+      const attach = { stdin: options.interactive === true, tty: config.Tty === true, signal };
+      session = await this.#attach(id, attach, () => exit.code());
+      await this.containers.start(id, { signal });
+      if (options.interactive) return session.once('close', () => exit.release());
+      const [output, exitCode] = await Promise.all([session.frames().text(), exit.code()]);
+      return { exitCode, ...output, containerId: id };
+    } catch (err) {
+      session?.destroy();
+      exit.cancel();
+      throw err;
+    }
+  }
+
+  async #attach(
+    id: string,
+    options: Omit<AttachOptions, 'stdin' | 'tty'> & { stdin: boolean; tty: boolean },
+    exitCode: () => Promise<number>,
+  ): Promise<Session> {
+    const { stdin, tty, logs, detachKeys, signal } = options;
+    const query = { stream: true, stdin, stdout: true, stderr: true, logs, detachKeys };
+    const req = { path: { id }, query, signal } satisfies AttachRequest;
+    const res = await this.client.upgrade('post', '/containers/{id}/attach', req);
+    const resize = ({ rows, cols }: { rows: number; cols: number }) =>
+      this.containers.resize(id, { h: rows, w: cols });
+    return new Session({ ...res, tty, signal, resize, exitCode });
+  }
+
+  /** Resolves once the daemon has registered the wait (it answers with headers at once). */
+  async #watchExit(id: string, autoRemove: boolean, signal: AbortSignal | undefined): Promise<ExitWatch> {
+    const query = { condition: autoRemove ? 'removed' : 'next-exit' } as const;
+    const res = await this.api.stream('post', '/containers/{id}/wait', { path: { id }, query, signal });
+    const condition = autoRemove ? 'removed' : 'not-running';
+    return new ExitWatch(res, async () => exitCodeOf(await this.containers.wait(id, { condition, signal })));
+  }
+}
+
+/**
+ * A container's exit code from a wait registered before start, so a quick exit or auto-removal
+ * cannot slip past it. A session closed before anyone asked drops the wait (a pending request would
+ * hold `docker.close()` open until the container exits); asking after that waits anew.
+ */
+class ExitWatch {
+  #pending: Promise<number> | undefined;
+  #asked = false;
+  #settled = false;
+
+  constructor(
+    private readonly res: RawResponse,
+    private readonly again: () => Promise<number>,
+  ) {
+    this.#pending = readJson<Schemas['ContainerWaitResponse']>(res.body).then((r) =>
+      exitCodeOf(r, res.request),
+    );
+    this.#pending.then(
+      () => (this.#settled = true),
+      () => {}, // reported to whoever asks for the code
+    );
+  }
+
+  code(): Promise<number> {
+    this.#asked = true;
+    return this.#pending ?? this.again();
+  }
+
+  /** Drop the wait unless its answer is wanted or already here. */
+  release(): void {
+    if (!this.#asked && !this.#settled) this.cancel();
+  }
+
+  cancel(): void {
+    this.#pending = undefined;
+    this.res.body.destroy();
+  }
+}
+
+function createConfig(image: string, cmd: string[] | undefined, options: RunOptions): ContainerCreateConfig {
+  const interactive = options.interactive === true;
+  const { config, hostConfig, rm } = options;
+  return {
+    Image: image,
+    Cmd: cmd,
+    Entrypoint: options.entrypoint,
+    Env: options.env && envList(options.env),
+    Labels: options.labels,
+    User: options.user,
+    WorkingDir: options.workingDir,
+    Tty: options.tty === true,
+    // Like `docker run -i`: stdin stays open until the client closes it, then the process sees EOF.
+    OpenStdin: interactive,
+    StdinOnce: interactive,
+    AttachStdin: interactive,
+    AttachStdout: true,
+    AttachStderr: true,
+    ...config,
+    HostConfig: { ...hostConfig, ...config?.HostConfig, ...(rm ? { AutoRemove: true } : {}) },
+  };
+}
+
+/** The exit code of a wait response; the daemon's own wait error rejects. */
+function exitCodeOf(res: Schemas['ContainerWaitResponse'], request?: RequestInfo): number {
+  const message = res.Error?.Message;
+  if (message) throw new StreamError(`waiting for the container failed: ${message}`, request);
+  return res.StatusCode;
+}
+
+async function readJson<T>(body: Readable): Promise<T> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
+}
+
+const plainObject = z.custom<object>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  { error: 'expected an object' },
+);
+
+const runSchema = z
+  .strictObject({
+    name: optionSchemas.text,
+    env: optionSchemas.env,
+    labels: optionSchemas.stringMap,
+    user: optionSchemas.text,
+    workingDir: optionSchemas.text,
+    entrypoint: optionSchemas.strings,
+    tty: optionSchemas.flag,
+    interactive: optionSchemas.flag,
+    rm: optionSchemas.flag,
+    hostConfig: plainObject,
+    config: plainObject,
+    signal: optionSchemas.signal,
+  })
+  .partial();
+
+function checkRun(image: unknown, cmd: unknown, options: RunOptions): void {
+  if (typeof image !== 'string' || image === '') {
+    throw new InvalidOptionError('image', 'expected an image name');
+  }
+  if (cmd !== undefined && (!Array.isArray(cmd) || !cmd.every((arg) => typeof arg === 'string'))) {
+    throw new InvalidOptionError('cmd', 'expected an array of strings');
+  }
+  checkOptions(runSchema, options);
+}

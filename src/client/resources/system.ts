@@ -1,0 +1,74 @@
+import type { EngineApi } from '../api/engine-api.js';
+import type { JsonQueryValue } from '../api/types.js';
+import { type DockerError, HttpError, httpError } from '../errors.js';
+import { type DockerEvent, type EventTime, eventTime } from '../streams/events.js';
+import { JsonStream } from '../streams/json-stream.js';
+import { type Abortable, type JsonBodyOf, normalize, type QueryOf, type Schemas } from './types.js';
+
+export type { DockerEvent, EventTime };
+
+export type EventsOptions = {
+  filters?: JsonQueryValue;
+  /** Replay events from this time on, then keep streaming. */
+  since?: EventTime;
+  /** Stop at this time: the stream ends by itself once it has passed. */
+  until?: EventTime;
+} & Abortable;
+
+export type AuthCredentials = JsonBodyOf<'SystemAuth'>;
+export type AuthResult = Schemas['AuthResponse'];
+export type DataUsageOptions = QueryOf<'SystemDataUsage'> & Abortable;
+
+/** The daemon as a whole: ping, version, info, disk usage, registry login check and events. */
+export class System {
+  constructor(private readonly api: EngineApi) {}
+
+  /** `GET /_ping`: resolves with "OK" when the daemon answers. */
+  ping(options?: Abortable): Promise<string> {
+    return this.api.get('/_ping', { signal: options?.signal }) as Promise<string>;
+  }
+
+  version(options?: Abortable) {
+    return this.api.get('/version', { signal: options?.signal });
+  }
+
+  async info(options?: Abortable) {
+    const info = await this.api.get('/info', { signal: options?.signal });
+    return normalize(info, { Warnings: 'array' });
+  }
+
+  /** Disk usage by images, containers, volumes and build cache. */
+  async df(options?: DataUsageOptions) {
+    const { signal, ...query } = options ?? {};
+    const usage = await this.api.get('/system/df', { query, signal });
+    return normalize(usage, { BuildCache: 'array' });
+  }
+
+  /**
+   * Check credentials against a registry through the daemon. They travel in the request body only;
+   * an error never repeats the password, even when the registry's answer does.
+   */
+  async auth(credentials: AuthCredentials, options?: Abortable): Promise<AuthResult> {
+    try {
+      const res = await this.api.post('/auth', { body: credentials, signal: options?.signal });
+      return res ?? { Status: '' }; // 204: accepted with nothing to say
+    } catch (err) {
+      throw withoutSecret(err as DockerError, credentials.password);
+    }
+  }
+
+  /**
+   * Events as they happen. Without `until` the stream stays open, with no idle timeout, until the
+   * loop stops or `signal` fires; breaking out of `for await` closes the connection.
+   */
+  events(options?: EventsOptions): JsonStream<DockerEvent> {
+    const { filters, since, until, signal } = options ?? {};
+    const query = { filters, since: eventTime('since', since), until: eventTime('until', until) };
+    return new JsonStream(async () => (await this.api.stream('get', '/events', { query, signal })).body);
+  }
+}
+
+function withoutSecret(err: DockerError, secret: string | undefined): DockerError {
+  if (!secret || !(err instanceof HttpError) || !err.message.includes(secret)) return err;
+  return httpError(err.status, err.reason.replaceAll(secret, '***'), err.request);
+}

@@ -1,0 +1,221 @@
+/**
+ * Builds through the classic builder of the local daemon, FROM the busybox fixture only: multi-stage
+ * targets, build args, labels and tags, cache reuse, cache-from, .dockerignore, failing steps and
+ * tar-stream contexts.
+ */
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { pack } from 'tar-fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BuildProgress } from '../../src/client/streams/progress.js';
+import { Docker, InvalidOptionError, NotFoundError, StreamError } from '../../src/index.js';
+
+const docker = Docker.fromEnv();
+const labels = { 'berth.test': 'build' };
+let work: string;
+let busybox: string;
+
+async function context(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(work, 'ctx-'));
+  for (const [name, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, name)), { recursive: true });
+    await writeFile(join(dir, name), content);
+  }
+  return dir;
+}
+
+/** Copy `path` out of `image` through a created (never started) container; returns the host copy. */
+async function copyOut(image: string, path: string): Promise<string> {
+  const { Id } = await docker.containers.create({ Image: image, Labels: labels });
+  const dest = await mkdtemp(join(work, 'out-'));
+  try {
+    await docker.archives.copyFrom(Id, path, dest);
+  } finally {
+    await docker.containers.remove(Id, { force: true });
+  }
+  return join(dest, basename(path));
+}
+
+async function fileOf(image: string, path: string): Promise<string> {
+  return readFile(await copyOut(image, path), 'utf8');
+}
+
+/** Relative paths of the files under a directory. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const paths = await readdir(dir, { recursive: true });
+  const files = [];
+  for (const path of paths) if ((await stat(join(dir, path))).isFile()) files.push(path);
+  return files.sort();
+}
+
+async function messages(stream: AsyncIterable<BuildProgress>): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const m of stream) if (m.stream) lines.push(m.stream);
+  return lines;
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'berth-build-'));
+  busybox = inject('images').busybox;
+});
+
+afterAll(async () => {
+  const containers = await docker.containers.list({ all: true, filters: { label: ['berth.test=build'] } });
+  for (const c of containers) await docker.containers.remove(c.Id!, { force: true });
+  const images = await docker.images.list({ filters: { label: ['berth.test=build'] } });
+  for (const image of images) await docker.images.remove(image.Id, { force: true }).catch(() => {});
+  await rm(work, { recursive: true, force: true });
+  await docker.close();
+});
+
+describe('build', () => {
+  it('builds a multi-stage Dockerfile with build args, labels and tags; target stops at a stage', async () => {
+    const dir = await context({
+      'Dockerfile.multi': [
+        `FROM ${busybox} AS builder`,
+        'ARG GREETING=unset',
+        'RUN mkdir /out && echo "$GREETING from builder" > /out/artifact',
+        `FROM ${busybox}`,
+        'COPY --from=builder /out/artifact /artifact',
+        'CMD ["cat", "/artifact"]',
+        '',
+      ].join('\n'),
+    });
+    const options = { dockerfile: 'Dockerfile.multi', labels, buildArgs: { GREETING: 'hello' } };
+    const { id } = await docker.images
+      .build(dir, { ...options, tags: ['berth-test/build:multi', 'berth-test/build:alias'] })
+      .done();
+    const image = await docker.images.inspect(id);
+    expect(image.RepoTags.sort()).toEqual(['berth-test/build:alias', 'berth-test/build:multi']);
+    expect(image.Config?.Labels).toMatchObject(labels);
+    expect(await fileOf(id, '/artifact')).toBe('hello from builder\n');
+
+    const builder = await docker.images.build(dir, { ...options, target: 'builder' }).done();
+    expect(await fileOf(builder.id, '/out/artifact')).toBe('hello from builder\n');
+    await expect(fileOf(builder.id, '/artifact')).rejects.toBeInstanceOf(NotFoundError); // no final stage
+  });
+
+  it('reuses the cache up to the first changed file', async () => {
+    const dir = await context({
+      Dockerfile: [
+        `FROM ${busybox}`,
+        'COPY stable.txt /stable.txt',
+        'COPY changing.txt /changing.txt',
+        'RUN cat /stable.txt /changing.txt > /derived',
+        '',
+      ].join('\n'),
+      'stable.txt': 'stable\n',
+      'changing.txt': 'one\n',
+    });
+    const cached = (lines: string[]) => lines.filter((l) => l.includes('Using cache')).length;
+    await docker.images.build(dir, { labels }).done();
+    await writeFile(join(dir, 'changing.txt'), 'two\n');
+    const second = docker.images.build(dir, { labels });
+    expect(cached(await messages(second))).toBe(1);
+    expect(await fileOf((await second.done()).id, '/derived')).toBe('stable\ntwo\n');
+    // COPY, COPY, RUN and the LABEL step the labels option adds
+    expect(cached(await messages(docker.images.build(dir, { labels })))).toBe(4);
+  });
+
+  it('takes cache only from the cacheFrom images when given, and none with noCache', async () => {
+    const dir = await context({ Dockerfile: `FROM ${busybox}\nCOPY file /file\n`, file: 'x' });
+    await docker.images.build(dir, { labels, tags: ['berth-test/build:cache-source'] }).done();
+    const usesCache = async (options: { cacheFrom?: string[]; noCache?: boolean }) =>
+      (await messages(docker.images.build(dir, { labels, ...options }))).some((l) =>
+        l.includes('Using cache'),
+      );
+    expect(await usesCache({})).toBe(true);
+    expect(await usesCache({ cacheFrom: ['berth-test/build:cache-source'] })).toBe(true);
+    expect(await usesCache({ cacheFrom: [busybox] })).toBe(false);
+    expect(await usesCache({ noCache: true })).toBe(false);
+  });
+
+  it('honours .dockerignore: ignored files are absent from the image, re-included ones present', async () => {
+    const dir = await context({
+      Dockerfile: `FROM ${busybox}\nCOPY . /ctx/\n`,
+      '.dockerignore': [
+        'secret.txt',
+        '**/*.log',
+        'node_modules',
+        '!node_modules/keep',
+        'Dockerfile',
+        '',
+      ].join('\n'),
+      'secret.txt': 'do not send',
+      'app.txt': 'sent',
+      'logs/a.log': 'no',
+      'deep/er/b.log': 'no',
+      'deep/er/c.txt': 'yes',
+      'node_modules/dep/index.js': 'no',
+      'node_modules/keep/index.js': 'yes',
+    });
+    const { id } = await docker.images.build(dir, { labels }).done();
+    // The daemon drops the Dockerfile, which .dockerignore lists; .dockerignore itself is not listed.
+    expect(await filesUnder(await copyOut(id, '/ctx'))).toEqual([
+      '.dockerignore',
+      'app.txt',
+      'deep/er/c.txt',
+      'node_modules/keep/index.js',
+    ]);
+  });
+
+  it('rejects on a failing step with its message and the step, leaving no container behind', async () => {
+    const dir = await context({
+      Dockerfile: `FROM ${busybox}\nLABEL berth.test=build\nCOPY . /ctx\nRUN exit 3\nRUN echo after\n`,
+    });
+    // The Dockerfile labels its own steps: a failed build's cached steps get no labels option.
+    const lines: string[] = [];
+    let error: unknown;
+    try {
+      for await (const m of docker.images.build(dir, { labels })) if (m.stream) lines.push(m.stream);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(StreamError);
+    expect((error as StreamError).message).toMatch(
+      /returned a non-zero code: 3 \(at Step 4\/\d : RUN exit 3\)$/,
+    );
+    expect((error as StreamError).detail?.code).toBe(3);
+    expect(lines.join('')).not.toContain('echo after');
+    // forceRm is the default: the failed step's container is gone too.
+    const stepContainer = /Running in ([0-9a-f]+)/.exec(lines.join(''))?.[1];
+    expect(stepContainer).toBeDefined();
+    await expect(docker.containers.inspect(stepContainer!)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('builds from a tar stream of a context, for a given platform', async () => {
+    const dir = await context({
+      'sub/Containerfile': `FROM ${busybox}\nCOPY hello /hello\n`,
+      hello: 'from a tar\n',
+    });
+    const tar = pack(dir) as unknown as AsyncIterable<Uint8Array>;
+    const options = { labels, dockerfile: 'sub/Containerfile', platform: 'linux/amd64' };
+    const { id } = await docker.images.build(tar, options).done();
+    expect(await fileOf(id, '/hello')).toBe('from a tar\n');
+    const image = await docker.images.inspect(id);
+    expect([image.Os, image.Architecture]).toEqual(['linux', 'amd64']);
+  });
+
+  it('reports bad input before any request', async () => {
+    const offline = new Docker({ host: 'unix:///nonexistent/docker.sock' });
+    const dir = await context({ Dockerfile: 'FROM scratch\n' });
+    const attempts = [
+      offline.images.build(dir, { tags: ['Bad:Tag'] }).done(),
+      offline.images.build(dir, { tags: [`ok@sha256:${'a'.repeat(64)}`] }).done(),
+      offline.images.build(dir, { nocache: true } as never).done(),
+      offline.images.build(join(dir, 'missing')).done(),
+      offline.images.build(dir, { dockerfile: 'Missing' }).done(),
+    ];
+    const options = await Promise.all(attempts.map((p) => p.catch((err: InvalidOptionError) => err)));
+    for (const error of options) expect(error).toBeInstanceOf(InvalidOptionError);
+    expect(options.map((e) => (e as InvalidOptionError).option)).toEqual([
+      'tags[0]',
+      'tags[0]',
+      'nocache',
+      'context',
+      'dockerfile',
+    ]);
+    await offline.close();
+  });
+});

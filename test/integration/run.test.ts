@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import type { Dispatcher } from 'undici';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { AbortError, Docker, InvalidOptionError, NotFoundError } from '../../src/index.js';
+
+const docker = Docker.fromEnv();
+const labels = { 'berth.test': 'run' };
+const image = () => inject('images').busybox;
+const uniqueName = () => `berth-run-${randomUUID().slice(0, 8)}`;
+
+afterAll(async () => {
+  const left = await docker.containers.list({ all: true, filters: { label: ['berth.test=run'] } });
+  await Promise.all(left.map((c) => docker.containers.remove(c.Id!, { force: true })));
+  await docker.close();
+});
+
+async function gone(nameOrId: string): Promise<boolean> {
+  return docker.containers.inspect(nameOrId).then(
+    () => false,
+    (err) => err instanceof NotFoundError,
+  );
+}
+
+// Each test runs its own containers: concurrently, their start-up times overlap.
+describe.concurrent('docker.run', () => {
+  it('resolves with the exit code and output, and leaves the container without rm', async () => {
+    const result = await docker.run(image(), ['sh', '-c', 'echo hi; exit 3'], { labels });
+    expect(result).toEqual({ exitCode: 3, stdout: 'hi\n', stderr: '', containerId: expect.any(String) });
+    const info = await docker.containers.inspect(result.containerId);
+    expect(info.State).toMatchObject({ Running: false, ExitCode: 3 });
+  });
+
+  it('keeps stdout and stderr apart, loses no output of a quick exit, and applies the options', async () => {
+    const name = uniqueName();
+    const script = 'echo "$A"; echo oops >&2; pwd; id -u; hostname; head -c 300000 /dev/zero | tr "\\0" x';
+    const result = await docker.run(image(), ['sh', '-c', script], {
+      name,
+      labels,
+      env: { A: 'from env' },
+      workingDir: '/bin',
+      user: '42',
+      hostConfig: { Memory: 64 * 1024 * 1024 },
+      config: { Hostname: 'berth-host' },
+    });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toBe('oops\n');
+    expect(result.stdout).toBe(`from env\n/bin\n42\nberth-host\n${'x'.repeat(300_000)}`);
+    const info = await docker.containers.inspect(name);
+    expect(info.Config?.Labels).toMatchObject(labels);
+    expect(info.HostConfig?.Memory).toBe(64 * 1024 * 1024);
+  });
+
+  it('merges stderr into stdout with a TTY', async () => {
+    const result = await docker.run(image(), ['sh', '-c', 'echo out; echo err >&2'], { labels, tty: true });
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'out\r\nerr\r\n', stderr: '' });
+  });
+
+  it('removes the container after it exits with rm', async () => {
+    const result = await docker.run(image(), ['sh', '-c', 'echo bye; exit 2'], { labels, rm: true });
+    expect(result).toMatchObject({ exitCode: 2, stdout: 'bye\n' });
+    expect(await gone(result.containerId)).toBe(true);
+  });
+
+  it('removes the container it created when starting it fails, with rm', async () => {
+    const name = uniqueName();
+    await expect(docker.run(image(), ['/no/such/program'], { name, labels, rm: true })).rejects.toMatchObject(
+      {
+        status: 400,
+        reason: expect.stringContaining('/no/such/program'),
+      },
+    );
+    expect(await gone(name)).toBe(true);
+  });
+
+  it('rejects with AbortError and removes the container when aborted, with rm', async () => {
+    const name = uniqueName();
+    const controller = new AbortController();
+    const running = docker.run(image(), ['sleep', '60'], {
+      name,
+      labels,
+      rm: true,
+      signal: controller.signal,
+    });
+    const isRunning = () =>
+      docker.containers.inspect(name).then(
+        (c) => c.State?.Running,
+        () => false,
+      );
+    await expect.poll(isRunning, { timeout: 20_000, interval: 100 }).toBe(true);
+    controller.abort();
+    await expect(running).rejects.toBeInstanceOf(AbortError);
+    expect(await gone(name)).toBe(true);
+  });
+
+  it('rejects bad options with InvalidOptionError naming the option, before any request', async () => {
+    const requests: string[] = [];
+    const recording = {
+      request: (options: Dispatcher.RequestOptions) => requests.push(options.path),
+      dispatch: (options: Dispatcher.DispatchOptions) => requests.push(options.path),
+      close: async () => {},
+    } as unknown as Dispatcher;
+    const offline = new Docker({ dispatcher: recording, apiVersion: '1.41' });
+    const bad: [string, unknown[]][] = [
+      ['image', ['', ['true']]],
+      ['cmd', [image(), 'echo hi']],
+      ['env', [image(), ['true'], { env: 'A=1' }]],
+      ['labels.team', [image(), ['true'], { labels: { team: 7 } }]],
+      ['interactive', [image(), ['true'], { interactive: 'yes' }]],
+      ['hostConfig', [image(), ['true'], { hostConfig: [] }]],
+      ['autoRemove', [image(), ['true'], { autoRemove: true }]],
+    ];
+    for (const [option, args] of bad) {
+      const run = offline.run as (...a: unknown[]) => Promise<unknown>;
+      const failure = await run(...args).catch((err: unknown) => err);
+      expect(failure, option).toBeInstanceOf(InvalidOptionError);
+      expect((failure as InvalidOptionError).option).toBe(option);
+    }
+    expect(requests).toEqual([]);
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * A private registry for tests: Debian's `docker-registry` (distribution 2.8) on 127.0.0.1 with
+ * htpasswd auth and a temporary storage directory. The daemon treats 127.0.0.0/8 registries as
+ * insecure, so plain HTTP works for login, push and pull.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+export interface TestRegistry {
+  /** `127.0.0.1:PORT`: the registry part of image references and the server address for auth. */
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** A port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+function configYaml(dir: string, port: number): string {
+  return [
+    'version: 0.1',
+    'log:',
+    '  level: error',
+    '  accesslog:',
+    '    disabled: true',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${join(dir, 'data')}`,
+    '  delete:',
+    '    enabled: true',
+    'http:',
+    `  addr: 127.0.0.1:${port}`,
+    '  secret: berth-test-secret',
+    'auth:',
+    '  htpasswd:',
+    '    realm: berth-test',
+    `    path: ${join(dir, 'htpasswd')}`,
+    '',
+  ].join('\n');
+}
+
+/** Resolves once `/v2/` answers (401 without credentials: auth is on). */
+async function waitUntilReady(child: ChildProcess, port: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`docker-registry exited (${child.exitCode}):\n${output()}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/v2/`);
+      if (res.status === 401) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`docker-registry did not answer on 127.0.0.1:${port} within 15 s:\n${output()}`);
+}
+
+export async function startRegistry(
+  credentials: { username: string; password: string } = { username: 'berth', password: 'berth-pass-1' },
+): Promise<TestRegistry> {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-registry-'));
+  const { stdout } = await promisify(execFile)('htpasswd', [
+    '-Bbn',
+    credentials.username,
+    credentials.password,
+  ]);
+  await writeFile(join(dir, 'htpasswd'), stdout);
+  const port = await freePort();
+  await writeFile(join(dir, 'config.yml'), configYaml(dir, port));
+  const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitUntilReady(child, port, () => log);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { host: `127.0.0.1:${port}`, port, ...credentials, stop, [Symbol.asyncDispose]: stop };
+}

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { StreamError } from '../../../src/client/errors.js';
+import {
+  buildTracker,
+  importTracker,
+  loadTracker,
+  ProgressStream,
+  type ProgressTracker,
+  pullTracker,
+  pushTracker,
+} from '../../../src/client/streams/progress.js';
+
+const request = { method: 'POST', path: '/v1.41/build' };
+
+function streamOf<M extends object, R>(
+  messages: object[],
+  tracker: ProgressTracker<M, R>,
+  state = { closed: false },
+) {
+  async function* body(): AsyncGenerator<Uint8Array> {
+    try {
+      for (const m of messages) yield Buffer.from(`${JSON.stringify(m)}\r\n`);
+    } finally {
+      state.closed = true;
+    }
+  }
+  return new ProgressStream<M, R>(async () => ({ body: body(), request }), tracker);
+}
+
+const id = `sha256:${'ab'.repeat(32)}`;
+
+describe('ProgressStream', () => {
+  it('yields each message, then done() resolves with the outcome', async () => {
+    const messages = [
+      { stream: 'Step 1/2 : FROM scratch\n' },
+      { aux: { ID: id } },
+      { stream: 'Successfully built abab\n' },
+    ];
+    const stream = streamOf(messages, buildTracker());
+    const seen: object[] = [];
+    for await (const m of stream) seen.push(m);
+    expect(seen).toEqual(messages);
+    expect(await stream.done()).toEqual({ id });
+  });
+
+  it('done() alone drains the stream', async () => {
+    expect(await streamOf([{ aux: { ID: id } }], buildTracker()).done()).toEqual({ id });
+  });
+
+  it('throws the in-stream error as a StreamError naming the failing step and the request', async () => {
+    const stream = streamOf(
+      [
+        { stream: 'Step 1/2 : FROM scratch\n' },
+        { stream: 'Step 2/2 : RUN exit 3\n' },
+        { errorDetail: { code: 3, message: "The command '/bin/sh -c exit 3' returned a non-zero code: 3" } },
+        { stream: 'never seen' },
+      ],
+      buildTracker(),
+    );
+    const seen: object[] = [];
+    const failure = await (async () => {
+      for await (const m of stream) seen.push(m);
+    })().catch((err: unknown) => err);
+    expect(seen).toHaveLength(2);
+    expect(failure).toBeInstanceOf(StreamError);
+    expect((failure as StreamError).message).toBe(
+      "POST /v1.41/build: The command '/bin/sh -c exit 3' returned a non-zero code: 3 (at Step 2/2 : RUN exit 3)",
+    );
+    expect((failure as StreamError).detail).toEqual({ code: 3, message: expect.any(String) });
+    await expect(stream.done()).rejects.toBe(failure);
+  });
+
+  it('accepts the bare "error" field older daemons send', async () => {
+    await expect(streamOf([{ error: 'manifest unknown' }], pullTracker()).done()).rejects.toThrow(
+      'POST /v1.41/build: manifest unknown',
+    );
+  });
+
+  it('closes the body when the loop breaks early; done() then rejects', async () => {
+    const state = { closed: false };
+    const stream = streamOf([{ status: 'a' }, { status: 'b' }], pullTracker(), state);
+    for await (const _m of stream) break;
+    expect(state.closed).toBe(true);
+    await expect(stream.done()).rejects.toThrow(/closed before it completed/);
+  });
+
+  it('can be consumed once', async () => {
+    const stream = streamOf([], loadTracker());
+    await stream.done();
+    await expect(stream[Symbol.asyncIterator]().next()).rejects.toThrow(/already been consumed/);
+  });
+
+  it('rejects a build that never reported an image id', async () => {
+    await expect(streamOf([{ stream: 'hello\n' }], buildTracker()).done()).rejects.toThrow(
+      /without reporting an image id/,
+    );
+  });
+});
+
+describe('outcomes', () => {
+  it('pull: the digest and final status', async () => {
+    const messages = [
+      { status: 'Pulling from berth/test', id: '1' },
+      { status: `Digest: ${id}` },
+      { status: 'Status: Downloaded newer image for 127.0.0.1:5000/berth/test:1' },
+    ];
+    expect(await streamOf(messages, pullTracker()).done()).toEqual({
+      digest: id,
+      status: 'Downloaded newer image for 127.0.0.1:5000/berth/test:1',
+    });
+  });
+
+  it('push: every pushed tag, the last one first-class', async () => {
+    const messages = [
+      { status: 'Preparing', id: 'abc' },
+      { progressDetail: {}, aux: { Tag: '1', Digest: id, Size: 736 } },
+    ];
+    expect(await streamOf(messages, pushTracker()).done()).toEqual({
+      tag: '1',
+      digest: id,
+      size: 736,
+      pushed: [{ tag: '1', digest: id, size: 736 }],
+    });
+  });
+
+  it('import: the image id; load: the loaded names and ids', async () => {
+    expect(await streamOf([{ status: id }], importTracker()).done()).toEqual({ id });
+    const loaded = [{ stream: 'Loaded image: app:1\n' }, { stream: `Loaded image ID: ${id}\n` }];
+    expect(await streamOf(loaded, loadTracker()).done()).toEqual({ images: ['app:1', id] });
+  });
+
+  it('a quiet build reports the id alone', async () => {
+    expect(await streamOf([{ stream: `${id}\n` }], buildTracker()).done()).toEqual({ id });
+  });
+});
