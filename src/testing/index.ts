@@ -2,4 +2,54 @@
  * berth/testing: disposable containers as test fixtures.
  * This entry point is reserved for the harness (GenericContainer, wait strategies, networks, reaper).
  */
-export {};
+
+export {
+  DockerfileContainer,
+  type DockerfileOptions,
+  GenericContainer,
+  type StartOptions,
+} from './generic-container.js';
+export {
+  PostgreSqlContainer,
+  PostgresCommandError,
+  type PostgresDatabase,
+  StartedPostgreSqlContainer,
+} from './modules/postgres.js';
+export { RedisContainer, StartedRedisContainer } from './modules/redis.js';
+export { Network, type NetworkOptions, StartedNetwork } from './network.js';
+export type {
+  BindMount,
+  ContentCopy,
+  FileCopy,
+  HealthCheck,
+  PortSpec,
+  PullPolicy,
+  Resources,
+} from './options.js';
+export * from './reuse.js';
+export * from './session.js';
+export {
+  type LogsOptions,
+  StartedContainer,
+  type StartedState,
+  type StopOptions,
+} from './started-container.js';
+export {
+  AllWait,
+  type ContainerInfo,
+  HealthCheckWait,
+  HttpWait,
+  type HttpWaitOptions,
+  ListeningPortsWait,
+  LogFollower,
+  type LogLine,
+  LogMessageWait,
+  NotReadyError,
+  OneShotWait,
+  StartupError,
+  StartupTimeoutError,
+  SuccessfulCommandWait,
+  Wait,
+  type WaitContext,
+  type WaitStrategy,
+} from './wait/index.js';

@@ -2,10 +2,11 @@ import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { Docker } from '../../src/index.js';
 import { ensureFixtureImages, type FixtureImages } from './images.js';
+import { ensureModuleImages, type ModuleImages } from './module-images.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    images: FixtureImages;
+    images: FixtureImages & ModuleImages;
   }
 }
 
@@ -14,7 +15,8 @@ export default async function setup(project: TestProject): Promise<void> {
   execFileSync('bash', ['scripts/engine.sh'], { stdio: 'inherit' });
   const docker = Docker.fromEnv();
   try {
-    project.provide('images', await ensureFixtureImages(docker));
+    const images = await ensureFixtureImages(docker);
+    project.provide('images', { ...images, ...(await ensureModuleImages(docker, images.debian)) });
   } finally {
     await docker.close();
   }

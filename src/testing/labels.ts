@@ -1,0 +1,15 @@
+/** Labels berth's harness puts on everything it creates, so cleanup can find it. */
+export const LABEL_MANAGED = 'org.berth.managed';
+/** The test session that owns a resource; the watchdog removes the session's resources when it ends. */
+export const LABEL_SESSION = 'org.berth.session';
+/**
+ * `pid@hostname` of the process that keeps a session alive (its watchdog, or the test process when the
+ * watchdog is off). A startup sweep removes sessions whose owner on this host is gone.
+ */
+export const LABEL_SESSION_OWNER = 'org.berth.session-owner';
+/** Set on reused containers: they outlive sessions and are never reaped. */
+export const LABEL_REUSE = 'org.berth.reuse';
+/** Hash of the options a reused container was created from. */
+export const LABEL_REUSE_HASH = 'org.berth.reuse-hash';
+
+export type ResourceKind = 'container' | 'network' | 'volume';

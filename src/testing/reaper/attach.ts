@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Docker } from '../../index.js';
+import { daemonKey, sameDaemonOptions } from './daemon.js';
+import {
+  lockPathFor,
+  parseShared,
+  publishLock,
+  readLock,
+  removeLockIfNames,
+  SESSION_ENV,
+  type SharedSession,
+} from './lock.js';
+import { formatOwner, thisHost } from './owner.js';
+import { sweepOrphans } from './sweep.js';
+import { connectWatchdog, connectWhenReady, spawnWatchdog, type WatchdogLink } from './watchdog.js';
+
+/** A session as this process sees it: its id, its owner label, and the link that keeps it alive. */
+export interface Attached {
+  id: string;
+  owner: string;
+  link: WatchdogLink | undefined;
+}
+
+export interface AttachOptions {
+  /** false: no watchdog; the session belongs to this process alone. */
+  watchdog: boolean;
+  graceMs: number;
+}
+
+const WATCHDOG_START_TIMEOUT_MS = 10_000;
+
+/**
+ * Joins the session an ancestor advertised in BERTH_SESSION, else the one a sibling published in the
+ * lock file of our parent process, else starts a watchdog and publishes a new session. A new
+ * session also sweeps what dead sessions left behind.
+ */
+export async function attachSession(docker: Docker, options: AttachOptions): Promise<Attached> {
+  if (!options.watchdog) return standalone(docker);
+  const daemon = daemonKey(docker.connection);
+  const lockPath = lockPathFor(process.ppid, daemon);
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const joined = (await joinShared(fromEnv(daemon))) ?? (await joinShared(readLock(lockPath), lockPath));
+      if (joined) return joined;
+      const created = await createShared(docker, { daemon, lockPath, graceMs: options.graceMs });
+      if (created) return created;
+    }
+    throw new Error('every attempt lost a race with another process');
+  } catch (error) {
+    // Tests must not fail because cleanup is weaker; say so and go on without a watchdog.
+    process.emitWarning(
+      `berth: no watchdog for this session (${(error as Error).message}); cleanup runs at exit only`,
+    );
+    return standalone(docker);
+  }
+}
+
+function standalone(docker: Docker): Attached {
+  sweepInBackground(docker);
+  return { id: newId(), owner: formatOwner({ pid: process.pid, host: thisHost() }), link: undefined };
+}
+
+function fromEnv(daemon: string): SharedSession | undefined {
+  const shared = parseShared(process.env[SESSION_ENV]);
+  return shared?.daemon === daemon ? shared : undefined;
+}
+
+/** A session whose watchdog does not answer is dead: forget it so the next attempt creates anew. */
+async function joinShared(
+  shared: SharedSession | undefined,
+  lockPath?: string,
+): Promise<Attached | undefined> {
+  if (!shared) return undefined;
+  try {
+    const link = await connectWatchdog(shared.socketPath);
+    advertise(shared);
+    return { id: shared.id, owner: shared.owner, link };
+  } catch {
+    if (lockPath) removeLockIfNames(lockPath, shared.id);
+    if (parseShared(process.env[SESSION_ENV])?.id === shared.id) delete process.env[SESSION_ENV];
+    return undefined;
+  }
+}
+
+interface CreateOptions {
+  daemon: string;
+  lockPath: string;
+  graceMs: number;
+}
+
+/** Starts a watchdog and publishes it; resolves undefined when a sibling published first. */
+async function createShared(docker: Docker, options: CreateOptions): Promise<Attached | undefined> {
+  const id = newId();
+  const socketPath = socketPathFor(id);
+  const watchdog = spawnWatchdog({
+    sessionId: id,
+    socketPath,
+    lockPath: options.lockPath,
+    daemon: { ...sameDaemonOptions(docker.connection) },
+    graceMs: options.graceMs,
+    startupMs: WATCHDOG_START_TIMEOUT_MS,
+  });
+  const link = await connectWhenReady(socketPath, watchdog.exited, WATCHDOG_START_TIMEOUT_MS);
+  const shared = {
+    id,
+    socketPath,
+    owner: formatOwner({ pid: watchdog.pid, host: thisHost() }),
+    daemon: options.daemon,
+  };
+  if (!publishLock(options.lockPath, shared)) {
+    // This watchdog has nothing to reap; it exits after its grace period.
+    link.close();
+    return undefined;
+  }
+  advertise(shared);
+  sweepInBackground(docker);
+  return { id, owner: shared.owner, link };
+}
+
+/** Processes this one starts (a nested test run, a helper script) join the same session. */
+function advertise(shared: SharedSession): void {
+  process.env[SESSION_ENV] = JSON.stringify(shared);
+}
+
+function sweepInBackground(docker: Docker): void {
+  void sweepOrphans(docker).catch(() => {});
+}
+
+function newId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+function socketPathFor(id: string): string {
+  return process.platform === 'win32' ? `\\\\.\\pipe\\berth-${id}` : join(tmpdir(), `berth-${id}.sock`);
+}

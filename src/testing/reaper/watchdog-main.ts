@@ -1,0 +1,56 @@
+/**
+ * The watchdog process: started detached with the test run's own Node binary (no image), it removes
+ * a test session's containers, networks and volumes once every process of the session is gone.
+ */
+import { rmSync } from 'node:fs';
+import { type ConnectionOptions, Docker } from '../../index.js';
+import { LABEL_SESSION } from '../labels.js';
+import { removeLockIfNames } from './lock.js';
+import { type WatchdogConfig, watchdogConfigSchema } from './protocol.js';
+import { listLabelled, mergeInto, type ResourceSet, removeResources, toResourceSet } from './resources.js';
+import { Watchdog } from './server.js';
+
+const REAP_TIMEOUT_MS = 60_000;
+
+async function readStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk;
+  return text;
+}
+
+async function reap(docker: Docker, sessionId: string, tracked: ResourceSet): Promise<void> {
+  const signal = AbortSignal.timeout(REAP_TIMEOUT_MS);
+  const targets = toResourceSet(await listLabelled(docker, `${LABEL_SESSION}=${sessionId}`, signal));
+  mergeInto(targets, tracked);
+  for (const failure of await removeResources(docker, targets, signal)) log(failure.message);
+}
+
+function log(message: string): void {
+  process.stderr.write(`[berth watchdog ${process.pid}] ${message}\n`);
+}
+
+async function main(config: WatchdogConfig): Promise<void> {
+  const docker = new Docker(config.daemon as ConnectionOptions);
+  const watchdog = new Watchdog(
+    config,
+    (tracked) => reap(docker, config.sessionId, tracked).catch((error: Error) => log(error.message)),
+    () => {
+      if (config.lockPath) removeLockIfNames(config.lockPath, config.sessionId);
+    },
+  );
+  if (process.platform !== 'win32') rmSync(config.socketPath, { force: true });
+  await watchdog.listen(config.socketPath);
+  log(`session ${config.sessionId} listening on ${config.socketPath}`);
+  await watchdog.done;
+  log(`session ${config.sessionId} reaped`);
+  await docker.close();
+}
+
+// Terminal signals belong to the test run, not to its watchdog.
+process.on('SIGINT', () => {});
+process.on('SIGHUP', () => {});
+
+readStdin()
+  .then((text) => main(watchdogConfigSchema.parse(JSON.parse(text))))
+  .catch((error: Error) => log(error.stack ?? error.message))
+  .finally(() => process.exit(0));

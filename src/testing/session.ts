@@ -1,0 +1,115 @@
+import { Docker } from '../index.js';
+import { LABEL_MANAGED, LABEL_SESSION, LABEL_SESSION_OWNER, type ResourceKind } from './labels.js';
+import { attachSession } from './reaper/attach.js';
+import { daemonKey, sameDaemonOptions } from './reaper/daemon.js';
+import { EXIT_CLEANUP_TIMEOUT_MS, installExitHooks } from './reaper/exit-hooks.js';
+import { emptyResourceSet, isEmpty, removeResources } from './reaper/resources.js';
+import { reaperDisabled, reaperGraceMs } from './reaper/settings.js';
+import type { WatchdogLink } from './reaper/watchdog.js';
+
+export type { ResourceKind } from './labels.js';
+
+export interface TestSession {
+  readonly id: string;
+  /**
+   * Labels every resource of this session carries: { [LABEL_MANAGED]: 'true', [LABEL_SESSION]: id,
+   * [LABEL_SESSION_OWNER]: 'pid@host' of the process that keeps the session alive }.
+   */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Remember a created resource so it is removed at exit and by the watchdog. */
+  track(kind: ResourceKind, id: string): void;
+  /** Forget it (the caller removed it). */
+  untrack(kind: ResourceKind, id: string): void;
+}
+
+class Session implements TestSession {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly #tracked = emptyResourceSet();
+
+  constructor(
+    readonly id: string,
+    owner: string,
+    private readonly docker: Docker,
+    private readonly link: WatchdogLink | undefined,
+  ) {
+    this.labels = Object.freeze({
+      [LABEL_MANAGED]: 'true',
+      [LABEL_SESSION]: id,
+      [LABEL_SESSION_OWNER]: owner,
+    });
+  }
+
+  track(kind: ResourceKind, id: string): void {
+    this.#tracked[kind].add(id);
+    this.link?.send({ op: 'track', kind, id });
+  }
+
+  untrack(kind: ResourceKind, id: string): void {
+    this.#tracked[kind].delete(id);
+    this.link?.send({ op: 'untrack', kind, id });
+  }
+
+  /** Removes what this process still tracks; the watchdog handles the rest of the session. */
+  async cleanup(): Promise<void> {
+    if (isEmpty(this.#tracked)) return;
+    const tracked = {
+      container: new Set(this.#tracked.container),
+      network: new Set(this.#tracked.network),
+      volume: new Set(this.#tracked.volume),
+    };
+    for (const set of Object.values(this.#tracked)) set.clear();
+    await removeResources(this.docker, tracked, AbortSignal.timeout(EXIT_CLEANUP_TIMEOUT_MS));
+  }
+}
+
+/** Sessions by daemon, kept on globalThis so a module loaded again (vitest isolation) finds them. */
+function sessions(): Map<string, Promise<Session>> {
+  const store = globalThis as { [key: symbol]: Map<string, Promise<Session>> | undefined };
+  const key = Symbol.for('berth.testing.sessions');
+  store[key] ??= new Map();
+  return store[key];
+}
+
+/**
+ * The session of this process (shared by the worker processes of one test run), created on first use.
+ *
+ * Everything a session tracks is removed when the process exits normally or on SIGINT, SIGTERM or
+ * SIGHUP. A detached watchdog process (the running Node binary, no image) also removes everything
+ * labelled with the session once every process of the run is gone, killed ones included. Processes
+ * join one session through the `BERTH_SESSION` variable their parent passes down, or through a lock
+ * file in the temp directory keyed by their parent's pid (vitest's worker processes share one). A new
+ * session removes what sessions of dead processes on this host left behind. Reused containers are
+ * never removed.
+ *
+ * Environment:
+ * - `BERTH_REAPER=off`: no watchdog; cleanup at exit and the startup sweep still run.
+ * - `BERTH_REAPER_GRACE_MS`: how long the watchdog waits for a process to rejoin (default 3000).
+ * - `BERTH_REAPER_LOG`: a file for the watchdog's diagnostics.
+ *
+ * The session talks to the daemon `docker` points at through its own client, so closing `docker`
+ * does not stop the cleanup.
+ */
+export function getSession(docker: Docker): Promise<TestSession> {
+  const key = daemonKey(docker.connection);
+  const known = sessions();
+  let session = known.get(key);
+  if (!session) {
+    session = openSession(docker);
+    known.set(key, session);
+    session.catch(() => known.delete(key));
+    installExitHooks(cleanupAll);
+  }
+  return session;
+}
+
+async function cleanupAll(): Promise<void> {
+  const all = await Promise.allSettled(sessions().values());
+  await Promise.all(all.map((s) => (s.status === 'fulfilled' ? s.value.cleanup() : undefined)));
+}
+
+/** The session gets its own client: the caller may close theirs long before the process exits. */
+async function openSession(docker: Docker): Promise<Session> {
+  const own = new Docker(sameDaemonOptions(docker.connection));
+  const attached = await attachSession(own, { watchdog: !reaperDisabled(), graceMs: reaperGraceMs() });
+  return new Session(attached.id, attached.owner, own, attached.link);
+}

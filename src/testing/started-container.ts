@@ -1,0 +1,261 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import {
+  type Docker,
+  type ExecResult,
+  type ExecRunOptions,
+  InvalidOptionError,
+  NotFoundError,
+} from '../index.js';
+import { stageCopies } from './copy.js';
+import {
+  type ContentCopy,
+  contentCopySchema,
+  type FileCopy,
+  fileCopySchema,
+  parseOption,
+} from './options.js';
+import type { TestSession } from './session.js';
+import { daemonHost, publishedPorts } from './wait/address.js';
+import { Deadline } from './wait/deadline.js';
+import { startupFailure } from './wait/errors.js';
+import { followContainerLogs } from './wait/log-follower.js';
+import { awaitReadiness } from './wait/readiness.js';
+import type { ContainerInfo, WaitStrategy } from './wait/strategy.js';
+
+/** Everything a started container needs to know about itself. */
+export interface StartedState {
+  docker: Docker;
+  id: string;
+  info: ContainerInfo;
+  session: TestSession;
+  /** The wait strategy and startup timeout, applied again by restart(). */
+  strategy: WaitStrategy;
+  startupTimeoutMs: number;
+  /** A reused container outlives the test run: `await using` leaves it running. */
+  reused: boolean;
+}
+
+export interface LogsOptions {
+  /** Keep the stream open for new output until the container stops or the loop breaks. */
+  follow?: boolean;
+  /** Only output after this time (unix seconds). */
+  since?: number;
+  /** Only the last lines. */
+  tail?: number;
+  timestamps?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface StopOptions {
+  /**
+   * Seconds to let the process shut down after SIGTERM before SIGKILL. Left out, the container is
+   * killed and removed in one request, which is what throwaway test containers want.
+   */
+  timeout?: number;
+}
+
+const copies = {
+  files: fileCopySchema.array(),
+  contents: contentCopySchema.array(),
+};
+
+/**
+ * A running container from `GenericContainer.start()`. `stop()` (or leaving an `await using` scope)
+ * removes it with its anonymous volumes; it resolves with nothing, because nothing is left to use.
+ */
+export class StartedContainer implements AsyncDisposable {
+  /** Where published ports are reached from this process. */
+  readonly host: string;
+  readonly #state: StartedState;
+  #ports: Map<number, number>;
+  #stopping: Promise<void> | undefined;
+
+  constructor(state: StartedState) {
+    this.#state = state;
+    this.host = daemonHost(state.docker);
+    this.#ports = publishedPorts(state.info);
+  }
+
+  getHost(): string {
+    return this.host;
+  }
+
+  getId(): string {
+    return this.#state.id;
+  }
+
+  /** The container's name, without the leading slash. */
+  getName(): string {
+    return (this.#state.info.Name ?? '').replace(/^\//, '');
+  }
+
+  getLabels(): Record<string, string> {
+    return { ...this.#state.info.Config?.Labels };
+  }
+
+  /** The host port a container port is published on (after restart() it may differ). */
+  getMappedPort(port: number): number {
+    const mapped = this.#ports.get(port);
+    if (mapped === undefined) {
+      const known = [...this.#ports.keys()].join(', ') || 'none';
+      throw new InvalidOptionError(
+        'port',
+        `port ${port} is not exposed (exposed: ${known}); add it with withExposedPorts`,
+      );
+    }
+    return mapped;
+  }
+
+  /** Names of the networks the container is attached to. */
+  getNetworkNames(): string[] {
+    return Object.keys(this.#state.info.NetworkSettings?.Networks ?? {});
+  }
+
+  /** The container's address on a network. */
+  getIpAddress(network: string): string {
+    const address = this.#state.info.NetworkSettings?.Networks?.[network]?.IPAddress;
+    if (!address)
+      throw new InvalidOptionError('network', `the container is not attached to network ${network}`);
+    return address;
+  }
+
+  /** Run a command in the container; resolves with its exit code and output, stdout and stderr apart. */
+  exec(cmd: string[], options?: ExecRunOptions): Promise<ExecResult> {
+    return this.#state.docker.exec.run(this.#state.id, cmd, options);
+  }
+
+  /**
+   * The container's output as `{ stream, data }` frames, stdout and stderr apart: everything so far,
+   * or followed with `follow: true`. `await c.logs().text()` is a snapshot `{ stdout, stderr }`.
+   */
+  logs(options: LogsOptions = {}): ReturnType<Docker['containers']['logs']> {
+    const { follow, since, tail, timestamps, signal } = options;
+    return this.#state.docker.containers.logs(this.#state.id, {
+      stdout: true,
+      stderr: true,
+      tty: false,
+      follow,
+      since,
+      timestamps,
+      tail: tail === undefined ? undefined : String(tail),
+      signal,
+    });
+  }
+
+  /** Copy host files or directories to the paths given as `target` (parents are created). */
+  async copyFilesToContainer(files: FileCopy[]): Promise<void> {
+    await this.#upload(parseOption('copyFilesToContainer', copies.files, files), []);
+  }
+
+  /** Write texts or bytes to the paths given as `target` (parents are created). */
+  async copyContentToContainer(contents: ContentCopy[]): Promise<void> {
+    await this.#upload([], parseOption('copyContentToContainer', copies.contents, contents));
+  }
+
+  /** Extract a tar archive into a directory of the container that exists. */
+  async copyArchiveToContainer(
+    tar: Readable | AsyncIterable<Uint8Array> | Uint8Array,
+    dir = '/',
+  ): Promise<void> {
+    await this.#state.docker.archives.put(this.#state.id, dir, tar);
+  }
+
+  /** A container path as a tar stream (its top entry is the path's base name). */
+  async copyArchiveFromContainer(path: string): Promise<Readable> {
+    return (await this.#state.docker.archives.get(this.#state.id, path)).tar;
+  }
+
+  /** Copy a container file or directory into `hostDir` (created when missing). */
+  async copyFromContainer(path: string, hostDir: string): Promise<void> {
+    await this.#state.docker.archives.copyFrom(this.#state.id, path, hostDir);
+  }
+
+  /** The content of a file in the container. */
+  async copyContentFromContainer(path: string): Promise<Buffer> {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-read-'));
+    try {
+      await this.copyFromContainer(path, dir);
+      return await readFile(join(dir, posix.basename(path)));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Stop and start the container again, then wait with its wait strategy under a fresh startup
+   * deadline. Published ports the daemon chose may change: read getMappedPort() again.
+   */
+  async restart(options: StopOptions = {}): Promise<void> {
+    const { docker, id } = this.#state;
+    await docker.containers.stop(id, { t: options.timeout ?? 10 });
+    // Output after the old process ended, by the daemon's clock, so old lines cannot satisfy a log wait.
+    const stopped = await docker.containers.inspect(id);
+    const since = Date.parse(stopped.State?.FinishedAt ?? '') / 1000;
+    const deadline = new Deadline(this.#state.startupTimeoutMs);
+    this.#state.info = await launch(this.#state, deadline, Number.isFinite(since) ? since : undefined);
+    this.#ports = publishedPorts(this.#state.info);
+  }
+
+  /** Remove the container and its anonymous volumes. Calling it again does nothing. */
+  stop(options: StopOptions = {}): Promise<void> {
+    this.#stopping ??= this.#remove(options);
+    return this.#stopping;
+  }
+
+  /** Stops the container, except a reused one, which is meant to outlive the test run. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.#state.reused) await this.stop();
+  }
+
+  async #upload(files: FileCopy[], contents: ContentCopy[]): Promise<void> {
+    const staged = await stageCopies(files, contents);
+    try {
+      await this.copyArchiveToContainer(staged.tar, '/');
+    } finally {
+      await staged.cleanup();
+    }
+  }
+
+  async #remove(options: StopOptions): Promise<void> {
+    const { docker, id, session } = this.#state;
+    try {
+      if (options.timeout !== undefined) await docker.containers.stop(id, { t: options.timeout });
+      await docker.containers.remove(id, { force: true, v: true });
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+    session.untrack('container', id);
+  }
+}
+
+/**
+ * Start a created container, inspect it and wait until its strategy says it is ready, all under
+ * `deadline`. Its output is followed meanwhile (one request): for log waits, to notice an early
+ * exit, and to quote in the error. Resolves with the container as inspected after it started.
+ */
+export async function launch(
+  target: Pick<StartedState, 'docker' | 'id' | 'strategy'>,
+  deadline: Deadline,
+  since?: number,
+): Promise<ContainerInfo> {
+  const { docker, id, strategy } = target;
+  deadline.enter('starting the container');
+  await deadline.race(docker.containers.start(id, { signal: deadline.signal }));
+  const logs = followContainerLogs(docker, id, since);
+  try {
+    deadline.enter('inspecting the container');
+    const info = await deadline.race(docker.containers.inspect(id, { signal: deadline.signal }));
+    const exec: ExecRunner = (cmd, options) => docker.exec.run(id, cmd, options);
+    await awaitReadiness({ docker, containerId: id, info, logs, exec }, strategy, deadline);
+    return info;
+  } catch (err) {
+    throw startupFailure(err, deadline, id, logs.tail());
+  } finally {
+    logs.close();
+  }
+}
+
+type ExecRunner = (cmd: string[], options?: { signal?: AbortSignal }) => Promise<ExecResult>;
