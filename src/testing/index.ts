@@ -1,6 +1,6 @@
 /**
- * berth/testing: disposable containers as test fixtures.
- * This entry point is reserved for the harness (GenericContainer, wait strategies, networks, reaper).
+ * berth/testing: disposable containers as test fixtures: GenericContainer, wait strategies,
+ * networks, modules, session cleanup and reuse.
  */
 
 export {
@@ -26,6 +26,7 @@ export type {
   PullPolicy,
   Resources,
 } from './options.js';
+export * from './labels.js';
 export * from './reuse.js';
 export * from './session.js';
 export {
