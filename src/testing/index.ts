@@ -9,6 +9,7 @@ export {
   GenericContainer,
   type StartOptions,
 } from './generic-container.js';
+export * from './labels.js';
 export {
   PostgreSqlContainer,
   PostgresCommandError,
@@ -26,7 +27,6 @@ export type {
   PullPolicy,
   Resources,
 } from './options.js';
-export * from './labels.js';
 export * from './reuse.js';
 export * from './session.js';
 export {
