@@ -22,6 +22,7 @@ import { type Header, pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { extractTar } from '../../src/client/resources/archives.js';
 import { Docker, InvalidOptionError, NotFoundError, StreamError } from '../../src/index.js';
+import { failure } from '../support/failure.js';
 
 const docker = Docker.fromEnv();
 let work: string;
@@ -42,15 +43,6 @@ function craftedTar(
   for (const { body, ...header } of entries) tar.entry(header, body ?? '');
   tar.finalize();
   return tar as unknown as AsyncIterable<Uint8Array>;
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
 }
 
 beforeAll(async () => {

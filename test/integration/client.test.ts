@@ -21,6 +21,7 @@ import {
   ServerError,
 } from '../../src/index.js';
 import { DOCKER_SOCKET, startUnixProxy, type UnixProxy } from '../support/daemons.js';
+import { failure } from '../support/failure.js';
 
 const API = '1.41';
 const LABEL = 'berth.test=client';
@@ -79,16 +80,6 @@ function record(options: Dispatcher.DispatchOptions): Recorded {
   }
   const body = typeof options.body === 'string' ? JSON.parse(options.body) : options.body;
   return { method: options.method, path: url.pathname, query: url.searchParams, headers, body };
-}
-
-/** Resolves with the error a promise rejects with; fails when it resolves. */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
 }
 
 /** A temporary directory removed by `await using`. */

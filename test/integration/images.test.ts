@@ -16,6 +16,7 @@ import { type PackOptions, pack as packDir } from 'tar-fs';
 import { extract, pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Docker, type DockerError, InvalidOptionError, NotFoundError } from '../../src/index.js';
+import { failure } from '../support/failure.js';
 
 const docker = Docker.fromEnv();
 const LABEL = 'LABEL berth.test=images';
@@ -104,15 +105,6 @@ function generatedTar(size: number, hash: Hash): AsyncIterable<Uint8Array> {
 function tarOfDir(dir: string): AsyncIterable<Uint8Array> {
   const options: PackOptions & { umask: number } = { umask: 0 };
   return packDir(dir, options) as unknown as AsyncIterable<Uint8Array>;
-}
-
-async function failure(promise: Promise<unknown>): Promise<DockerError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as DockerError;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
 }
 
 /** Memory still in use after a full collection: what a stream retains, not garbage awaiting GC. */
@@ -230,7 +222,9 @@ describe('list, inspect, tag, remove, commit, prune', () => {
     ]);
     await docker.images.remove('localhost:5000/berth/images:v1');
     expect(await docker.images.exists('berth-test/images-alias')).toBe(false);
-    expect(await failure(docker.images.remove('berth-test/images-alias'))).toBeInstanceOf(NotFoundError);
+    expect(await failure<DockerError>(docker.images.remove('berth-test/images-alias'))).toBeInstanceOf(
+      NotFoundError,
+    );
   });
 
   it('commits a container with changes, comment and author', async () => {
@@ -292,7 +286,7 @@ describe('validation before any request', () => {
     ['no names to save', () => offline.images.save([]), 'names'],
     ['a missing import source', () => offline.images.import('/nonexistent/rootfs').done(), 'source'],
   ])('rejects %s', async (_what, call, option) => {
-    const error = await failure(call());
+    const error = await failure<DockerError>(call());
     expect(error).toBeInstanceOf(InvalidOptionError);
     expect((error as InvalidOptionError).option).toBe(option);
   });

@@ -15,6 +15,7 @@ import {
   NotFoundError,
   StreamError,
 } from '../../src/index.js';
+import { failure } from '../support/failure.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
 const docker = Docker.fromEnv();
@@ -23,15 +24,6 @@ let registry: TestRegistry;
 let work: string;
 let ref: string;
 let pushedDigest: string;
-
-async function failure(promise: Promise<unknown>): Promise<DockerError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as DockerError;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
-}
 
 const good = () => ({
   username: registry.username,
@@ -74,7 +66,9 @@ describe('login', () => {
   });
 
   it('rejects bad ones with the daemon error, without echoing the password', async () => {
-    const error = await failure(docker.registries.login({ ...good(), password: 'wrong-password-42' }));
+    const error = await failure<DockerError>(
+      docker.registries.login({ ...good(), password: 'wrong-password-42' }),
+    );
     expect(error).toBeInstanceOf(HttpError);
     expect(error.message).toMatch(/401 Unauthorized/);
     expect(error.message).not.toContain('wrong-password-42');
@@ -82,7 +76,7 @@ describe('login', () => {
 
   it('validates before sending', async () => {
     const offline = new Docker({ host: 'unix:///nonexistent/docker.sock' });
-    const error = await failure(offline.registries.login({ username: 'u', password: '' }));
+    const error = await failure<DockerError>(offline.registries.login({ username: 'u', password: '' }));
     expect(error).toBeInstanceOf(InvalidOptionError);
     await offline.close();
   });
@@ -90,10 +84,12 @@ describe('login', () => {
 
 describe('push', () => {
   it('fails inside the stream without credentials or with wrong ones', async () => {
-    const anonymous = await failure(docker.images.push(ref).done());
+    const anonymous = await failure<DockerError>(docker.images.push(ref).done());
     expect(anonymous).toBeInstanceOf(StreamError);
     expect(anonymous.message).toMatch(/no basic auth credentials/);
-    const wrong = await failure(docker.images.push(ref, { auth: { ...good(), password: 'nope' } }).done());
+    const wrong = await failure<DockerError>(
+      docker.images.push(ref, { auth: { ...good(), password: 'nope' } }).done(),
+    );
     expect(wrong).toBeInstanceOf(StreamError);
     expect(wrong.message).toMatch(/unauthorized/);
   });
@@ -111,8 +107,10 @@ describe('push', () => {
 
   it('refuses a digest reference before any request, and reports an unknown local image in-stream', async () => {
     const byDigest = `${registry.host}/berth/test@sha256:${'0'.repeat(64)}`;
-    expect(await failure(docker.images.push(byDigest).done())).toBeInstanceOf(InvalidOptionError);
-    const missing = await failure(
+    expect(await failure<DockerError>(docker.images.push(byDigest).done())).toBeInstanceOf(
+      InvalidOptionError,
+    );
+    const missing = await failure<DockerError>(
       docker.images.push(`${registry.host}/berth/absent:1`, { auth: good() }).done(),
     );
     expect(missing).toBeInstanceOf(StreamError);
@@ -125,15 +123,19 @@ describe('distribution inspect and pull', () => {
     const info = await docker.images.distribution(ref, { auth: good() });
     expect(info.Descriptor.digest).toBe(pushedDigest);
     expect(info.Platforms).toContainEqual(expect.objectContaining({ os: 'linux' }));
-    const denied = await failure(docker.images.distribution(ref, { auth: { ...good(), password: 'x' } }));
+    const denied = await failure<DockerError>(
+      docker.images.distribution(ref, { auth: { ...good(), password: 'x' } }),
+    );
     expect(denied).toBeInstanceOf(HttpError);
   });
 
   it('rejects a pull with bad credentials or of an unknown manifest', async () => {
     await docker.images.remove(ref);
-    const denied = await failure(docker.images.pull(ref, { auth: { ...good(), password: 'x' } }).done());
+    const denied = await failure<DockerError>(
+      docker.images.pull(ref, { auth: { ...good(), password: 'x' } }).done(),
+    );
     expect(denied.message).toMatch(/unauthorized/);
-    const unknown = await failure(
+    const unknown = await failure<DockerError>(
       docker.images.pull(`${registry.host}/berth/test:nope`, { auth: good() }).done(),
     );
     expect(unknown).toBeInstanceOf(NotFoundError);
@@ -186,7 +188,7 @@ describe('credentials from config.json', () => {
     } finally {
       await client.close();
     }
-    const anonymous = await failure(
+    const anonymous = await failure<DockerError>(
       docker.images.build(context, { pull: true, labels, registryAuth: {} }).done(),
     );
     expect(anonymous).toBeInstanceOf(StreamError);

@@ -19,22 +19,13 @@ import {
   startTlsDaemon,
   type TlsDaemon,
 } from '../support/daemons.js';
+import { failure } from '../support/failure.js';
 import { createPki, type Pki } from '../support/pki.js';
 
 const execFileAsync = promisify(execFile);
 
 /** The engine's API version on these machines (dockerd 20.10). */
 const ENGINE_API = '1.41';
-
-/** Resolves with the error a promise rejects with; fails when it resolves. */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
-}
 
 function stats(docker: Docker) {
   return (docker.dispatcher as Pool).stats;

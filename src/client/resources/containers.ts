@@ -1,21 +1,19 @@
 import type { Readable } from 'node:stream';
 import type { ApiClient } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
-import type { JsonQueryValue } from '../api/types.js';
 import { compareApiVersions } from '../api/version.js';
 import type { Frame } from '../streams/demux.js';
 import { JsonStream } from '../streams/json-stream.js';
 import { decodeOutput, type Framing, framingFromContentType, OutputStream } from '../streams/output.js';
 import {
   type Abortable,
+  type Filters,
   type JsonBodyOf,
   normalize,
   type QueryOf,
   type Schemas,
   splitSignal,
 } from './types.js';
-
-type Filters = { filters?: JsonQueryValue };
 
 export type ContainerListOptions = Omit<QueryOf<'ContainerList'>, 'filters'> & Filters & Abortable;
 export type ContainerCreateConfig = JsonBodyOf<'ContainerCreate'>;

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { type PackOptions, pack } from 'tar-fs';
 import type { EngineApi } from '../api/engine-api.js';
-import type { JsonQueryValue, RegistryAuth } from '../api/types.js';
+import type { RegistryAuth } from '../api/types.js';
 import { packContext } from '../build/context.js';
 import { ConfigError, InvalidOptionError, NotFoundError } from '../errors.js';
 import { rejectUnknownOptions } from '../options.js';
@@ -33,9 +33,14 @@ import {
   pullTracker,
   pushTracker,
 } from '../streams/progress.js';
-import { type Abortable, type JsonBodyOf, normalize, type QueryOf, splitSignal } from './types.js';
-
-type Filters = { filters?: JsonQueryValue };
+import {
+  type Abortable,
+  type Filters,
+  type JsonBodyOf,
+  normalize,
+  type QueryOf,
+  splitSignal,
+} from './types.js';
 
 /** A tar archive: bytes, a Node stream or any async iterable of chunks. */
 export type TarSource = Uint8Array | Readable | AsyncIterable<Uint8Array>;

@@ -1,15 +1,13 @@
 import type { EngineApi } from '../api/engine-api.js';
-import type { JsonQueryValue } from '../api/types.js';
 import {
   type Abortable,
+  type Filters,
   type JsonBodyOf,
   normalize,
   type QueryOf,
   type Schemas,
   splitSignal,
 } from './types.js';
-
-type Filters = { filters?: JsonQueryValue };
 
 export type NetworkListOptions = Filters & Abortable;
 export type NetworkCreateConfig = JsonBodyOf<'NetworkCreate'>;

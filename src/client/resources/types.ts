@@ -1,4 +1,5 @@
 import type { components, operations } from '../../generated/engine-api.js';
+import type { JsonQueryValue } from '../api/types.js';
 
 export type Schemas = components['schemas'];
 
@@ -11,6 +12,9 @@ export type JsonBodyOf<Op extends keyof operations> = operations[Op] extends {
 }
   ? B
   : never;
+
+/** List and prune filters: an object such as `{ label: ['app=web'] }`, sent JSON-encoded. */
+export type Filters = { filters?: JsonQueryValue };
 
 /** Every resource method accepts an AbortSignal. */
 export interface Abortable {

@@ -1,8 +1,12 @@
 import type { EngineApi } from '../api/engine-api.js';
-import type { JsonQueryValue } from '../api/types.js';
-import { type Abortable, type JsonBodyOf, normalize, type Schemas, splitSignal } from './types.js';
-
-type Filters = { filters?: JsonQueryValue };
+import {
+  type Abortable,
+  type Filters,
+  type JsonBodyOf,
+  normalize,
+  type Schemas,
+  splitSignal,
+} from './types.js';
 
 export type VolumeListOptions = Filters & Abortable;
 export type VolumeCreateConfig = JsonBodyOf<'VolumeCreate'>;

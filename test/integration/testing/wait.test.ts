@@ -12,6 +12,7 @@ import {
   type WaitStrategy,
 } from '../../../src/testing/index.js';
 import { probeDirect, probeThroughProxy } from '../../../src/testing/wait/port-probe.js';
+import { failure } from '../../support/failure.js';
 
 const { busybox, debian } = inject('images');
 const docker = Docker.fromEnv();
@@ -30,15 +31,6 @@ async function gone(id: string): Promise<boolean> {
     () => false,
     (err) => err instanceof NotFoundError,
   );
-}
-
-async function failure<T extends Error>(start: Promise<unknown>): Promise<T> {
-  return (await start.then(
-    () => {
-      throw new Error('started, expected a failure');
-    },
-    (err: unknown) => err,
-  )) as T;
 }
 
 /** A busybox container running `script` in sh. */
