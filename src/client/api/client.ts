@@ -284,7 +284,10 @@ async function decodeBody(res: RawResponse): Promise<unknown> {
   return text;
 }
 
+/** undici's own body reader (no async-iterator round trip per chunk), or any Readable. */
 async function bodyText(body: Readable): Promise<string> {
+  const reader = body as Readable & { text?: () => Promise<string> };
+  if (typeof reader.text === 'function') return reader.text();
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
