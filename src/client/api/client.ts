@@ -1,4 +1,5 @@
 import { type Duplex, Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import pRetry from 'p-retry';
 import type { Dispatcher } from 'undici';
 import { AbortError, type DockerError, httpError, type RequestInfo } from '../errors.js';
@@ -56,6 +57,9 @@ export interface UpgradedResponse extends RawResponse {
 }
 
 type Mode = 'json' | 'stream';
+
+/** Pause before the first retry of a request that never reached the daemon; later ones double. */
+const RETRY_DELAY_MS = 50;
 
 /** Sends requests to one daemon: version prefix, encoding, timeouts, retries and error translation. */
 export class ApiClient {
@@ -136,13 +140,21 @@ export class ApiClient {
     const { path, request } = await this.#target(method, template, req);
     const attempt = () => this.#dispatch(template, path, req, mode, request);
     if (!isIdempotent(method) || this.#options.retries <= 0 || isStreamBody(req.body)) return attempt();
+    // The signal is checked here rather than handed to p-retry, which would reject with the
+    // signal's bare reason instead of an AbortError.
+    const retryable = (error: unknown) => !req.signal?.aborted && failedBeforeSending(error as DockerError);
+    try {
+      // The first attempt goes straight out: p-retry's per-call setup is measurable on small requests.
+      return await attempt();
+    } catch (error) {
+      if (!retryable(error)) throw error;
+    }
+    await delay(RETRY_DELAY_MS);
     return pRetry(attempt, {
-      retries: this.#options.retries,
-      minTimeout: 50,
+      retries: this.#options.retries - 1,
+      minTimeout: RETRY_DELAY_MS * 2,
       factor: 2,
-      // The signal is checked here rather than handed to p-retry, which would reject with the
-      // signal's bare reason instead of an AbortError.
-      shouldRetry: ({ error }) => !req.signal?.aborted && failedBeforeSending(error as DockerError),
+      shouldRetry: ({ error }) => retryable(error),
     });
   }
 
