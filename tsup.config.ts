@@ -11,6 +11,7 @@ const entry = {
 export default defineConfig([
   { entry, format: ['esm'], dts: true, sourcemap: true, clean: true, target: 'node20' },
   // p-retry is published as ESM only; the CommonJS build carries its own copy so `require('berth')` works.
+  // The shims give it import.meta.url (src/dependencies.ts loads dependencies relative to it).
   {
     entry,
     format: ['cjs'],
@@ -18,5 +19,6 @@ export default defineConfig([
     sourcemap: true,
     target: 'node20',
     noExternal: ['p-retry', 'is-network-error'],
+    shims: true,
   },
 ]);

@@ -25,7 +25,7 @@ import { Networks } from './resources/networks.js';
 import { Runner } from './resources/run.js';
 import { System } from './resources/system.js';
 import { Volumes } from './resources/volumes.js';
-import { createPool } from './transport/dispatcher.js';
+import { createPool, LazyPool } from './transport/dispatcher.js';
 
 export type DockerOptions = ConnectionOptions & TransportOptions;
 
@@ -59,7 +59,8 @@ export class Docker {
   /** Registries: login checks and the credentials a reference resolves to. */
   readonly registries: Registries;
   readonly #client: ApiClient;
-  readonly #ownsDispatcher: boolean;
+  /** The pool this client dialed itself; undefined when the caller gave a dispatcher. */
+  readonly #pool: LazyPool | undefined;
   /** Closing twice (e.g. `await using` plus an explicit close) waits for the first close. */
   #closing: Promise<void> | undefined;
 
@@ -67,10 +68,12 @@ export class Docker {
     rejectUnknownOptions(options, [...connectionOptionKeys, ...transportOptionKeys]);
     validateTransportOptions(options);
     this.connection = resolveConnection(options);
-    const dispatcher = options.dispatcher ?? createPool(this.connection.endpoint, poolOptions(options));
-    this.#ownsDispatcher = options.dispatcher === undefined;
+    const { endpoint } = this.connection;
+    const given = options.dispatcher;
+    const pool = given ? undefined : new LazyPool(() => createPool(endpoint, poolOptions(options)));
+    this.#pool = pool;
     this.#client = new ApiClient({
-      dispatcher,
+      dispatcher: pool ? () => pool.get() : () => given!,
       address: formatEndpoint(this.connection.endpoint),
       resolvedFrom: describeSource(this.connection.source),
       ...(this.connection.apiVersion ? { apiVersion: this.connection.apiVersion } : {}),
@@ -127,7 +130,7 @@ export class Docker {
 
   /** Close idle sockets and refuse new requests; in-flight ones finish. */
   async close(): Promise<void> {
-    this.#closing ??= this.#ownsDispatcher ? this.#client.dispatcher.close() : Promise.resolve();
+    this.#closing ??= this.#pool?.close() ?? Promise.resolve();
     await this.#closing;
   }
 

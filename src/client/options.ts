@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { z } from 'zod';
+import { lazySchema } from '../dependencies.js';
 import { InvalidOptionError } from './errors.js';
 
 /** Options that shape the transport, beside where to connect (see ConnectionOptions). */
@@ -22,23 +22,24 @@ export interface TransportOptions {
   dispatcher?: Dispatcher;
 }
 
-const milliseconds = z.number().int().min(0);
-
-const transportSchema = z.object({
-  connections: z.number().int().min(1).optional(),
-  timeouts: z
-    .object({
-      connect: milliseconds.min(1).optional(),
-      headers: milliseconds.optional(),
-      idle: milliseconds.optional(),
-    })
-    .strict()
-    .optional(),
-  keepAliveTimeout: milliseconds.min(1).optional(),
-  retries: z.number().int().min(0).max(10).optional(),
-  dispatcher: z
-    .custom<Dispatcher>((value) => typeof (value as Dispatcher)?.request === 'function')
-    .optional(),
+const transportSchema = lazySchema((z) => {
+  const milliseconds = z.number().int().min(0);
+  return z.object({
+    connections: z.number().int().min(1).optional(),
+    timeouts: z
+      .object({
+        connect: milliseconds.min(1).optional(),
+        headers: milliseconds.optional(),
+        idle: milliseconds.optional(),
+      })
+      .strict()
+      .optional(),
+    keepAliveTimeout: milliseconds.min(1).optional(),
+    retries: z.number().int().min(0).max(10).optional(),
+    dispatcher: z
+      .custom<Dispatcher>((value) => typeof (value as Dispatcher)?.request === 'function')
+      .optional(),
+  });
 });
 
 export const transportDefaults = {
@@ -50,7 +51,16 @@ export const transportDefaults = {
   retries: 2,
 } as const;
 
-export const transportOptionKeys: readonly string[] = Object.keys(transportSchema.shape);
+/** Every TransportOptions key; the type keeps the list complete without building the schema. */
+const transportKeys: Record<keyof TransportOptions, true> = {
+  connections: true,
+  timeouts: true,
+  keepAliveTimeout: true,
+  retries: true,
+  dispatcher: true,
+};
+
+export const transportOptionKeys: readonly string[] = Object.keys(transportKeys);
 
 /** A misspelt option would otherwise be ignored silently. */
 export function rejectUnknownOptions(options: object, known: readonly string[]): void {
@@ -69,7 +79,7 @@ export function validateTransportOptions(options: TransportOptions): void {
     retries: options.retries,
     dispatcher: options.dispatcher,
   };
-  const result = transportSchema.safeParse(picked);
+  const result = transportSchema().safeParse(picked);
   if (result.success) return;
   const issue = result.error.issues[0]!;
   throw new InvalidOptionError(issue.path.join('.') || 'options', issue.message);

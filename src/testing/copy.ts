@@ -7,7 +7,8 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, resolve } from 'node:path';
-import { type PackOptions, pack } from 'tar-fs';
+import type { PackOptions } from 'tar-fs';
+import { tarFs } from '../dependencies.js';
 import { InvalidOptionError } from '../index.js';
 import type { ContentCopy, FileCopy } from './options.js';
 
@@ -70,5 +71,5 @@ function packStaged(dir: string, entries: string[], modes: Map<string, number>):
       return header;
     },
   };
-  return pack(dir, options) as unknown as AsyncIterable<Uint8Array>;
+  return tarFs().pack(dir, options) as unknown as AsyncIterable<Uint8Array>;
 }

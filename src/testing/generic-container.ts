@@ -1,36 +1,19 @@
-import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
+import { sha256Hex } from '../dependencies.js';
 import { type Docker, InvalidOptionError, NotFoundError, type operations } from '../index.js';
 import { stageCopies } from './copy.js';
 import type { StartedNetwork } from './network.js';
 import {
   type BindMount,
-  bindMountSchema,
   type ContentCopy,
   clientOf,
-  commandSchema,
-  contentCopySchema,
-  environmentSchema,
   type FileCopy,
-  fileCopySchema,
   type HealthCheck,
-  healthCheckSchema,
-  hostPathSchema,
-  imageSchema,
-  labelsSchema,
-  nameSchema,
-  networkAliasSchema,
-  networkSchema,
   type PortSpec,
   type PullPolicy,
   parseOption,
-  portSchema,
-  pullPolicySchema,
   type Resources,
-  resourcesSchema,
-  startupTimeoutSchema,
-  tmpfsSchema,
-  userSchema,
+  schemas,
 } from './options.js';
 import { findOrCreateReusable, type Reusable, reuseHash, reuseLabels, reuseName } from './reuse.js';
 import { getSession, type TestSession } from './session.js';
@@ -87,7 +70,7 @@ export class GenericContainer {
   #name: string | undefined;
 
   constructor(image: string) {
-    this.image = parseOption('image', imageSchema, image);
+    this.image = parseOption('image', schemas().image, image);
   }
 
   /** An image built from a directory with a Dockerfile (honouring .dockerignore); `build()` yields the container. */
@@ -103,69 +86,71 @@ export class GenericContainer {
 
   /** Ports to publish on 127.0.0.1: a port number (host port chosen by the daemon) or `{ container, host }`. */
   withExposedPorts(...ports: PortSpec[]): this {
-    this.#ports.push(...parseOption('withExposedPorts', portSchema.array(), ports));
+    this.#ports.push(...parseOption('withExposedPorts', schemas().port.array(), ports));
     return this;
   }
 
   withEnvironment(env: Record<string, string>): this {
-    Object.assign(this.#env, parseOption('withEnvironment', environmentSchema, env));
+    Object.assign(this.#env, parseOption('withEnvironment', schemas().environment, env));
     return this;
   }
 
   withCommand(cmd: string[]): this {
-    this.#cmd = parseOption('withCommand', commandSchema, cmd);
+    this.#cmd = parseOption('withCommand', schemas().command, cmd);
     return this;
   }
 
   withEntrypoint(entrypoint: string[]): this {
-    this.#entrypoint = parseOption('withEntrypoint', commandSchema, entrypoint);
+    this.#entrypoint = parseOption('withEntrypoint', schemas().command, entrypoint);
     return this;
   }
 
   withLabels(labels: Record<string, string>): this {
-    Object.assign(this.#labels, parseOption('withLabels', labelsSchema, labels));
+    Object.assign(this.#labels, parseOption('withLabels', schemas().labels, labels));
     return this;
   }
 
   withBindMounts(mounts: BindMount[]): this {
-    this.#binds.push(...parseOption('withBindMounts', bindMountSchema.array(), mounts));
+    this.#binds.push(...parseOption('withBindMounts', schemas().bindMount.array(), mounts));
     return this;
   }
 
   /** tmpfs mounts: `{ '/cache': 'rw,size=64m' }`. */
   withTmpFs(tmpfs: Record<string, string>): this {
-    Object.assign(this.#tmpfs, parseOption('withTmpFs', tmpfsSchema, tmpfs));
+    Object.assign(this.#tmpfs, parseOption('withTmpFs', schemas().tmpfs, tmpfs));
     return this;
   }
 
   /** Host files or directories copied in before the container starts; `target` is the full path. */
   withCopyFilesToContainer(files: FileCopy[]): this {
-    this.#files.push(...parseOption('withCopyFilesToContainer', fileCopySchema.array(), files));
+    this.#files.push(...parseOption('withCopyFilesToContainer', schemas().fileCopy.array(), files));
     return this;
   }
 
   /** Texts or bytes written before the container starts; `target` is the full path. */
   withCopyContentToContainer(contents: ContentCopy[]): this {
-    this.#contents.push(...parseOption('withCopyContentToContainer', contentCopySchema.array(), contents));
+    this.#contents.push(
+      ...parseOption('withCopyContentToContainer', schemas().contentCopy.array(), contents),
+    );
     return this;
   }
 
   /** Attach to a network (a started Network or a network's name) instead of the default bridge. */
   withNetwork(network: StartedNetwork | string): this {
     const name = typeof network === 'string' ? network : network?.name;
-    this.#network = parseOption('withNetwork', networkSchema, name);
+    this.#network = parseOption('withNetwork', schemas().network, name);
     return this;
   }
 
   /** Names other containers on the network reach this one by. Needs withNetwork. */
   withNetworkAliases(...aliases: string[]): this {
-    this.#aliases.push(...parseOption('withNetworkAliases', networkAliasSchema, aliases));
+    this.#aliases.push(...parseOption('withNetworkAliases', schemas().networkAlias, aliases));
     return this;
   }
 
   /** `user`, `user:group`, `uid` or `uid:gid`. */
   withUser(user: string): this {
-    this.#user = parseOption('withUser', userSchema, user);
+    this.#user = parseOption('withUser', schemas().user, user);
     return this;
   }
 
@@ -176,13 +161,13 @@ export class GenericContainer {
 
   /** Limits: `memory` in bytes, `cpu` in cores (0.5 = half a core). */
   withResources(resources: Resources): this {
-    this.#resources = parseOption('withResources', resourcesSchema, resources);
+    this.#resources = parseOption('withResources', schemas().resources, resources);
     return this;
   }
 
   /** A health check (times in milliseconds); pair it with `Wait.forHealthCheck()`. */
   withHealthCheck(healthCheck: HealthCheck): this {
-    this.#healthCheck = parseOption('withHealthCheck', healthCheckSchema, healthCheck);
+    this.#healthCheck = parseOption('withHealthCheck', schemas().healthCheck, healthCheck);
     return this;
   }
 
@@ -196,7 +181,7 @@ export class GenericContainer {
 
   /** Milliseconds for the whole startup: pull, create, copy, start, inspect and wait. Default 60 s. */
   withStartupTimeout(ms: number): this {
-    this.#startupTimeoutMs = parseOption('withStartupTimeout', startupTimeoutSchema, ms);
+    this.#startupTimeoutMs = parseOption('withStartupTimeout', schemas().startupTimeout, ms);
     return this;
   }
 
@@ -211,12 +196,12 @@ export class GenericContainer {
   }
 
   withPullPolicy(policy: PullPolicy): this {
-    this.#pullPolicy = parseOption('withPullPolicy', pullPolicySchema, policy);
+    this.#pullPolicy = parseOption('withPullPolicy', schemas().pullPolicy, policy);
     return this;
   }
 
   withName(name: string): this {
-    this.#name = parseOption('withName', nameSchema, name).replace(/^\//, '');
+    this.#name = parseOption('withName', schemas().name, name).replace(/^\//, '');
     return this;
   }
 
@@ -409,7 +394,7 @@ export class DockerfileContainer {
     private readonly context: string,
     private readonly options: DockerfileOptions,
   ) {
-    parseOption('fromDockerfile', hostPathSchema, context);
+    parseOption('fromDockerfile', schemas().hostPath, context);
   }
 
   withClient(docker: Docker): this {
@@ -493,7 +478,7 @@ function isMissingImage(err: unknown): boolean {
 }
 
 function digest(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 12);
+  return sha256Hex(text).slice(0, 12);
 }
 
 async function removeQuietly(docker: Docker, session: TestSession, id: string): Promise<void> {

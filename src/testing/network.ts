@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../dependencies.js';
 import { type Docker, InvalidOptionError, NotFoundError } from '../index.js';
 import { clientOf } from './options.js';
 import { getSession, type TestSession } from './session.js';
@@ -37,7 +37,7 @@ export class Network {
     const { driver = 'bridge', internal, labels } = this.#options;
     const docker = clientOf(this.#options.docker);
     const session = await getSession(docker);
-    const name = this.#options.name ?? `berth-${randomBytes(6).toString('hex')}`;
+    const name = this.#options.name ?? `berth-${randomHex(6)}`;
     const { Id } = await docker.networks.create(
       { Name: name, Driver: driver, Internal: internal, Labels: { ...labels, ...session.labels } },
       { signal: options.signal },

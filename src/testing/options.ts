@@ -3,96 +3,87 @@
  * with an InvalidOptionError naming the method and the offending element (`withExposedPorts[1]`)
  * before anything reaches the daemon.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema } from '../dependencies.js';
 import { Docker, InvalidOptionError } from '../index.js';
 
-const port = z.number().int().min(1).max(65535);
-const hostPort = z.number().int().min(0).max(65535);
-const nonEmpty = z.string().min(1, { error: 'expected a non-empty string' });
-const millis = z.number().int().positive();
-const stringMap = z.record(z.string(), z.string());
+/** The builders' schemas, built on the first check (see src/dependencies.ts). */
+export const schemas = lazySchema((z) => {
+  const port = z.number().int().min(1).max(65535);
+  const hostPort = z.number().int().min(0).max(65535);
+  const nonEmpty = z.string().min(1, { error: 'expected a non-empty string' });
+  const millis = z.number().int().positive();
+  const stringMap = z.record(z.string(), z.string());
+  const containerPath = nonEmpty.startsWith('/', { error: 'expected an absolute container path' });
+  const fileMode = z.number().int().min(0).max(0o7777);
 
-export const portSchema = z.union([port, z.strictObject({ container: port, host: hostPort.optional() })], {
-  error: 'expected a port number from 1 to 65535 or { container, host? }',
+  return {
+    port: z.union([port, z.strictObject({ container: port, host: hostPort.optional() })], {
+      error: 'expected a port number from 1 to 65535 or { container, host? }',
+    }),
+    image: nonEmpty,
+    environment: stringMap,
+    labels: stringMap,
+    command: z.array(z.string()).min(1, { error: 'expected at least one argument' }),
+    bindMount: z.strictObject({
+      source: nonEmpty,
+      target: containerPath,
+      mode: z.enum(['rw', 'ro']).optional(),
+    }),
+    /** Mount point -> tmpfs options, e.g. `{ '/cache': 'rw,size=64m' }`. */
+    tmpfs: z.record(z.string().startsWith('/', { error: 'expected an absolute path' }), z.string()),
+    fileCopy: z.strictObject({ source: nonEmpty, target: containerPath, mode: fileMode.optional() }),
+    contentCopy: z.strictObject({
+      content: z.union([z.string(), z.instanceof(Uint8Array)], { error: 'expected a string or bytes' }),
+      target: containerPath,
+      mode: fileMode.optional(),
+    }),
+    user: nonEmpty,
+    name: z
+      .string()
+      .regex(/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/, { error: 'expected a container name like `my-db_1`' }),
+    resources: z.strictObject({
+      /** Memory limit in bytes. */
+      memory: z
+        .number()
+        .int()
+        .min(6 * 1024 * 1024, { error: 'expected at least 6 MiB (in bytes)' })
+        .optional(),
+      /** CPU quota in cores, e.g. 0.5. */
+      cpu: z.number().positive().max(1024).optional(),
+    }),
+    healthCheck: z.strictObject({
+      /** `['CMD', 'pg_isready']`, `['CMD-SHELL', 'curl -f localhost']`, or a shell command string. */
+      test: z.union([nonEmpty, z.array(z.string()).min(2)], {
+        error: 'expected a shell command or an array like ["CMD", "arg"] / ["CMD-SHELL", "cmd"]',
+      }),
+      /** Milliseconds between checks. */
+      interval: millis.optional(),
+      timeout: millis.optional(),
+      retries: z.number().int().nonnegative().optional(),
+      startPeriod: millis.optional(),
+    }),
+    startupTimeout: millis,
+    pullPolicy: z.enum(['missing', 'always', 'never']),
+    network: nonEmpty,
+    /** A host path, e.g. a build context directory. */
+    hostPath: nonEmpty,
+    networkAlias: z.array(nonEmpty).min(1, { error: 'expected at least one alias' }),
+  };
 });
-export type PortSpec = z.infer<typeof portSchema>;
 
-export const imageSchema = nonEmpty;
-export const environmentSchema = stringMap;
-export const labelsSchema = stringMap;
-export const commandSchema = z.array(z.string()).min(1, { error: 'expected at least one argument' });
+type Schemas = ReturnType<typeof schemas>;
 
-export const bindMountSchema = z.strictObject({
-  source: nonEmpty,
-  target: nonEmpty.startsWith('/', { error: 'expected an absolute container path' }),
-  mode: z.enum(['rw', 'ro']).optional(),
-});
-export type BindMount = z.infer<typeof bindMountSchema>;
-
-/** Mount point -> tmpfs options, e.g. `{ '/cache': 'rw,size=64m' }`. */
-export const tmpfsSchema = z.record(
-  z.string().startsWith('/', { error: 'expected an absolute path' }),
-  z.string(),
-);
-
-const containerPath = nonEmpty.startsWith('/', { error: 'expected an absolute container path' });
-const fileMode = z.number().int().min(0).max(0o7777);
-
-export const fileCopySchema = z.strictObject({
-  source: nonEmpty,
-  target: containerPath,
-  mode: fileMode.optional(),
-});
+export type PortSpec = z.infer<Schemas['port']>;
+export type BindMount = z.infer<Schemas['bindMount']>;
 /** A host file or directory copied to `target` (the full path it gets in the container). */
-export type FileCopy = z.infer<typeof fileCopySchema>;
-
-export const contentCopySchema = z.strictObject({
-  content: z.union([z.string(), z.instanceof(Uint8Array)], { error: 'expected a string or bytes' }),
-  target: containerPath,
-  mode: fileMode.optional(),
-});
+export type FileCopy = z.infer<Schemas['fileCopy']>;
 /** Text or bytes written to `target` in the container. */
-export type ContentCopy = z.infer<typeof contentCopySchema>;
-
-export const userSchema = nonEmpty;
-export const nameSchema = z
-  .string()
-  .regex(/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/, { error: 'expected a container name like `my-db_1`' });
-
-export const resourcesSchema = z.strictObject({
-  /** Memory limit in bytes. */
-  memory: z
-    .number()
-    .int()
-    .min(6 * 1024 * 1024, { error: 'expected at least 6 MiB (in bytes)' })
-    .optional(),
-  /** CPU quota in cores, e.g. 0.5. */
-  cpu: z.number().positive().max(1024).optional(),
-});
-export type Resources = z.infer<typeof resourcesSchema>;
-
-export const healthCheckSchema = z.strictObject({
-  /** `['CMD', 'pg_isready']`, `['CMD-SHELL', 'curl -f localhost']`, or a shell command string. */
-  test: z.union([nonEmpty, z.array(z.string()).min(2)], {
-    error: 'expected a shell command or an array like ["CMD", "arg"] / ["CMD-SHELL", "cmd"]',
-  }),
-  /** Milliseconds between checks. */
-  interval: millis.optional(),
-  timeout: millis.optional(),
-  retries: z.number().int().nonnegative().optional(),
-  startPeriod: millis.optional(),
-});
-export type HealthCheck = z.infer<typeof healthCheckSchema>;
-
-export const startupTimeoutSchema = millis;
-export const pullPolicySchema = z.enum(['missing', 'always', 'never']);
+export type ContentCopy = z.infer<Schemas['contentCopy']>;
+export type Resources = z.infer<Schemas['resources']>;
+export type HealthCheck = z.infer<Schemas['healthCheck']>;
 /** When the image is pulled: only when it is missing (default), before every start, or never. */
-export type PullPolicy = z.infer<typeof pullPolicySchema>;
-
-export const networkSchema = nonEmpty;
-/** A host path, e.g. a build context directory. */
-export const hostPathSchema = nonEmpty;
-export const networkAliasSchema = z.array(nonEmpty).min(1, { error: 'expected at least one alias' });
+export type PullPolicy = z.infer<Schemas['pullPolicy']>;
 
 /** Parse `value` or throw an InvalidOptionError naming `option` and the path inside it. */
 export function parseOption<S extends z.ZodType>(option: string, schema: S, value: unknown): z.output<S> {

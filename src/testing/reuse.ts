@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sha256Hex } from '../dependencies.js';
 import { type Docker, DockerError, ErrorCode, isDockerError } from '../index.js';
 import { LABEL_MANAGED, LABEL_REUSE, LABEL_REUSE_HASH } from './labels.js';
 
@@ -31,9 +31,7 @@ function sortedJson(items: unknown[]): unknown[] {
 
 /** sha256 (hex) of the normalized options: equal configurations hash alike in any process. */
 export function reuseHash(options: unknown): string {
-  return createHash('sha256')
-    .update(JSON.stringify(normalizeOptions(options)) ?? '')
-    .digest('hex');
+  return sha256Hex(JSON.stringify(normalizeOptions(options)) ?? '');
 }
 
 /** The container name reuse is keyed on: the daemon refuses a second container with it (409). */

@@ -10,13 +10,7 @@ import {
   NotFoundError,
 } from '../index.js';
 import { stageCopies } from './copy.js';
-import {
-  type ContentCopy,
-  contentCopySchema,
-  type FileCopy,
-  fileCopySchema,
-  parseOption,
-} from './options.js';
+import { type ContentCopy, type FileCopy, parseOption, schemas } from './options.js';
 import type { TestSession } from './session.js';
 import { daemonHost, publishedPorts } from './wait/address.js';
 import { Deadline } from './wait/deadline.js';
@@ -56,11 +50,6 @@ export interface StopOptions {
    */
   timeout?: number;
 }
-
-const copies = {
-  files: fileCopySchema.array(),
-  contents: contentCopySchema.array(),
-};
 
 /**
  * A running container from `GenericContainer.start()`. `stop()` (or leaving an `await using` scope)
@@ -147,12 +136,12 @@ export class StartedContainer implements AsyncDisposable {
 
   /** Copy host files or directories to the paths given as `target` (parents are created). */
   async copyFilesToContainer(files: FileCopy[]): Promise<void> {
-    await this.#upload(parseOption('copyFilesToContainer', copies.files, files), []);
+    await this.#upload(parseOption('copyFilesToContainer', schemas().fileCopy.array(), files), []);
   }
 
   /** Write texts or bytes to the paths given as `target` (parents are created). */
   async copyContentToContainer(contents: ContentCopy[]): Promise<void> {
-    await this.#upload([], parseOption('copyContentToContainer', copies.contents, contents));
+    await this.#upload([], parseOption('copyContentToContainer', schemas().contentCopy.array(), contents));
   }
 
   /** Extract a tar archive into a directory of the container that exists. */

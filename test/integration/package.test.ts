@@ -21,6 +21,22 @@ describe('package build', () => {
     expect(JSON.parse(stdout)).toEqual({ ping: 'OK', max: '1.55', fn: 'function' });
   });
 
+  it('leaves undici, zod, tar-fs and p-retry unloaded until they are needed', async () => {
+    // A static import of one of them fails in the resolve hook; an eager require shows in the cache.
+    const hook = `export async function resolve(specifier, context, next) {
+      if (/^(undici|zod|tar-fs|p-retry)$/.test(specifier)) throw new Error(specifier + ' imported');
+      return next(specifier, context);
+    }`;
+    const script = `
+      import { createRequire, register } from 'node:module';
+      register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));
+      await import('berth'); await import('berth/testing');
+      const cache = createRequire(process.cwd() + '/').cache;
+      console.log(JSON.stringify(Object.keys(cache).filter((file) => file.includes('node_modules'))));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script]);
+    expect(JSON.parse(stdout)).toEqual([]);
+  });
+
   it('requires the CommonJS build, p-retry included', async () => {
     const script = `
       const { Docker, NotFoundError } = require('berth');

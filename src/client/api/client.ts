@@ -1,7 +1,7 @@
 import { type Duplex, Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
-import pRetry from 'p-retry';
 import type { Dispatcher } from 'undici';
+import { pRetry } from '../../dependencies.js';
 import { AbortError, type DockerError, httpError, type RequestInfo } from '../errors.js';
 import { dispatchUpgrade, type UpgradeOutcome } from '../streams/hijack/upgrade.js';
 import { type FailureContext, failedBeforeSending, translateFailure } from '../transport/failures.js';
@@ -17,7 +17,8 @@ export interface Timeouts {
 }
 
 export interface ApiClientOptions {
-  dispatcher: Dispatcher;
+  /** The dispatcher requests go through, asked for at each request (a pool may be created on first use). */
+  dispatcher: () => Dispatcher;
   /** How the daemon is addressed in messages, e.g. unix:///var/run/docker.sock. */
   address: string;
   /** Why that address, e.g. "(resolved from DOCKER_HOST)". */
@@ -77,7 +78,7 @@ export class ApiClient {
   }
 
   get dispatcher(): Dispatcher {
-    return this.#options.dispatcher;
+    return this.#options.dispatcher();
   }
 
   /** Call an endpoint and decode its JSON (or text) body. 304 resolves with undefined data. */
@@ -106,7 +107,7 @@ export class ApiClient {
     const signal = req.signal;
     let res: UpgradeOutcome;
     try {
-      res = await dispatchUpgrade(this.#options.dispatcher, {
+      res = await dispatchUpgrade(this.dispatcher, {
         method: request.method as Dispatcher.HttpMethod,
         path,
         headers,
@@ -149,8 +150,9 @@ export class ApiClient {
     } catch (error) {
       if (!retryable(error)) throw error;
     }
-    await delay(RETRY_DELAY_MS);
-    return pRetry(attempt, {
+    // p-retry is loaded only now, after a failure: most programs never need it.
+    const [retry] = await Promise.all([pRetry(), delay(RETRY_DELAY_MS)]);
+    return retry(attempt, {
       retries: this.#options.retries - 1,
       minTimeout: RETRY_DELAY_MS * 2,
       factor: 2,
@@ -166,7 +168,7 @@ export class ApiClient {
     if (body instanceof Readable) body.once('error', (err) => (bodyFailure ??= err));
     let res: Dispatcher.ResponseData;
     try {
-      res = await this.#options.dispatcher.request({
+      res = await this.dispatcher.request({
         method: request.method as Dispatcher.HttpMethod,
         path,
         headers,

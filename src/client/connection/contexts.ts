@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { z } from 'zod';
+import { lazySchema, sha256Hex } from '../../dependencies.js';
 import { ConfigError, InvalidOptionError } from '../errors.js';
 import { parseJsonFile, readOptionalText } from './files.js';
 import { parseDockerHost } from './host.js';
@@ -21,28 +20,30 @@ export interface StoredContext {
   metaFile: string;
 }
 
-const metaSchema = z.looseObject({
-  Name: z.string({ error: 'expected a string' }),
-  Endpoints: z.looseObject(
-    {
-      docker: z.looseObject(
-        {
-          Host: z.string({ error: 'expected a string' }).min(1, { error: 'is empty' }),
-          SkipTLSVerify: z
-            .boolean({ error: 'expected a boolean' })
-            .nullish()
-            .transform((value) => value ?? false),
-        },
-        { error: 'the context has no docker endpoint' },
-      ),
-    },
-    { error: 'expected an object' },
-  ),
-});
+const metaSchema = lazySchema((z) =>
+  z.looseObject({
+    Name: z.string({ error: 'expected a string' }),
+    Endpoints: z.looseObject(
+      {
+        docker: z.looseObject(
+          {
+            Host: z.string({ error: 'expected a string' }).min(1, { error: 'is empty' }),
+            SkipTLSVerify: z
+              .boolean({ error: 'expected a boolean' })
+              .nullish()
+              .transform((value) => value ?? false),
+          },
+          { error: 'the context has no docker endpoint' },
+        ),
+      },
+      { error: 'expected an object' },
+    ),
+  }),
+);
 
 /** The store keys a context by the SHA-256 of its name, so any name maps to a safe directory. */
 export function contextId(name: string): string {
-  return createHash('sha256').update(name).digest('hex');
+  return sha256Hex(name);
 }
 
 export function contextMetaPath(configDir: string, name: string): string {
@@ -58,7 +59,7 @@ export function readContext(configDir: string, name: string): StoredContext | un
   const metaFile = contextMetaPath(configDir, name);
   const raw = readOptionalText(metaFile);
   if (raw === undefined) return undefined;
-  const docker = parseJsonFile(metaFile, raw, metaSchema).Endpoints.docker;
+  const docker = parseJsonFile(metaFile, raw, metaSchema()).Endpoints.docker;
   const context: StoredContext = { name, host: docker.Host, skipTlsVerify: docker.SkipTLSVerify, metaFile };
   const tls = contextTls(contextTlsDir(configDir, name), docker.SkipTLSVerify);
   return tls ? { ...context, tls } : context;

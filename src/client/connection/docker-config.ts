@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema } from '../../dependencies.js';
 import { parseJsonFile, readOptionalText } from './files.js';
 
 /** Go's JSON decoder accepts null for any field and leaves it unset; so do we. */
@@ -10,39 +11,40 @@ const optional = <T extends z.ZodType>(schema: T) =>
     .transform((value) => value ?? undefined)
     .optional();
 
-const text = () => optional(z.string({ error: 'expected a string' }));
-
-const authEntry = z.looseObject({
-  auth: text(),
-  username: text(),
-  password: text(),
-  identitytoken: text(),
-  registrytoken: text(),
-  email: text(),
-  serveraddress: text(),
-});
-
-const proxyEntry = z.looseObject({
-  httpProxy: text(),
-  httpsProxy: text(),
-  noProxy: text(),
-  ftpProxy: text(),
-  allProxy: text(),
-});
-
-const stringMap = () => optional(z.record(z.string(), z.string({ error: 'expected a string' })));
-
 /** The fields of ~/.docker/config.json berth reads; other fields are kept untouched. */
-export const dockerConfigSchema = z.looseObject({
-  currentContext: text(),
-  auths: optional(z.record(z.string(), authEntry)),
-  credsStore: text(),
-  credHelpers: stringMap(),
-  proxies: optional(z.record(z.string(), proxyEntry)),
-  HttpHeaders: stringMap(),
+export const dockerConfigSchema = lazySchema((z) => {
+  const text = () => optional(z.string({ error: 'expected a string' }));
+  const stringMap = () => optional(z.record(z.string(), z.string({ error: 'expected a string' })));
+
+  const authEntry = z.looseObject({
+    auth: text(),
+    username: text(),
+    password: text(),
+    identitytoken: text(),
+    registrytoken: text(),
+    email: text(),
+    serveraddress: text(),
+  });
+
+  const proxyEntry = z.looseObject({
+    httpProxy: text(),
+    httpsProxy: text(),
+    noProxy: text(),
+    ftpProxy: text(),
+    allProxy: text(),
+  });
+
+  return z.looseObject({
+    currentContext: text(),
+    auths: optional(z.record(z.string(), authEntry)),
+    credsStore: text(),
+    credHelpers: stringMap(),
+    proxies: optional(z.record(z.string(), proxyEntry)),
+    HttpHeaders: stringMap(),
+  });
 });
 
-export type DockerConfigFile = z.infer<typeof dockerConfigSchema>;
+export type DockerConfigFile = z.infer<ReturnType<typeof dockerConfigSchema>>;
 
 export const CONFIG_FILE_NAME = 'config.json';
 
@@ -58,5 +60,5 @@ export function readDockerConfig(dir: string): { file: string; config: DockerCon
   const file = join(dir, CONFIG_FILE_NAME);
   const raw = readOptionalText(file);
   if (raw === undefined || raw.trim() === '') return { file, config: {} };
-  return { file, config: parseJsonFile(file, raw, dockerConfigSchema) };
+  return { file, config: parseJsonFile(file, raw, dockerConfigSchema()) };
 }

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { ZodType } from 'zod';
+import { lazySchema } from '../../dependencies.js';
 import { InvalidOptionError } from '../errors.js';
 
 /** TLS for a tcp:// or https:// host; mirrors the CLI's --tlsverify/--tlscacert/--tlscert/--tlskey flags. */
@@ -34,74 +35,92 @@ export interface ConnectionOptions {
   configDir?: string;
 }
 
-const nonEmpty = (what: string) =>
-  z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}, got an empty string` });
-
-const pem = (label: string, marker: string) =>
-  z
-    .union([z.string(), z.instanceof(Buffer)], { error: `expected ${label} PEM text as a string or Buffer` })
-    .refine((value) => value.toString().includes(marker), {
-      error: `expected ${label} PEM text containing "${marker}" (a file path belongs in tls.certPath)`,
-    });
-
-const tlsSchema = z.strictObject(
-  {
-    ca: pem('CA certificate', '-----BEGIN ').optional(),
-    cert: pem('certificate', '-----BEGIN ').optional(),
-    key: pem('private key', 'PRIVATE KEY-----').optional(),
-    certPath: nonEmpty('a directory path').optional(),
-    verify: z.boolean({ error: 'expected a boolean' }).optional(),
-  },
-  { error: 'expected an object' },
-);
-
 /**
  * Top-level keys outside this set are ignored, because the Docker constructor passes its
  * transport options in the same object; `tls` is checked strictly.
  */
-export const connectionOptionsSchema = z
-  .object(
+export const connectionOptionsSchema = lazySchema((z) => {
+  const nonEmpty = (what: string) =>
+    z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}, got an empty string` });
+
+  const pem = (label: string, marker: string) =>
+    z
+      .union([z.string(), z.instanceof(Buffer)], {
+        error: `expected ${label} PEM text as a string or Buffer`,
+      })
+      .refine((value) => value.toString().includes(marker), {
+        error: `expected ${label} PEM text containing "${marker}" (a file path belongs in tls.certPath)`,
+      });
+
+  const tlsSchema = z.strictObject(
     {
-      host: nonEmpty('a daemon URL such as unix:///var/run/docker.sock').optional(),
-      socketPath: nonEmpty('a unix socket path').optional(),
-      tls: tlsSchema.optional(),
-      context: nonEmpty('a context name').optional(),
-      apiVersion: z
-        .string({ error: 'expected a string such as "1.41"' })
-        .regex(/^\d+\.\d+$/, { error: 'expected MAJOR.MINOR such as "1.41"' })
-        .optional(),
-      sshArgs: z
-        .array(z.string({ error: 'expected a string' }), { error: 'expected an array of strings' })
-        .optional(),
-      env: z.record(z.string(), z.string().optional(), { error: 'expected an object of strings' }).optional(),
-      configDir: nonEmpty('a directory path').optional(),
+      ca: pem('CA certificate', '-----BEGIN ').optional(),
+      cert: pem('certificate', '-----BEGIN ').optional(),
+      key: pem('private key', 'PRIVATE KEY-----').optional(),
+      certPath: nonEmpty('a directory path').optional(),
+      verify: z.boolean({ error: 'expected a boolean' }).optional(),
     },
     { error: 'expected an object' },
-  )
-  .superRefine((options, ctx) => {
-    // The CLI refuses --host with --context; berth refuses the same pairs.
-    const conflict = (path: string, message: string) =>
-      ctx.addIssue({ code: 'custom', path: [path], message });
-    if (options.host !== undefined && options.socketPath !== undefined) {
-      conflict('socketPath', 'give either host or socketPath, not both');
-    }
-    if (options.context !== undefined && (options.host !== undefined || options.socketPath !== undefined)) {
-      conflict('context', 'cannot be combined with host or socketPath');
-    }
-    if (options.tls !== undefined && options.socketPath !== undefined) {
-      conflict('tls', 'TLS does not apply to a unix socket');
-    }
-    if (options.tls !== undefined && options.context !== undefined && options.context !== 'default') {
-      conflict('tls', 'a context carries its own TLS settings; do not combine tls with context');
-    }
-  }) satisfies z.ZodType<ConnectionOptions>;
+  );
+
+  return z
+    .object(
+      {
+        host: nonEmpty('a daemon URL such as unix:///var/run/docker.sock').optional(),
+        socketPath: nonEmpty('a unix socket path').optional(),
+        tls: tlsSchema.optional(),
+        context: nonEmpty('a context name').optional(),
+        apiVersion: z
+          .string({ error: 'expected a string such as "1.41"' })
+          .regex(/^\d+\.\d+$/, { error: 'expected MAJOR.MINOR such as "1.41"' })
+          .optional(),
+        sshArgs: z
+          .array(z.string({ error: 'expected a string' }), { error: 'expected an array of strings' })
+          .optional(),
+        env: z
+          .record(z.string(), z.string().optional(), { error: 'expected an object of strings' })
+          .optional(),
+        configDir: nonEmpty('a directory path').optional(),
+      },
+      { error: 'expected an object' },
+    )
+    .superRefine((options, ctx) => {
+      // The CLI refuses --host with --context; berth refuses the same pairs.
+      const conflict = (path: string, message: string) =>
+        ctx.addIssue({ code: 'custom', path: [path], message });
+      if (options.host !== undefined && options.socketPath !== undefined) {
+        conflict('socketPath', 'give either host or socketPath, not both');
+      }
+      if (options.context !== undefined && (options.host !== undefined || options.socketPath !== undefined)) {
+        conflict('context', 'cannot be combined with host or socketPath');
+      }
+      if (options.tls !== undefined && options.socketPath !== undefined) {
+        conflict('tls', 'TLS does not apply to a unix socket');
+      }
+      if (options.tls !== undefined && options.context !== undefined && options.context !== 'default') {
+        conflict('tls', 'a context carries its own TLS settings; do not combine tls with context');
+      }
+    }) satisfies ZodType<ConnectionOptions>;
+});
+
+/** Every ConnectionOptions key; the type keeps the list complete without building the schema. */
+const connectionKeys: Record<keyof ConnectionOptions, true> = {
+  host: true,
+  socketPath: true,
+  tls: true,
+  context: true,
+  apiVersion: true,
+  sshArgs: true,
+  env: true,
+  configDir: true,
+};
 
 /** The top-level keys ConnectionOptions owns, for callers that check a merged options object for typos. */
-export const connectionOptionKeys: readonly string[] = Object.keys(connectionOptionsSchema.shape);
+export const connectionOptionKeys: readonly string[] = Object.keys(connectionKeys);
 
 /** Checks options once, up front; the first problem becomes an InvalidOptionError naming its option path. */
 export function validateConnectionOptions(input: unknown): ConnectionOptions {
-  const result = connectionOptionsSchema.safeParse(input === undefined ? {} : input);
+  const result = connectionOptionsSchema().safeParse(input === undefined ? {} : input);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const path = issue.path.map(String);

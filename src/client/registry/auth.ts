@@ -164,7 +164,7 @@ function envAuths(source: AuthSource): Record<string, RegistryAuth> {
   const text = (source.env ?? process.env).DOCKER_AUTH_CONFIG;
   if (!text) return {};
   try {
-    const { auths = {} } = dockerConfigSchema.parse(JSON.parse(text));
+    const { auths = {} } = dockerConfigSchema().parse(JSON.parse(text));
     const entries = Object.entries(auths);
     return Object.fromEntries(
       entries.map(([key, entry]) => [key, decodeEntry('DOCKER_AUTH_CONFIG', key, entry)]),

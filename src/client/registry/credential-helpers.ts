@@ -3,7 +3,7 @@
  * and prints `{"ServerURL","Username","Secret"}`; `list` prints `{"<url>": "<username>"}`.
  * Helpers run directly, never through a shell.
  */
-import { spawn } from 'node:child_process';
+import { childProcess } from '../../dependencies.js';
 import { AbortError, ConfigError } from '../errors.js';
 
 export const HELPER_PREFIX = 'docker-credential-';
@@ -75,7 +75,7 @@ function runHelper(
     return Promise.reject(helperError(helper, options, 'a helper name is a plain word, not a path'));
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(HELPER_PREFIX + helper, [action], {
+    const child = childProcess().spawn(HELPER_PREFIX + helper, [action], {
       env: options.env as NodeJS.ProcessEnv | undefined,
       signal: options.signal,
       timeout: options.timeout ?? 30_000,

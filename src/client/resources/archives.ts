@@ -5,7 +5,8 @@
 import { mkdir, stat as statHost } from 'node:fs/promises';
 import { basename, dirname, posix, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { type ExtractOptions, extract, type PackOptions, pack } from 'tar-fs';
+import type { ExtractOptions, PackOptions } from 'tar-fs';
+import { tarFs } from '../../dependencies.js';
 import type { EngineApi } from '../api/engine-api.js';
 import { InvalidOptionError, isDockerError, type RequestInfo, StreamError } from '../errors.js';
 import type { TarSource } from './images.js';
@@ -136,7 +137,7 @@ export async function extractTar(
     // Once an entry is refused, it and every later one are skipped while the stream winds down.
     ignore: () => refusal !== undefined,
   };
-  const sink = extract(root, extractOptions);
+  const sink = tarFs().extract(root, extractOptions);
   try {
     await pump(source, sink, () => refusal !== undefined);
   } catch (err) {
@@ -208,7 +209,7 @@ function tarOf(full: string, rename?: string): AsyncIterable<Uint8Array> {
       return header;
     },
   };
-  return pack(dirname(full), options) as unknown as AsyncIterable<Uint8Array>;
+  return tarFs().pack(dirname(full), options) as unknown as AsyncIterable<Uint8Array>;
 }
 
 function flag(value: boolean | undefined): string | undefined {

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema } from '../../dependencies.js';
 import type { ApiClient } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
 import type { Operation, RequestOptions } from '../api/types.js';
@@ -112,7 +113,7 @@ export class Exec {
   /** Run a command in a running container and collect its output, stdout and stderr apart. */
   async run(containerId: string, cmd: string[], options: ExecRunOptions = {}): Promise<ExecResult> {
     checkCommand(cmd);
-    checkOptions(execRunSchema, options);
+    checkOptions(execSchemas().run, options);
     const { stdin, signal } = options;
     const tty = options.tty === true;
     if (tty && stdin !== undefined) {
@@ -133,7 +134,7 @@ export class Exec {
   /** Like `run()`, with the output streamed as it comes and the exit code as a promise. */
   async stream(containerId: string, cmd: string[], options: ExecStreamOptions = {}): Promise<ExecStream> {
     checkCommand(cmd);
-    checkOptions(execStreamSchema, options);
+    checkOptions(execSchemas().stream, options);
     const { signal } = options;
     const { Id } = await this.create(containerId, execConfig(cmd, options), { signal });
     const frames = await this.#open(Id, options.tty === true, signal);
@@ -182,36 +183,30 @@ export function envList(env: Record<string, string> | string[]): string[] {
   return Array.isArray(env) ? env : Object.entries(env).map(([key, value]) => `${key}=${value}`);
 }
 
-const text = z.string({ error: 'expected a string' });
-const flag = z.boolean({ error: 'expected a boolean' });
-
 /** Option schemas shared with `docker.run`. */
-export const optionSchemas = {
-  text,
-  flag,
-  strings: z.array(text, { error: 'expected an array of strings' }),
-  stringMap: z.record(z.string(), text, { error: 'expected an object of strings' }),
-  env: z.union([z.record(z.string(), text), z.array(text)], {
-    error: 'expected { KEY: "value" } or ["KEY=value", ...]',
-  }),
-  signal: z.instanceof(AbortSignal, { error: 'expected an AbortSignal' }),
-};
+export const optionSchemas = lazySchema((z) => {
+  const text = z.string({ error: 'expected a string' });
+  return {
+    text,
+    flag: z.boolean({ error: 'expected a boolean' }),
+    strings: z.array(text, { error: 'expected an array of strings' }),
+    stringMap: z.record(z.string(), text, { error: 'expected an object of strings' }),
+    env: z.union([z.record(z.string(), text), z.array(text)], {
+      error: 'expected { KEY: "value" } or ["KEY=value", ...]',
+    }),
+    signal: z.instanceof(AbortSignal, { error: 'expected an AbortSignal' }),
+  };
+});
 
-const execStreamShape = {
-  env: optionSchemas.env,
-  user: text,
-  workingDir: text,
-  tty: flag,
-  privileged: flag,
-  signal: optionSchemas.signal,
-};
-const execStreamSchema = z.strictObject(execStreamShape).partial();
-const execRunSchema = z
-  .strictObject({
-    ...execStreamShape,
-    stdin: z.union([z.string(), z.instanceof(Uint8Array)], { error: 'expected a string or a Buffer' }),
-  })
-  .partial();
+const execSchemas = lazySchema((z) => {
+  const { env, text, flag, signal } = optionSchemas();
+  const streamShape = { env, user: text, workingDir: text, tty: flag, privileged: flag, signal };
+  const stdin = z.union([z.string(), z.instanceof(Uint8Array)], { error: 'expected a string or a Buffer' });
+  return {
+    stream: z.strictObject(streamShape).partial(),
+    run: z.strictObject({ ...streamShape, stdin }).partial(),
+  };
+});
 
 /** Check options before any request; the first problem is an InvalidOptionError naming its option. */
 export function checkOptions(schema: z.ZodObject, options: unknown): void {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { z } from 'zod';
+import { lazySchema } from '../../dependencies.js';
 import type { ApiClient, RawResponse } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
 import type { Operation, RequestOptions } from '../api/types.js';
@@ -210,27 +210,29 @@ async function readJson<T>(body: Readable): Promise<T> {
   return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
 }
 
-const plainObject = z.custom<object>(
-  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
-  { error: 'expected an object' },
-);
-
-const runSchema = z
-  .strictObject({
-    name: optionSchemas.text,
-    env: optionSchemas.env,
-    labels: optionSchemas.stringMap,
-    user: optionSchemas.text,
-    workingDir: optionSchemas.text,
-    entrypoint: optionSchemas.strings,
-    tty: optionSchemas.flag,
-    interactive: optionSchemas.flag,
-    rm: optionSchemas.flag,
-    hostConfig: plainObject,
-    config: plainObject,
-    signal: optionSchemas.signal,
-  })
-  .partial();
+const runSchema = lazySchema((z) => {
+  const { text, env, stringMap, strings, flag, signal } = optionSchemas();
+  const plainObject = z.custom<object>(
+    (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+    { error: 'expected an object' },
+  );
+  return z
+    .strictObject({
+      name: text,
+      env,
+      labels: stringMap,
+      user: text,
+      workingDir: text,
+      entrypoint: strings,
+      tty: flag,
+      interactive: flag,
+      rm: flag,
+      hostConfig: plainObject,
+      config: plainObject,
+      signal,
+    })
+    .partial();
+});
 
 function checkRun(image: unknown, cmd: unknown, options: RunOptions): void {
   if (typeof image !== 'string' || image === '') {
@@ -239,5 +241,5 @@ function checkRun(image: unknown, cmd: unknown, options: RunOptions): void {
   if (cmd !== undefined && (!Array.isArray(cmd) || !cmd.every((arg) => typeof arg === 'string'))) {
     throw new InvalidOptionError('cmd', 'expected an array of strings');
   }
-  checkOptions(runSchema, options);
+  checkOptions(runSchema(), options);
 }

@@ -1,4 +1,5 @@
-import { type Dispatcher, Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undici } from '../../dependencies.js';
 import { formatEndpoint } from '../connection/host.js';
 import type { Endpoint } from '../connection/types.js';
 import { sshConnector } from './ssh.js';
@@ -29,6 +30,7 @@ export function createPool(endpoint: Endpoint, options: PoolOptions): Dispatcher
     headersTimeout: 0,
     bodyTimeout: 0,
   };
+  const { Pool } = undici();
   switch (endpoint.kind) {
     case 'unix':
       return new Pool('http://localhost', { ...common, socketPath: endpoint.socketPath });
@@ -42,5 +44,32 @@ export function createPool(endpoint: Endpoint, options: PoolOptions): Dispatcher
         ...common,
         connect: sshConnector(endpoint, formatEndpoint(endpoint)),
       });
+  }
+}
+
+/**
+ * A client's own pool, created on first use rather than with the client: creating it loads undici
+ * (see src/dependencies.ts), which a client that is never used, or not yet, does not need.
+ */
+export class LazyPool {
+  #pool: Dispatcher | undefined;
+  #closed = false;
+
+  constructor(private readonly create: () => Dispatcher) {}
+
+  get(): Dispatcher {
+    if (this.#pool) return this.#pool;
+    this.#pool = this.create();
+    // Closed before its first use: left as a pool whose close has finished (closed and destroyed).
+    if (this.#closed) {
+      void this.#pool.close();
+      void this.#pool.destroy();
+    }
+    return this.#pool;
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    return this.#pool?.close() ?? Promise.resolve();
   }
 }

@@ -1,7 +1,8 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { buildConnector } from 'undici';
+import { childProcess } from '../../dependencies.js';
 import { ConnectionError } from '../errors.js';
 
 export interface SshTarget {
@@ -27,7 +28,7 @@ export function sshCommandArgs(target: SshTarget): string[] {
  */
 export function sshConnector(target: SshTarget, address: string): buildConnector.connector {
   return (_options, callback) => {
-    const child = spawn('ssh', sshCommandArgs(target), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = childProcess().spawn('ssh', sshCommandArgs(target), { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-2000);

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
-import { buildConnector } from 'undici';
+import type { buildConnector } from 'undici';
+import { undici } from '../../dependencies.js';
 import type { TlsMaterial } from '../connection/types.js';
 
 /**
@@ -12,7 +13,7 @@ import type { TlsMaterial } from '../connection/types.js';
  */
 export function tlsConnector(tls: TlsMaterial, timeout: number): buildConnector.connector {
   const { ca, cert, key, verify } = tls;
-  const connect = buildConnector({ ca, cert, key, rejectUnauthorized: verify, timeout });
+  const connect = undici().buildConnector({ ca, cert, key, rejectUnauthorized: verify, timeout });
   return (options, callback) =>
     connect(options, (...result) => {
       if (result[1]) keepTlsAlert(result[1]);

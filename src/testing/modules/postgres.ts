@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
+import { randomHex } from '../../dependencies.js';
 import { InvalidOptionError } from '../../index.js';
 import { GenericContainer, type StartOptions } from '../generic-container.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
@@ -106,7 +106,7 @@ export class StartedPostgreSqlContainer extends StartedContainer {
    * no open connections while it is cloned. Runs psql inside the container: no client library needed.
    */
   async createDatabase(name?: string, options: { template?: string } = {}): Promise<PostgresDatabase> {
-    const database = identifier('name', name ?? `test_${randomBytes(6).toString('hex')}`);
+    const database = identifier('name', name ?? `test_${randomHex(6)}`);
     const template = identifier('template', options.template ?? this.credentials.database);
     await this.#sql(`CREATE DATABASE "${database}" TEMPLATE "${template}"`);
     const drop = () => this.#sql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomHex } from '../../dependencies.js';
 import type { Docker } from '../../index.js';
 import { daemonKey, sameDaemonOptions } from './daemon.js';
 import {
@@ -129,7 +129,7 @@ function sweepInBackground(docker: Docker): void {
 }
 
 function newId(): string {
-  return randomBytes(8).toString('hex');
+  return randomHex(8);
 }
 
 function socketPathFor(id: string): string {

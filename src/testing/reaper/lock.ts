@@ -1,19 +1,21 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema, randomHex, sha256Hex } from '../../dependencies.js';
 
 /** What a process needs to join a running session. */
-export const sharedSessionSchema = z.object({
-  id: z.string().min(1),
-  socketPath: z.string().min(1),
-  /** The LABEL_SESSION_OWNER value: the watchdog's `pid@host`. */
-  owner: z.string().min(1),
-  /** daemonKey() of the daemon the session's resources live on. */
-  daemon: z.string().min(1),
-});
-export type SharedSession = z.infer<typeof sharedSessionSchema>;
+export const sharedSessionSchema = lazySchema((z) =>
+  z.object({
+    id: z.string().min(1),
+    socketPath: z.string().min(1),
+    /** The LABEL_SESSION_OWNER value: the watchdog's `pid@host`. */
+    owner: z.string().min(1),
+    /** daemonKey() of the daemon the session's resources live on. */
+    daemon: z.string().min(1),
+  }),
+);
+export type SharedSession = z.infer<ReturnType<typeof sharedSessionSchema>>;
 
 /** Inherited by child processes, so whatever a session's process spawns joins the same session. */
 export const SESSION_ENV = 'BERTH_SESSION';
@@ -21,7 +23,7 @@ export const SESSION_ENV = 'BERTH_SESSION';
 export function parseShared(text: string | undefined): SharedSession | undefined {
   if (!text) return undefined;
   try {
-    const parsed = sharedSessionSchema.safeParse(JSON.parse(text));
+    const parsed = sharedSessionSchema().safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
@@ -47,7 +49,7 @@ export function readLock(path: string): SharedSession | undefined {
 
 /** Publishes `session` unless someone else already did: link(2) creates the file atomically or fails. */
 export function publishLock(path: string, session: SharedSession): boolean {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  const temp = `${path}.${process.pid}.${randomHex(4)}`;
   writeFileSync(temp, JSON.stringify(session), { mode: 0o600 });
   try {
     linkSync(temp, path);
@@ -66,5 +68,5 @@ export function removeLockIfNames(path: string, sessionId: string): void {
 }
 
 function shortHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 8);
+  return sha256Hex(text).slice(0, 8);
 }

@@ -51,6 +51,6 @@ process.on('SIGINT', () => {});
 process.on('SIGHUP', () => {});
 
 readStdin()
-  .then((text) => main(watchdogConfigSchema.parse(JSON.parse(text))))
+  .then((text) => main(watchdogConfigSchema().parse(JSON.parse(text))))
   .catch((error: Error) => log(error.stack ?? error.message))
   .finally(() => process.exit(0));

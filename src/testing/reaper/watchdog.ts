@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { childProcess } from '../../dependencies.js';
 import { watchdogCommand } from './entry.js';
 import { encodeMessage, HELLO, type Message, type WatchdogConfig } from './protocol.js';
 
@@ -22,7 +22,7 @@ export function spawnWatchdog(config: WatchdogConfig): { pid: number; exited: Pr
   const logPath = process.env.BERTH_REAPER_LOG;
   const log = logPath ? openSync(logPath, 'a') : 'ignore';
   try {
-    const child = spawn(process.execPath, args, {
+    const child = childProcess().spawn(process.execPath, args, {
       cwd,
       detached: true,
       stdio: ['pipe', 'ignore', log],

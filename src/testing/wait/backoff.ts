@@ -1,4 +1,4 @@
-import pRetry from 'p-retry';
+import { pRetry } from '../../dependencies.js';
 
 /** Thrown by an attempt that should be retried; its message is the status a timeout reports. */
 export class RetryLater extends Error {}
@@ -14,12 +14,13 @@ export const HOST_PROBE_DELAYS = { first: 50, max: 250 };
  * `signal` fires. Backoff keeps a slow service from being hammered (and the daemon, for exec checks)
  * while a fast one is seen within milliseconds.
  */
-export function retryUntilReady<T>(
+export async function retryUntilReady<T>(
   attempt: () => Promise<T>,
   signal: AbortSignal,
   delays: { first: number; max: number } = HOST_PROBE_DELAYS,
 ): Promise<T> {
-  return pRetry(attempt, {
+  const retry = await pRetry();
+  return retry(attempt, {
     retries: Number.POSITIVE_INFINITY,
     minTimeout: delays.first,
     maxTimeout: delays.max,

@@ -1,4 +1,5 @@
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
+import { undici } from '../../dependencies.js';
 import { InvalidOptionError } from '../../index.js';
 import { RetryLater, retryUntilReady } from './backoff.js';
 import type { WaitContext, WaitStrategy } from './strategy.js';
@@ -72,7 +73,7 @@ export class HttpWait implements WaitStrategy {
 
   async waitUntilReady(ctx: WaitContext): Promise<void> {
     const url = `${this.#scheme()}://${ctx.host}:${ctx.mappedPort(this.port)}${this.path}`;
-    const agent = new Agent({ connect: this.#tlsOptions(), pipelining: 0 });
+    const agent = new (undici().Agent)({ connect: this.#tlsOptions(), pipelining: 0 });
     try {
       await retryUntilReady(async () => {
         const verdict = await this.#attempt(url, agent, ctx.signal);
@@ -88,7 +89,7 @@ export class HttpWait implements WaitStrategy {
   /** undefined when the answer is the expected one, else what was wrong with it. */
   async #attempt(url: string, agent: Agent, signal: AbortSignal): Promise<string | undefined> {
     try {
-      const res = await request(url, {
+      const res = await undici().request(url, {
         dispatcher: agent,
         method: (this.#options.method ?? 'GET') as 'GET',
         headers: this.#options.headers,

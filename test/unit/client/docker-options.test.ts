@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LazyPool } from '../../../src/client/transport/dispatcher.js';
 import { Docker, InvalidOptionError } from '../../../src/index.js';
 
 function optionError(make: () => unknown): InvalidOptionError {
@@ -50,5 +51,49 @@ describe('Docker#close', () => {
     const docker = new Docker({ socketPath: '/nonexistent.sock' });
     await docker.close();
     await expect(docker.close()).resolves.toBeUndefined();
+  });
+});
+
+/** Just enough of a pool to see what LazyPool does with it. */
+class FakePool {
+  closed = false;
+  destroyed = false;
+  async close() {
+    this.closed = true;
+  }
+  async destroy() {
+    this.destroyed = true;
+  }
+}
+
+describe('LazyPool', () => {
+  function counted() {
+    const made: FakePool[] = [];
+    const lazy = new LazyPool(() => {
+      made.push(new FakePool());
+      return made.at(-1) as never;
+    });
+    return { lazy, made };
+  }
+
+  it('creates the pool on first use, once', () => {
+    const { lazy, made } = counted();
+    expect(made).toHaveLength(0);
+    expect(lazy.get()).toBe(lazy.get());
+    expect(made).toHaveLength(1);
+  });
+
+  it('closes without creating an unused pool, and hands out a finished one afterwards', async () => {
+    const { lazy, made } = counted();
+    await lazy.close();
+    expect(made).toHaveLength(0);
+    expect(lazy.get()).toMatchObject({ closed: true, destroyed: true });
+  });
+
+  it('closes the pool it created', async () => {
+    const { lazy, made } = counted();
+    lazy.get();
+    await lazy.close();
+    expect(made[0]).toMatchObject({ closed: true, destroyed: false });
   });
 });

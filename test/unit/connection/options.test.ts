@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { connectionOptionKeys, validateConnectionOptions } from '../../../src/client/connection/options.js';
+import {
+  connectionOptionKeys,
+  connectionOptionsSchema,
+  validateConnectionOptions,
+} from '../../../src/client/connection/options.js';
 import { resolveConnection } from '../../../src/client/connection/resolve.js';
 import { InvalidOptionError } from '../../../src/client/errors.js';
 import { PEM, tempDir, thrown, writeConfig } from './fixtures.js';
@@ -29,6 +33,10 @@ describe('validateConnectionOptions', () => {
     });
     expect(connectionOptionKeys).toContain('socketPath');
     expect(connectionOptionKeys).not.toContain('retries');
+  });
+
+  it('lists the keys the schema checks', () => {
+    expect(connectionOptionKeys).toEqual(Object.keys(connectionOptionsSchema().shape));
   });
 
   it('treats undefined as no options', () => {

@@ -8,7 +8,7 @@ import {
   RedisContainer,
   Wait,
 } from '../../../src/testing/index.js';
-import { parseOption, portSchema } from '../../../src/testing/options.js';
+import { parseOption, schemas } from '../../../src/testing/options.js';
 
 /** The `option` of the InvalidOptionError `fn` throws. */
 function rejected(fn: () => unknown): string {
@@ -34,7 +34,7 @@ describe('parseOption', () => {
   });
 
   it('puts the reason in the message', () => {
-    expect(() => parseOption('withExposedPorts', portSchema.array(), ['http'])).toThrow(
+    expect(() => parseOption('withExposedPorts', schemas().port.array(), ['http'])).toThrow(
       'withExposedPorts[0]: expected a port number from 1 to 65535 or { container, host? }',
     );
   });
