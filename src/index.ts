@@ -72,6 +72,7 @@ export type {
   VolumeRemoveOptions,
 } from './client/resources/volumes.js';
 export {
+  type DemuxOptions,
   demultiplex,
   encodeFrame,
   type Frame,

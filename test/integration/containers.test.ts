@@ -114,6 +114,21 @@ describe('logs', () => {
     expect(stderr).toBe('err-1\nerr-2\n');
   });
 
+  it('reads short lines whole and in order; with timestamps, one stamped line per item', async () => {
+    const id = await runToEnd(['sh', '-c', 'for i in 1 2 3 4 5 6; do echo line-$i; done']);
+    const merged = [];
+    for await (const frame of docker.containers.logs(id, { stdout: true })) merged.push(frame);
+    expect(Buffer.concat(merged.map((f) => f.data)).toString()).toBe(
+      'line-1\nline-2\nline-3\nline-4\nline-5\nline-6\n',
+    );
+    const stamped = [];
+    for await (const frame of docker.containers.logs(id, { stdout: true, timestamps: true }))
+      stamped.push(frame);
+    expect(stamped.map((f) => f.data.toString().replace(/^\S+Z /, ''))).toEqual(
+      [1, 2, 3, 4, 5, 6].map((i) => `line-${i}\n`),
+    );
+  });
+
   it('passes a TTY container output through raw', async () => {
     const id = await runToEnd(['sh', '-c', 'echo to-out; echo to-err >&2'], { Tty: true });
     const frames = [];

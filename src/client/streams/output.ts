@@ -1,19 +1,21 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { demultiplex, type Frame } from './demux.js';
+import { type DemuxOptions, demultiplex, type Frame } from './demux.js';
 
 /** How a container's output is framed: multiplexed (no TTY) or raw (TTY, where stderr is merged). */
 export type Framing = 'multiplexed' | 'raw';
 
 /** A container's output, decoded from either framing into `{ stream, data }` frames. */
-export async function* decodeOutput(
+export function decodeOutput(
   body: AsyncIterable<Uint8Array>,
   framing: Framing,
-): AsyncGenerator<Frame> {
-  if (framing === 'multiplexed') {
-    yield* demultiplex(body);
-    return;
-  }
+  options: DemuxOptions = {},
+): AsyncIterable<Frame> {
+  // Returned as is, not re-yielded: every generator layer would cost a step per frame.
+  return framing === 'multiplexed' ? demultiplex(body, options) : rawOutput(body);
+}
+
+async function* rawOutput(body: AsyncIterable<Uint8Array>): AsyncGenerator<Frame> {
   for await (const chunk of body) {
     yield { stream: 'stdout', data: Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk) };
   }
@@ -33,18 +35,21 @@ export interface CollectedOutput {
 }
 
 /**
- * Output as an async iterable of frames, started lazily on first use, with helpers to collect or
- * pipe it. Breaking out of `for await` closes the underlying connection.
+ * Output as an async iterable of frames (adjacent ones of a stream that arrive together merged, as
+ * `demultiplex` does), started lazily on first use, with helpers to collect or pipe it. Breaking
+ * out of `for await` closes the underlying connection.
  */
 export class OutputStream implements AsyncIterable<Frame> {
   #started = false;
 
   constructor(private readonly open: () => Promise<AsyncIterable<Frame>>) {}
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Frame> {
-    if (this.#started) throw new Error('this output stream has already been consumed');
-    this.#started = true;
-    yield* await this.open();
+  [Symbol.asyncIterator](): AsyncIterator<Frame> {
+    return new OpenOnFirstNext(async () => {
+      if (this.#started) throw new Error('this output stream has already been consumed');
+      this.#started = true;
+      return (await this.open())[Symbol.asyncIterator]();
+    });
   }
 
   /** All output as buffers, stdout and stderr kept apart. */
@@ -68,5 +73,45 @@ export class OutputStream implements AsyncIterable<Frame> {
       const target = stream === 'stderr' ? targets.stderr : stream === 'stdout' ? targets.stdout : undefined;
       if (target && !target.write(data)) await once(target, 'drain');
     }
+  }
+}
+
+/**
+ * Opens the frames on the first `next()`, then hands every call straight to them: an async
+ * generator doing `yield*` would add a step per frame.
+ */
+class OpenOnFirstNext implements AsyncIterator<Frame> {
+  #inner: AsyncIterator<Frame> | undefined;
+  #opening: Promise<AsyncIterator<Frame>> | undefined;
+  #returned = false;
+
+  constructor(private readonly open: () => Promise<AsyncIterator<Frame>>) {}
+
+  next(): Promise<IteratorResult<Frame>> {
+    if (this.#inner) return this.#inner.next();
+    if (this.#returned) return Promise.resolve({ done: true, value: undefined });
+    return this.#opened().then((inner) => inner.next());
+  }
+
+  async return(): Promise<IteratorResult<Frame>> {
+    this.#returned = true;
+    // Still opening: close what it opens. Never opened: nothing to close, and it never will be.
+    const inner = this.#inner ?? (await this.#opening?.catch(() => undefined));
+    await inner?.return?.();
+    return { done: true, value: undefined };
+  }
+
+  #opened(): Promise<AsyncIterator<Frame>> {
+    this.#opening ??= this.open().then(
+      (inner) => {
+        this.#inner = inner;
+        return inner;
+      },
+      (err: unknown) => {
+        this.#returned = true; // like a generator that threw: later calls find it done
+        throw err;
+      },
+    );
+    return this.#opening;
   }
 }
