@@ -25,6 +25,7 @@ import { Networks } from './resources/networks.js';
 import { Runner } from './resources/run.js';
 import { System } from './resources/system.js';
 import { Volumes } from './resources/volumes.js';
+import { streamDialer } from './transport/dial.js';
 import { createPool, LazyPool } from './transport/dispatcher.js';
 
 export type DockerOptions = ConnectionOptions & TransportOptions;
@@ -74,6 +75,8 @@ export class Docker {
     this.#pool = pool;
     this.#client = new ApiClient({
       dispatcher: pool ? () => pool.get() : () => given!,
+      // Streams get sockets of their own only beside a pool of ours, never around a given dispatcher.
+      dial: pool ? streamDialer(endpoint, poolOptions(options).connectTimeout) : undefined,
       address: formatEndpoint(this.connection.endpoint),
       resolvedFrom: describeSource(this.connection.source),
       ...(this.connection.apiVersion ? { apiVersion: this.connection.apiVersion } : {}),

@@ -437,3 +437,29 @@ describe('retries', () => {
     }
   });
 });
+
+describe('streams on sockets of their own', () => {
+  test('a followed log stream does not hold a pool connection: with one, other calls still go through', async () => {
+    await using client = new Docker({ socketPath: DOCKER_SOCKET, env: {}, connections: 1 });
+    const { Id } = await client.containers.create({
+      Image: image,
+      Cmd: ['sh', '-c', 'echo ready; sleep 30'],
+      Labels: labels,
+    });
+    try {
+      await client.containers.start(Id);
+      const controller = new AbortController();
+      const logs = client.containers.logs(Id, { follow: true, stdout: true, signal: controller.signal });
+      const iterator = logs[Symbol.asyncIterator]();
+      expect((await iterator.next()).value?.data.toString()).toBe('ready\n');
+      // The stream is open and silent; the single pool connection is free for these.
+      const inspected = await client.containers.inspect(Id);
+      expect(inspected.State?.Running).toBe(true);
+      expect((await client.containers.list({ filters: { id: [Id] } })).length).toBe(1);
+      controller.abort();
+      await expect(iterator.next()).rejects.toBeInstanceOf(AbortError);
+    } finally {
+      await client.containers.remove(Id, { force: true });
+    }
+  });
+});

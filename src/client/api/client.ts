@@ -4,7 +4,9 @@ import type { Dispatcher } from 'undici';
 import { pRetry } from '../../dependencies.js';
 import { AbortError, type DockerError, httpError, type RequestInfo } from '../errors.js';
 import { dispatchUpgrade, type UpgradeOutcome } from '../streams/hijack/upgrade.js';
+import type { Dialer } from '../transport/dial.js';
 import { type FailureContext, failedBeforeSending, translateFailure } from '../transport/failures.js';
+import { type ExchangeResponse, exchange, type Upload, UploadError } from '../transport/http1.js';
 import { encodeQuery, encodeRegistryAuth, expandPath } from './encoding.js';
 import type { CallOptions, Method } from './types.js';
 import { VersionNegotiator } from './version.js';
@@ -27,6 +29,8 @@ export interface ApiClientOptions {
   timeouts: Timeouts;
   /** Retries of idempotent requests that failed before reaching the daemon. */
   retries: number;
+  /** Opens a socket of its own for each streaming call; without it streams go through the dispatcher. */
+  dial?: Dialer | undefined;
 }
 
 /** Everything a call may carry, once its types have been checked. */
@@ -163,6 +167,7 @@ export class ApiClient {
   async #dispatch(template: string, path: string, req: UntypedRequest, mode: Mode, request: RequestInfo) {
     const { headers, body } = encodeBodyAndHeaders(req);
     const streaming = mode === 'stream';
+    if (streaming && this.#options.dial) return this.#exchange(this.#options.dial, path, req, request);
     // A failing upload (e.g. an unreadable file while packing a tar) is the caller's error, not the daemon's.
     let bodyFailure: unknown;
     if (body instanceof Readable) body.once('error', (err) => (bodyFailure ??= err));
@@ -185,6 +190,39 @@ export class ApiClient {
     if (res.statusCode >= 400) throw await this.#statusError(res.statusCode, res.body, request);
     const translated = translateBodyErrors(res.body, this.#failureContext(request, req.signal));
     return { status: res.statusCode, headers: res.headers, body: translated, request };
+  }
+
+  /** A streaming call on a socket of its own (transport/http1.ts). */
+  async #exchange(
+    dial: Dialer,
+    path: string,
+    req: UntypedRequest,
+    request: RequestInfo,
+  ): Promise<RawResponse> {
+    const ctx = this.#failureContext(request, req.signal);
+    const { headers, body: encoded } = encodeBodyAndHeaders(req);
+    // An async iterable is read as it is: wrapped in a byte-mode Readable, its chunks would be joined
+    // (copied) whenever several are buffered.
+    const body = isStreamBody(req.body) && !(req.body instanceof Readable) ? (req.body as Upload) : encoded;
+    let res: ExchangeResponse;
+    try {
+      const socket = await dial(req.signal);
+      res = await exchange(socket, {
+        method: request.method,
+        path,
+        headers,
+        body,
+        signal: req.signal,
+        headersTimeout: req.headersTimeout ?? 0,
+        idleTimeout: req.idleTimeout ?? 0,
+      });
+    } catch (err) {
+      // A failing upload (e.g. an unreadable file while packing a tar) is the caller's error, not the daemon's.
+      if (err instanceof UploadError) throw err.cause;
+      throw translateFailure(err, ctx);
+    }
+    if (res.status >= 400) throw await this.#statusError(res.status, res.body, request);
+    return { status: res.status, headers: res.headers, body: translateBodyErrors(res.body, ctx), request };
   }
 
   async #statusError(status: number, body: Readable, request: RequestInfo): Promise<DockerError> {

@@ -64,15 +64,20 @@ export function translateFailure(err: unknown, ctx: FailureContext): DockerError
   const message = err instanceof Error ? err.message : String(err);
   const where = `${ctx.address}${ctx.resolvedFrom ? ` ${ctx.resolvedFrom}` : ''}`;
   const { request } = ctx;
-  if (ctx.signal?.aborted || code === 'UND_ERR_ABORTED' || (err as Error)?.name === 'AbortError') {
+  if (
+    ctx.signal?.aborted ||
+    code === 'UND_ERR_ABORTED' ||
+    code === 'ABORT_ERR' ||
+    (err as Error)?.name === 'AbortError'
+  ) {
     return new AbortError(request, { cause: err });
   }
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'BERTH_CONNECT_TIMEOUT') {
     return new TimeoutError('connect', `timed out connecting to the Docker daemon at ${where}`, request, {
       cause: err,
     });
   }
-  if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'BERTH_HEADERS_TIMEOUT') {
     return new TimeoutError(
       'headers',
       `${request.method} ${request.path}: no response from the daemon in time`,
@@ -82,7 +87,7 @@ export function translateFailure(err: unknown, ctx: FailureContext): DockerError
       },
     );
   }
-  if (code === 'UND_ERR_BODY_TIMEOUT') {
+  if (code === 'UND_ERR_BODY_TIMEOUT' || code === 'BERTH_BODY_TIMEOUT') {
     return new TimeoutError('idle', `${request.method} ${request.path}: the response stalled`, request, {
       cause: err,
     });

@@ -1,0 +1,162 @@
+/**
+ * Response body framing for transport/http1.ts: no body, a Content-Length, chunked transfer coding,
+ * or everything until the connection closes. Decoders hand on views of the chunks they are given.
+ */
+
+/** A failure of the exchange itself, with a code that transport/failures.ts translates. */
+export function exchangeFailure(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+export interface BodyDecoder {
+  /** Decode the next bytes read from the socket. Throws on malformed framing. */
+  write(chunk: Buffer): void;
+  /** The socket ended: a body delimited by the close is complete. */
+  end(): void;
+  readonly finished: boolean;
+}
+
+type Emit = (slice: Buffer) => void;
+
+/** The decoder that RFC 9112 section 6.3 picks for this response. */
+export function bodyDecoder(
+  status: number,
+  method: string,
+  headers: Record<string, string | string[]>,
+  emit: Emit,
+  finish: () => void,
+): BodyDecoder {
+  if (method === 'HEAD' || status === 204 || status === 304) return new LengthDecoder(0, emit, finish);
+  const coding = String(headers['transfer-encoding'] ?? '').toLowerCase();
+  if (coding.includes('chunked')) return new ChunkedDecoder(emit, finish);
+  const length = headers['content-length'];
+  if (typeof length === 'string' && /^\d+$/.test(length))
+    return new LengthDecoder(Number(length), emit, finish);
+  return new UntilCloseDecoder(emit, finish);
+}
+
+class LengthDecoder implements BodyDecoder {
+  finished = false;
+  #remaining: number;
+  readonly #emit: Emit;
+  readonly #finish: () => void;
+
+  constructor(length: number, emit: Emit, finish: () => void) {
+    this.#remaining = length;
+    this.#emit = emit;
+    this.#finish = finish;
+    if (length === 0) this.#done();
+  }
+
+  write(chunk: Buffer): void {
+    if (this.finished) return;
+    const slice = chunk.length <= this.#remaining ? chunk : chunk.subarray(0, this.#remaining);
+    this.#remaining -= slice.length;
+    if (slice.length > 0) this.#emit(slice);
+    if (this.#remaining === 0) this.#done();
+  }
+
+  end(): void {
+    // Fewer bytes than announced: the caller reports the early close.
+  }
+
+  #done(): void {
+    this.finished = true;
+    this.#finish();
+  }
+}
+
+class UntilCloseDecoder implements BodyDecoder {
+  finished = false;
+  readonly #emit: Emit;
+  readonly #finish: () => void;
+
+  constructor(emit: Emit, finish: () => void) {
+    this.#emit = emit;
+    this.#finish = finish;
+  }
+
+  write(chunk: Buffer): void {
+    if (chunk.length > 0) this.#emit(chunk);
+  }
+
+  end(): void {
+    this.finished = true;
+    this.#finish();
+  }
+}
+
+/** Longest chunk-size or trailer line accepted. */
+const MAX_LINE = 4096;
+const LF = 0x0a;
+
+/** Chunked transfer coding: `size-in-hex[;ext]CRLF data CRLF` ... `0CRLF [trailers] CRLF`. */
+export class ChunkedDecoder implements BodyDecoder {
+  finished = false;
+  #state: 'size' | 'data' | 'data-end' | 'trailer' = 'size';
+  #line = '';
+  #remaining = 0;
+  readonly #emit: Emit;
+  readonly #finish: () => void;
+
+  constructor(emit: Emit, finish: () => void) {
+    this.#emit = emit;
+    this.#finish = finish;
+  }
+
+  write(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length && !this.finished) {
+      if (this.#state === 'data') at = this.#data(chunk, at);
+      else if (this.#state === 'data-end') at = this.#skipLine(chunk, at);
+      else at = this.#readLine(chunk, at);
+    }
+  }
+
+  end(): void {
+    // A chunked body is complete only after its last chunk; the caller reports the early close.
+  }
+
+  #data(chunk: Buffer, at: number): number {
+    const n = Math.min(this.#remaining, chunk.length - at);
+    this.#emit(at === 0 && n === chunk.length ? chunk : chunk.subarray(at, at + n));
+    this.#remaining -= n;
+    if (this.#remaining === 0) this.#state = 'data-end';
+    return at + n;
+  }
+
+  /** The CRLF after a chunk's data. */
+  #skipLine(chunk: Buffer, at: number): number {
+    const lf = chunk.indexOf(LF, at);
+    if (lf < 0) return chunk.length;
+    this.#state = 'size';
+    return lf + 1;
+  }
+
+  /** A chunk-size line or a trailer line, possibly split across reads. */
+  #readLine(chunk: Buffer, at: number): number {
+    const lf = chunk.indexOf(LF, at);
+    this.#line += chunk.toString('latin1', at, lf < 0 ? chunk.length : lf);
+    if (this.#line.length > MAX_LINE) throw exchangeFailure('BERTH_BAD_RESPONSE', 'chunk line too long');
+    if (lf < 0) return chunk.length;
+    const line = this.#line.endsWith('\r') ? this.#line.slice(0, -1) : this.#line;
+    this.#line = '';
+    if (this.#state === 'size') this.#size(line);
+    else if (line === '') this.#done();
+    return lf + 1;
+  }
+
+  #size(line: string): void {
+    const hex = (line.split(';')[0] ?? '').trim();
+    if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) {
+      throw exchangeFailure('BERTH_BAD_RESPONSE', `bad chunk size ${JSON.stringify(line.slice(0, 20))}`);
+    }
+    this.#remaining = Number.parseInt(hex, 16);
+    this.#state = this.#remaining === 0 ? 'trailer' : 'data';
+  }
+
+  #done(): void {
+    this.finished = true;
+    this.#finish();
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * One HTTP/1.1 exchange on a socket of its own (`Connection: close`), for calls whose bodies are long
+ * streams: build contexts and image archives going up, followed logs, events and exports coming
+ * down. A followed stream then never holds one of the pool's connections (with the pool's cap
+ * reached, every other call would wait behind it). Response bodies are handed on as the views of
+ * what the socket read, never joined into new buffers; uploads are written chunk by chunk with the
+ * socket's own backpressure.
+ */
+import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { type BodyDecoder, bodyDecoder, exchangeFailure } from './http1-body.js';
+
+/** A request body: bytes, or a stream of chunks sent with chunked transfer coding. */
+export type Upload = string | Uint8Array | Readable | AsyncIterable<Uint8Array>;
+
+export interface ExchangeRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: Upload | undefined;
+  signal?: AbortSignal | undefined;
+  /** Milliseconds to wait for the response head (0: no limit). */
+  headersTimeout: number;
+  /** Milliseconds of silence allowed inside the response body (0: no limit). */
+  idleTimeout: number;
+}
+
+export interface ExchangeResponse {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: Readable;
+}
+
+/** The request body's own source failed (e.g. an unreadable file while packing): the caller's error. */
+export class UploadError extends Error {
+  constructor(cause: unknown) {
+    super('the request body failed', { cause });
+  }
+}
+
+/** Largest response head accepted; Docker's are a few hundred bytes. */
+const MAX_HEAD = 64 * 1024;
+
+/** Send `req` on `socket` (which the exchange then owns) and resolve once the response head is in. */
+export function exchange(socket: Socket, req: ExchangeRequest): Promise<ExchangeResponse> {
+  const abort = () => socket.destroy(exchangeFailure('ABORT_ERR', 'the request was aborted'));
+  if (req.signal?.aborted) abort();
+  req.signal?.addEventListener('abort', abort, { once: true });
+  socket.once('close', () => req.signal?.removeEventListener('abort', abort));
+  const response = readResponse(socket, req);
+  socket.write(requestHead(req));
+  // A failing upload destroys the socket with an UploadError, which the response then reports.
+  sendBody(socket, req.body).catch((err: unknown) => socket.destroy(new UploadError(err)));
+  return response;
+}
+
+function requestHead(req: ExchangeRequest): string {
+  const lines = [`${req.method} ${req.path} HTTP/1.1`, 'Host: docker', 'Connection: close'];
+  for (const [name, value] of Object.entries(req.headers)) lines.push(`${name}: ${value}`);
+  const { body } = req;
+  if (typeof body === 'string') lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
+  else if (body instanceof Uint8Array) lines.push(`Content-Length: ${body.byteLength}`);
+  else if (body !== undefined) lines.push('Transfer-Encoding: chunked');
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/** Write the body: as is when its length is known, chunk-encoded when it is a stream. */
+async function sendBody(socket: Socket, body: ExchangeRequest['body']): Promise<void> {
+  if (body === undefined) return;
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    socket.write(body);
+    return;
+  }
+  for await (const chunk of body as AsyncIterable<Uint8Array>) {
+    if (socket.destroyed) return; // the daemon answered and hung up; the response says why
+    if (chunk.length === 0) continue;
+    socket.cork();
+    socket.write(`${chunk.length.toString(16)}\r\n`);
+    socket.write(chunk);
+    socket.write('\r\n');
+    socket.uncork();
+    if (socket.writableNeedDrain) await drained(socket);
+  }
+  if (!socket.destroyed) socket.write('0\r\n\r\n');
+}
+
+function drained(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
+}
+
+/** Parse the response head, then stream the body through a decoder for its framing. */
+function readResponse(socket: Socket, req: ExchangeRequest): Promise<ExchangeResponse> {
+  return new Promise((resolve, reject) => {
+    let head: Buffer | undefined;
+    let decoder: BodyDecoder | undefined;
+    let body: Readable | undefined;
+    const headTimer =
+      req.headersTimeout > 0
+        ? setTimeout(
+            () => socket.destroy(exchangeFailure('BERTH_HEADERS_TIMEOUT', 'no response head in time')),
+            req.headersTimeout,
+          )
+        : undefined;
+
+    const fail = (err: Error) => {
+      clearTimeout(headTimer);
+      if (body) body.destroy(err);
+      else reject(err);
+    };
+
+    const start = (status: number, headers: Record<string, string | string[]>, rest: Buffer) => {
+      clearTimeout(headTimer);
+      // Object mode hands each decoded slice on as it is: a byte-mode Readable joins what is
+      // buffered into a new Buffer on each read(), copying much of the stream.
+      const stream = new Readable({
+        objectMode: true,
+        read: () => socket.resume(),
+        destroy: (err, done) => {
+          socket.destroy();
+          done(err);
+        },
+      });
+      body = stream;
+      const finish = () => {
+        stream.push(null);
+        socket.end();
+      };
+      decoder = bodyDecoder(
+        status,
+        req.method,
+        headers,
+        (slice) => stream.push(slice) || socket.pause(),
+        finish,
+      );
+      if (req.idleTimeout > 0) {
+        socket.setTimeout(req.idleTimeout, () =>
+          socket.destroy(exchangeFailure('BERTH_BODY_TIMEOUT', 'the response stalled')),
+        );
+      }
+      resolve({ status, headers, body: stream });
+      if (rest.length > 0) decoder.write(rest);
+    };
+
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        if (decoder) return decoder.write(chunk);
+        head = head ? Buffer.concat([head, chunk]) : chunk;
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) {
+          if (head.length > MAX_HEAD) throw exchangeFailure('BERTH_BAD_RESPONSE', 'response head too large');
+          return;
+        }
+        const parsed = parseHead(head.toString('latin1', 0, end));
+        start(parsed.status, parsed.headers, head.subarray(end + 4));
+      } catch (err) {
+        socket.destroy(err as Error);
+      }
+    });
+    socket.on('end', () => {
+      if (decoder?.finished) return;
+      if (decoder) decoder.end();
+      if (!decoder?.finished) fail(exchangeFailure('ECONNRESET', 'the daemon closed the connection early'));
+    });
+    socket.on('error', fail);
+    socket.on('close', () => {
+      if (!decoder?.finished) fail(exchangeFailure('ECONNRESET', 'the daemon closed the connection early'));
+    });
+  });
+}
+
+/** Status line and headers; names lower-cased, repeated headers gathered into arrays. */
+export function parseHead(text: string): { status: number; headers: Record<string, string | string[]> } {
+  const [statusLine = '', ...lines] = text.split('\r\n');
+  const match = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
+  if (!match)
+    throw exchangeFailure('BERTH_BAD_RESPONSE', `not an HTTP/1.1 response: ${statusLine.slice(0, 80)}`);
+  const headers: Record<string, string | string[]> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    const previous = headers[name];
+    headers[name] =
+      previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
+  }
+  return { status: Number(match[1]), headers };
+}
