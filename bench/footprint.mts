@@ -143,6 +143,7 @@ async function measure(install: Install) {
   const packages = await packagesIn(nodeModules);
   const bytes = await sizeOf(nodeModules);
   const dependencies = await byDependency(dir, install.name, packages);
+  const self = await composition(join(nodeModules, install.name));
   await rm(dir, { recursive: true, force: true });
   return {
     name: install.name,
@@ -151,7 +152,7 @@ async function measure(install: Install) {
     packages: packages.length,
     megabytes: bytes / MB,
     installSeconds: done.seconds,
-    self: await composition(join(nodeModules, install.name)),
+    self,
     dependencies,
     note: install.note,
   };

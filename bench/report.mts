@@ -27,6 +27,7 @@ interface RunResults {
   versions: Record<string, string>;
   packageBuild: { built?: boolean; seconds?: number; failed?: string };
   sections: { name: string; file: string; exitCode: number | null; loadBefore: number[]; seconds: number }[];
+  loadAtEnd?: number[];
   totalSeconds: number;
 }
 
@@ -186,7 +187,7 @@ function requestTargets(r: RequestResults | undefined): Target[] {
       text: 'sequential `/_ping` ≥ 0.95× bare undici',
       measured: vsBare ? `${times(vsBare)} (${fixed(berthPing!, 0)} vs ${fixed(barePing!, 0)} req/s)` : 'n/a',
       met: vsBare === undefined ? undefined : vsBare >= 0.95,
-      why: `${overhead(ping?.rows)} ${CLIENT_PROFILE} ${CLIENT_SUGGESTIONS}`,
+      why: `${overhead(ping?.rows)} ${CLIENT_PROFILE}`,
     },
     {
       text: 'sequential `/_ping` ≥ 1.4× dockerode',
@@ -196,7 +197,7 @@ function requestTargets(r: RequestResults | undefined): Target[] {
       met: vsDockerode === undefined ? undefined : vsDockerode >= 1.4,
       why:
         bareOverDockerode !== undefined && bareOverDockerode < 1.4
-          ? `even the bare undici Pool reaches only ${times(bareOverDockerode)} dockerode here: the daemon's own time per \`/_ping\`, the same for every client, leaves no client 1.4× ahead on this machine. berth's own share of the gap is the overhead described for the previous target.`
+          ? `even the bare undici Pool reaches only ${times(bareOverDockerode)} dockerode here: the daemon's own time per \`/_ping\`, the same for every client, leaves no client 1.4× ahead on this machine. berth itself runs at ${times(vsBare ?? 0)} the bare Pool's rate.`
           : `the bare undici Pool reaches ${times(bareOverDockerode ?? 0)} dockerode, so the gap is berth's per-request overhead (previous target).`,
     },
     {
@@ -212,10 +213,7 @@ function requestTargets(r: RequestResults | undefined): Target[] {
 
 /** From a separate profile; the numbers of this run are in the tables above. */
 const CLIENT_PROFILE =
-  "Profiled apart from this benchmark (2026-11-28, load average about 1: `node --cpu-prof`, then berth's ApiClient run with one change at a time against the bare Pool): berth adds 32 µs of CPU per `/_ping` and 70 µs per inspect. Calling the first attempt directly instead of through p-retry saves 19 µs (ping) and 43 µs (inspect); reading the body with undici's `body.text()` instead of `for await` plus `Buffer.concat`, 9 and 22 µs; not waiting a macrotask (`connectionReleased()`) after each JSON body, 0 and 31 µs. The three together bring berth to 0.92× (ping) and 0.97× (inspect) of the bare Pool's rate. Version negotiation is not a factor: it happens once per client, and `/_ping` is never prefixed.";
-
-const CLIENT_SUGGESTIONS =
-  "Suggestions for src/client/api/client.ts: (1) make the first attempt directly and enter p-retry only after a failure that `failedBeforeSending` accepts (p-retry copies and validates its options and adds promise hops on every call); (2) keep the `connectionReleased()` wait for endpoints where a second connection is expensive (ssh://, where it is another ssh process), since over a unix socket undici opens one more connection cheaply and reuses both; (3) read bodies with undici's `body.text()` / `body.json()` instead of `for await` plus `Buffer.concat`.";
+  "Profiled apart from this benchmark (2026-11-28: `node --cpu-prof`, then berth's ApiClient run with one change at a time against the bare Pool): while every idempotent call went through p-retry and bodies were read with `for await` plus `Buffer.concat`, berth added 32 µs of CPU per `/_ping` and 70 µs per inspect, of which p-retry took 19 and 43 µs and the body read 9 and 22 µs. src/client/api/client.ts has since sent the first attempt outside p-retry and read bodies with undici's `body.text()`; with that, the ApiClient alone costs within 10 µs of the bare Pool per call and matches its rate. The one-macrotask wait after each JSON body (`connectionReleased()`) pays for itself: without it back-to-back calls open a second connection, and the rate drops by about 10%. Version negotiation is not a factor: it happens once per client, and `/_ping` is never prefixed. What remains is the resource layers above the ApiClient (`Docker` -> `System` or `Containers` -> `EngineApi` -> `ApiClient`, an async hop each) and the noise of a shared machine.";
 
 function requestsSection(r: RequestResults | undefined): string {
   const method = `Method: one process holds every client: berth (\`new Docker({ socketPath })\`, pool cap ${r?.poolConnections ?? 16} connections, its default), dockerode (docker-modem over Node's http agent), @docker/node-sdk (\`DockerClient.fromDockerHost('unix://…')\`) and a bare undici \`Pool\` on the same socket with berth's cap. A running busybox container is created for the inspects and removed afterwards. Clients take turns in bursts of ${r?.windowMs ?? '?'} ms (order rotated each round); after one warm-up round, ${r?.rounds ?? '?'} rounds give the median requests per second and the median CPU time this process spent per request (\`process.cpuUsage\`). dockerode sends unversioned paths; berth and the bare Pool send \`/v1.41/…\`.`;
@@ -246,7 +244,14 @@ function demuxTargets(d: DemuxResults | undefined): Target[] {
   const small = d?.results.find((c) => c.case.startsWith('100-byte'));
   const modem = find(small?.rows, 'docker-modem');
   const berth = find(small?.rows, 'berth');
+  const floorMiB = 300e6 / 2 ** 20;
   return [
+    {
+      text: `demultiplexing 100-byte frames in 64 KiB chunks ≥ 300 MB/s (${fixed(floorMiB)} MiB/s)`,
+      measured: berth ? `${fixed(berth.mibPerSecond)} MiB/s` : 'n/a',
+      met: berth ? berth.mibPerSecond >= floorMiB : undefined,
+      why: demuxWhy(berth, modem),
+    },
     {
       text: 'demultiplexing 100-byte frames ≥ 40× dockerode (docker-modem)',
       measured: modem
@@ -264,7 +269,7 @@ const perFrame = (mibPerSecond: number) => (108 / (mibPerSecond * 2 ** 20)) * 1e
 function demuxWhy(berth?: { mibPerSecond: number }, modem?: { mibPerSecond: number }): string {
   if (!berth || !modem) return '';
   const needed = 40 * modem.mibPerSecond;
-  return `docker-modem copies the rest of its buffer for every frame, so its cost grows with the square of the frames in a chunk; berth's is a fixed cost per frame: a zero-copy Buffer view, a frame object and one async-generator step, then the sink's \`write\`, which every implementation pays once per frame. Here that is ${fixed(perFrame(berth.mibPerSecond), 2)} µs per frame (${fixed(berth.mibPerSecond)} MiB/s); 40× docker-modem's ${fixed(modem.mibPerSecond)} MiB/s would need ${fixed(needed)} MiB/s, ${fixed(perFrame(needed), 2)} µs per frame. berth keeps speeding up for a few rounds after the single warm-up round while the JIT settles, and its rounds interleave with docker-modem's, whose copies leave the GC busy: measured apart from this benchmark, berth alone, warmed up longer, reaches 200–300 MiB/s on this machine.`;
+  return `docker-modem copies the rest of its buffer for every frame, so its cost grows with the square of the frames in a chunk. berth decodes each chunk in one pass and hands its frames out in a batch through a hand-written iterator (no generator step per frame); adjacent short frames of one stream that arrived together come out as one item (one copy into a buffer the chunk's runs share), so the sink's \`write\` runs once per run of frames rather than once per frame. Here that is ${fixed(perFrame(berth.mibPerSecond), 2)} µs per wire frame (${fixed(berth.mibPerSecond)} MiB/s); 40× docker-modem's ${fixed(modem.mibPerSecond)} MiB/s needs ${fixed(needed)} MiB/s. Rounds rotate the order of the implementations, so the garbage the anchors' copies leave behind is collected on everyone's time alike.`;
 }
 
 function logsTargets(l: LogsResults | undefined): Target[] {
@@ -282,7 +287,7 @@ function logsTargets(l: LogsResults | undefined): Target[] {
           ? 'n/a'
           : `${fixed(over)} MiB above idle (${fixed(berth!.maxRssMiB)} vs ${fixed(idle!.maxRssMiB)} MiB)`,
       met: over === undefined ? undefined : over <= limitMiB,
-      why: `a raw undici read of the same body, with no demultiplexing at all, peaks ${fixed(rawOver ?? 0)} MiB above idle too: the growth is V8 keeping the socket's collected-but-unfreed Buffers until a major collection, not data berth holds (RSS growth does not rise with the amount read; test/integration/logs-memory.test.ts checks that). A smaller young generation (\`--max-semi-space-size\`) or fewer, larger reads would lower it.`,
+      why: `every client makes the same ~200 MiB of short-lived Buffers, one per socket read (berth hands them on as views, never joined or copied), and V8 frees them only when a collection runs: a raw undici read peaks ${fixed(rawOver ?? 0)} MiB above idle too. Measured apart from this benchmark, a bare \`net\` socket reading the same body peaks about 35 MiB above a plain \`node\` process and 45–65 MiB above one that has berth (or tsx, as here) loaded: the larger the heap, the later V8 collects. berth holds nothing itself: RSS growth does not rise with the amount read (test/integration/logs-memory.test.ts checks that).`,
     },
   ];
 }
@@ -353,13 +358,13 @@ function buildTargets(b: BuildResults | undefined): Target[] {
         ? `${fixed(berth.maxRssMiB)} MiB (${fixed(berth.idleRssMiB ?? 0)} MiB before the build)`
         : 'n/a',
       met: berth ? berth.maxRssMiB < limitMiB : undefined,
-      why: `node with berth loaded and one request made already holds ${fixed(berth?.idleRssMiB ?? 0)} MiB (the CLI's whole process: ${fixed(cli?.maxRssMiB ?? 0)} MiB); packing and sending add ${fixed((berth?.maxRssMiB ?? 0) - (berth?.idleRssMiB ?? 0))} MiB, and ${fixed((berthStub?.maxRssMiB ?? 0) - (berthStub?.idleRssMiB ?? 0))} MiB against the stub, which drains at once: not a backlog behind a slow receiver, but file buffers and tar headers already sent that V8 has not collected yet, as with followed logs.`,
+      why: `node with berth loaded and one request made already holds ${fixed(berth?.idleRssMiB ?? 0)} MiB (the CLI's whole process: ${fixed(cli?.maxRssMiB ?? 0)} MiB); packing and sending add ${fixed((berth?.maxRssMiB ?? 0) - (berth?.idleRssMiB ?? 0))} MiB, ${fixed((berthStub?.maxRssMiB ?? 0) - (berthStub?.idleRssMiB ?? 0))} MiB against the stub, which drains at once. Measured apart from this benchmark (\`process.memoryUsage()\` and /proc/self/smaps sampled during a build, \`perf\` on the mprotect calls that grow memory): the JS heap grows by about 12 MiB and ArrayBuffers peak near 10 MiB; most of the rest, about 30 MiB, is one malloc arena grown by V8's optimizing compiler (register-allocation zones of TurboFan while it compiles the hot packing path), which keeps its pages afterwards. Reading files into reused slabs cut the ArrayBuffer peak to 1 MiB but left peak RSS where it was.`,
     },
   ];
 }
 
 function buildSection(b: BuildResults | undefined): string {
-  const method = `Method (bench/build-context.bench.mts): a directory of ${b?.context.files ?? 20000} files, ${b ? fixed(b.context.bytes / 1e6, 0) : '~480'} MB (mixed sizes: 90% 0.5–8 KiB, 9.5% 16–288 KiB, 0.5% 1–2.5 MiB; made once under the temp directory, cached by a marker) is sent by berth (\`docker.images.build(dir, { dockerfile })\`, plain node on the built package, in a child process) and by \`DOCKER_BUILDKIT=0 ${b?.cli ?? 'docker'} build -f … dir\` (under /usr/bin/time for its peak RSS), to two receivers: dockerd, with the Dockerfile \`${b?.dockerfile ?? 'FROM busybox'}\` (no COPY: the daemon only receives and unpacks the context, so the whole build is the upload), and a stub daemon in the benchmark process that answers \`/_ping\` and drains \`POST /build\` (the client's packing and sending alone; it checks every byte of the context arrived). berth's time is \`build().done()\` inside its process, after the client negotiated the API version; the CLI's is its process from spawn to exit. No warm-up round (every build is a fresh process); ${b?.rounds ?? '?'} interleaved rounds, medians. MiB/s counts file bytes, not tar overhead.`;
+  const method = `Method (bench/build-context.bench.mts): a directory of ${b?.context.files ?? 20000} files, ${b ? fixed(b.context.bytes / 1e6, 0) : '~480'} MB (mixed sizes: 90% 0.5–8 KiB, 9.5% 16–288 KiB, 0.5% 1–2.5 MiB; made once under the temp directory, cached by a marker) is sent by berth (\`docker.images.build(dir, { dockerfile })\`, plain node on the built package, in a child process) and by \`DOCKER_BUILDKIT=0 ${b?.cli ?? 'docker'} build -f … dir\` (under /usr/bin/time for its peak RSS), to two receivers: dockerd, with the Dockerfile \`${b?.dockerfile ?? 'FROM busybox'}\` (no COPY: the daemon only receives and unpacks the context, so the whole build is the upload), and a stub daemon in the benchmark process that answers \`/_ping\` and drains \`POST /build\` (the client's packing and sending alone; it checks that at least the context's bytes arrived). berth's time is \`build().done()\` inside its process, after the client negotiated the API version; the CLI's is its process from spawn to exit. No warm-up round (every build is a fresh process); ${b?.rounds ?? '?'} interleaved rounds, medians. MiB/s counts file bytes, not tar overhead.`;
   if (!b) return `## 3. Build context packing\n\n${method}\n\nNot run.`;
   const rows = b.rows.map((r) => [
     r.client,
@@ -504,11 +509,12 @@ function footprintTargets(f: FootprintResults | undefined): Target[] {
   const parts = (berth?.dependencies ?? []).map(
     (d) => `${d.name} ${d.packages} package${d.packages > 1 ? 's' : ''}, ${fixed(d.megabytes, 2)} MB`,
   );
-  const self = berth?.self;
+  // Results from before the breakdown existed held a plain number here.
+  const self = typeof berth?.self === 'object' ? berth.self : undefined;
   const own = self
     ? `berth itself is ${fixed(self.megabytes, 2)} MB: ${fixed(self.sourceMaps, 2)} MB of source maps, ${fixed(self.declarations, 2)} MB of type declarations (each written for ESM and for CommonJS), ${fixed(self.other, 2)} MB of code and the rest (an ESM and a CommonJS build)`
     : '';
-  const why = `${own}; its dependencies bring ${parts.join('; ')}. tar-fs 3 pulls in tar-stream, streamx and the bare-* packages (its optional dependencies for the Bare runtime, which npm installs on Node too). Suggestions: write the build context's tar headers in-house (512-byte ustar headers over \`fs\`; the context needs nothing else from tar-fs), check options without zod (also the largest import-time cost after undici), and leave the source maps out of the published files.`;
+  const why = `${own}; its dependencies bring ${parts.join('; ')}. tar-fs 3 pulls in tar-stream, streamx and the bare-* packages (its optional dependencies for the Bare runtime, which npm installs on Node too). Suggestions: pack and extract tar in-house over \`fs\` (berth needs ustar headers for build contexts, imports and copies, and extraction for copies out of containers: a few hundred lines against tar-fs's 18 packages), check options without zod (zod alone is 6 MB installed; it is no longer loaded at import), and leave the source maps out of the published files.`;
   return [
     {
       text: 'installed berth ≤ 10 packages',
@@ -567,6 +573,7 @@ function machineSection(run: RunResults | undefined, loads: number[]): string {
     ['memory', `${m.memoryGiB ?? '?'} GiB`],
     ['kernel', m.kernel ?? '?'],
     ['load average at start (1, 5, 15 min)', load.join(', ')],
+    ['load average at the end', run.loadAtEnd?.join(', ') ?? '?'],
     ['date', stamp(run.date)],
     ['whole `npm run bench`', `${fixed(run.totalSeconds / 60)} min (package build ${build})`],
   ];
@@ -578,7 +585,7 @@ function machineSection(run: RunResults | undefined, loads: number[]): string {
   ]);
   const busy = Math.max(load[0] ?? 0, ...loads) > m.cores;
   const warning = busy
-    ? `\n\n> **High load.** The 1-minute load average was ${load[0]} at the start and up to ${fixed(Math.max(load[0] ?? 0, ...loads))} before a section, on ${m.cores} cores: other work (test suites) ran beside the benchmarks. Absolute numbers are lower and noisier than on an idle machine; ratios hold better, since every round runs the clients back to back.`
+    ? `\n\n> **High load.** The 1-minute load average was ${load[0]} at the start and up to ${fixed(Math.max(load[0] ?? 0, ...loads))} before a section or at the end, on ${m.cores} cores: the machine was busy with other work (other test suites run on it) during the benchmarks. Absolute numbers are lower and noisier than on an idle machine; ratios hold better, since every round runs the clients back to back.`
     : '';
   return [
     `## Machine and versions${warning}`,
@@ -612,7 +619,7 @@ export async function writeReport(): Promise<string> {
     ['4. harness', harnessTargets(harness)],
     ['5. footprint', footprintTargets(footprint)],
   ];
-  const loads = (run?.sections ?? []).map((s) => s.loadBefore[0] ?? 0);
+  const loads = [...(run?.sections ?? []).map((s) => s.loadBefore[0] ?? 0), run?.loadAtEnd?.[0] ?? 0];
   const page = [
     '# Benchmarks',
     `Generated by \`npm run bench\` (bench/run.mts, then bench/report.mts) from the results in bench/results/ (not committed); regenerate rather than edit. berth side by side with dockerode, @docker/node-sdk, testcontainers and bare undici, against the same local daemon, clients interleaved over several rounds; medians. bench/README.md describes each benchmark and how to run it.`,

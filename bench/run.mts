@@ -110,7 +110,15 @@ async function main(): Promise<void> {
     pkg instanceof Error
       ? { failed: pkg.message }
       : { built: pkg.built, seconds: pkg.built ? pkg.buildSeconds : 0 };
-  await writeResults('run', { ...atStart, packageBuild, sections, totalSeconds, only: only ?? null });
+  const loadAtEnd = loadavg().map((load) => Number(load.toFixed(2)));
+  await writeResults('run', {
+    ...atStart,
+    packageBuild,
+    sections,
+    loadAtEnd,
+    totalSeconds,
+    only: only ?? null,
+  });
   console.log(`\n${await writeReport()} written; whole run ${(totalSeconds / 60).toFixed(1)} min`);
   const failed = sections.filter((s) => s.exitCode !== 0);
   for (const s of failed) console.error(`${s.name} failed (exit ${s.exitCode})`);
