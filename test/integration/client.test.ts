@@ -317,6 +317,36 @@ describe('aborting', () => {
       NotFoundError,
     );
   });
+
+  test('an abort while the API version is being negotiated rejects that call at once, and only it', async () => {
+    // A daemon that takes 600 ms to answer /_ping: the first calls all wait on that one negotiation.
+    await using dir = await tempDir();
+    const path = join(dir.path, 'slow-ping.sock');
+    const server = createServer((socket) =>
+      socket.once('data', () =>
+        setTimeout(
+          () => socket.end('HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Length: 2\r\n\r\nOK'),
+          600,
+        ),
+      ),
+    );
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      await using client = new Docker({ socketPath: path, env: {}, retries: 0 });
+      const controller = new AbortController();
+      const started = performance.now();
+      const aborted = failure(client.api.get('/containers/json', { signal: controller.signal }));
+      const other = client.apiVersion();
+      setTimeout(() => controller.abort(), 50);
+      const err = await aborted;
+      expect(err).toBeInstanceOf(AbortError);
+      expect(err).toMatchObject({ request: { method: 'GET', path: '/containers/json' } });
+      expect(performance.now() - started).toBeLessThan(500);
+      expect(await other).toBe('1.41');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
 
 describe('unreachable daemon', () => {

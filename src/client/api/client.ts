@@ -130,15 +130,27 @@ export class ApiClient {
 
   /** The versioned path of a call and the request as errors name it (query left out). */
   async #target(method: Method, template: string, req: UntypedRequest) {
+    const unversioned = { method: method.toUpperCase(), path: expandPath(template, req.path) };
     // Already aborted: reject before negotiating or dialing (undici would still open a socket).
-    if (req.signal?.aborted) {
-      const request = { method: method.toUpperCase(), path: expandPath(template, req.path) };
-      throw new AbortError(request, { cause: req.signal.reason });
-    }
-    const version = template === '/_ping' ? undefined : await this.apiVersion();
+    if (req.signal?.aborted) throw new AbortError(unversioned, { cause: req.signal.reason });
+    const version = template === '/_ping' ? undefined : await this.#versionFor(unversioned, req.signal);
     const path = `${version ? `/v${version}` : ''}${expandPath(template, req.path)}${encodeQuery(req.query)}`;
     const request: RequestInfo = { method: method.toUpperCase(), path: path.split('?')[0] ?? path };
     return { path, request };
+  }
+
+  /**
+   * The negotiated version, or an AbortError as soon as the caller's signal fires: the negotiation
+   * itself is shared by every first call, so one caller's abort must not cancel it for the others.
+   */
+  #versionFor(request: RequestInfo, signal: AbortSignal | undefined): Promise<string> {
+    const version = this.apiVersion();
+    if (!signal) return version;
+    return new Promise((resolve, reject) => {
+      const abort = () => reject(new AbortError(request, { cause: signal.reason }));
+      signal.addEventListener('abort', abort, { once: true });
+      version.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+    });
   }
 
   async #send(method: Method, template: string, req: UntypedRequest, mode: Mode): Promise<RawResponse> {
