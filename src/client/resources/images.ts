@@ -209,13 +209,12 @@ export class Images {
   async commit(container: string, options: CommitOptions = {}) {
     const { reference, config, signal, changes, ...rest } = options;
     const ref = reference === undefined ? undefined : parseReference(reference).withDefaultTag();
-    // The daemon reads `changes` as a repeated parameter, though the spec types it as one string.
     const query = {
       ...rest,
       container,
       repo: ref?.familiarName,
       tag: ref?.tag,
-      changes: changes as unknown as string,
+      changes,
     };
     return this.api.post('/commit', { query, body: config ?? {}, signal });
   }
@@ -361,7 +360,7 @@ function buildTag(tag: string, index: number): string {
 
 function buildQuery(options: BuildOptions, tags: string[], dockerfile: string | undefined) {
   return {
-    t: tags as unknown as string, // repeated `t` parameters; the spec types a single one
+    t: tags,
     dockerfile,
     buildargs: options.buildArgs,
     target: options.target,
