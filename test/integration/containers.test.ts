@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AbortError, ConflictError, Docker, NotFoundError } from '../../src/index.js';
+import { startUnixProxy } from '../support/daemons.js';
 
 const docker = Docker.fromEnv();
 const label = { 'berth.test': 'containers' };
@@ -14,6 +18,22 @@ afterAll(async () => {
   await Promise.all(left.map((c) => docker.containers.remove(c.Id!, { force: true })));
   await docker.close();
 });
+
+/** A client whose connections go through a counting proxy in front of the engine. */
+async function proxiedClient() {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-containers-'));
+  const proxy = await startUnixProxy(join(dir, 'engine.sock'));
+  const client = new Docker({ socketPath: proxy.path, env: {} });
+  return {
+    client,
+    proxy,
+    async [Symbol.asyncDispose]() {
+      await client.close();
+      await proxy.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 async function runToEnd(cmd: string[], extra: { Tty?: boolean } = {}): Promise<string> {
   const { Id } = await docker.containers.create({ Image: image, Cmd: cmd, Labels: label, ...extra });
@@ -138,40 +158,47 @@ describe('logs', () => {
   });
 
   it('follows a running container and closes the connection when the loop breaks', async () => {
-    const { Id } = await docker.containers.create({
+    await using proxied = await proxiedClient();
+    const { client, proxy } = proxied;
+    const { Id } = await client.containers.create({
       Image: image,
       Cmd: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.05; done'],
       Labels: label,
     });
-    await docker.containers.start(Id);
+    await client.containers.start(Id);
+    const pooled = proxy.open; // the pool's kept-alive connections
     const ticks: string[] = [];
-    for await (const { data } of docker.containers.logs(Id, { follow: true, stdout: true })) {
+    for await (const { data } of client.containers.logs(Id, { follow: true, stdout: true, tty: false })) {
       ticks.push(...data.toString().trim().split('\n'));
+      expect(proxy.open).toBe(pooled + 1); // the stream's own connection
       if (ticks.length >= 3) break;
     }
     expect(ticks.slice(0, 3)).toEqual(['tick 1', 'tick 2', 'tick 3']);
-    await expect
-      .poll(() => (docker.dispatcher as unknown as { stats: { running: number } }).stats.running)
-      .toBe(0);
-    await docker.containers.remove(Id, { force: true });
+    await expect.poll(() => proxy.open).toBe(pooled);
+    await client.containers.remove(Id, { force: true });
   });
 
-  it('rejects a followed log stream with AbortError when its signal fires', async () => {
-    const { Id } = await docker.containers.create({ Image: image, Cmd: ['sleep', '300'], Labels: label });
-    await docker.containers.start(Id);
+  it('rejects a followed log stream with AbortError when its signal fires, and closes its connection', async () => {
+    await using proxied = await proxiedClient();
+    const { client, proxy } = proxied;
+    const { Id } = await client.containers.create({ Image: image, Cmd: ['sleep', '300'], Labels: label });
+    await client.containers.start(Id);
+    const pooled = proxy.open;
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 200);
     const consume = async () => {
-      for await (const _ of docker.containers.logs(Id, {
+      for await (const _ of client.containers.logs(Id, {
         follow: true,
         stdout: true,
+        tty: false,
         signal: controller.signal,
       })) {
         // nothing is written: the stream stays silent until aborted
       }
     };
     await expect(consume()).rejects.toBeInstanceOf(AbortError);
-    await docker.containers.remove(Id, { force: true });
+    await expect.poll(() => proxy.open).toBe(pooled);
+    await client.containers.remove(Id, { force: true });
   });
 });
 

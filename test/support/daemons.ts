@@ -50,6 +50,8 @@ export interface SocketProxy extends Service {
   host: string;
   /** Connections accepted so far. */
   readonly accepted: number;
+  /** Client connections open now. */
+  readonly open: number;
 }
 
 /** Forwards every TCP connection on 127.0.0.1 to a unix socket (the engine's, by default). */
@@ -63,6 +65,9 @@ export async function startTcpProxy(target = DOCKER_SOCKET): Promise<SocketProxy
     get accepted() {
       return proxy.accepted;
     },
+    get open() {
+      return proxy.open;
+    },
     ...service(proxy.close),
   };
 }
@@ -71,6 +76,8 @@ export interface UnixProxy extends Service {
   path: string;
   /** Connections accepted so far. */
   readonly accepted: number;
+  /** Client connections open now. */
+  readonly open: number;
 }
 
 /** A unix socket at `path` forwarding to the engine's; started late, it turns ENOENT into success. */
@@ -82,6 +89,9 @@ export async function startUnixProxy(path: string, target = DOCKER_SOCKET): Prom
     get accepted() {
       return proxy.accepted;
     },
+    get open() {
+      return proxy.open;
+    },
     ...service(proxy.close),
   };
 }
@@ -91,8 +101,11 @@ function forwarder(target: string) {
   const sockets = new Set<Socket>();
   const state = {
     accepted: 0,
+    open: 0,
     server: createServer((client) => {
       state.accepted++;
+      state.open++;
+      client.once('close', () => state.open--);
       const upstream = connect(target);
       for (const socket of [client, upstream]) {
         sockets.add(socket);
