@@ -35,54 +35,51 @@ export function bodyDecoder(
   return new UntilCloseDecoder(emit, finish);
 }
 
-class LengthDecoder implements BodyDecoder {
+/** What every framing shares: where decoded bytes go, and finishing exactly once. */
+abstract class Decoder implements BodyDecoder {
   finished = false;
+
+  constructor(
+    protected readonly emit: Emit,
+    private readonly onFinish: () => void,
+  ) {}
+
+  abstract write(chunk: Buffer): void;
+
+  /** By default the socket's end comes too early; the caller reports it (unless finished). */
+  end(): void {}
+
+  protected done(): void {
+    this.finished = true;
+    this.onFinish();
+  }
+}
+
+class LengthDecoder extends Decoder {
   #remaining: number;
-  readonly #emit: Emit;
-  readonly #finish: () => void;
 
   constructor(length: number, emit: Emit, finish: () => void) {
+    super(emit, finish);
     this.#remaining = length;
-    this.#emit = emit;
-    this.#finish = finish;
-    if (length === 0) this.#done();
+    if (length === 0) this.done();
   }
 
   write(chunk: Buffer): void {
     if (this.finished) return;
     const slice = chunk.length <= this.#remaining ? chunk : chunk.subarray(0, this.#remaining);
     this.#remaining -= slice.length;
-    if (slice.length > 0) this.#emit(slice);
-    if (this.#remaining === 0) this.#done();
-  }
-
-  end(): void {
-    // Fewer bytes than announced: the caller reports the early close.
-  }
-
-  #done(): void {
-    this.finished = true;
-    this.#finish();
+    if (slice.length > 0) this.emit(slice);
+    if (this.#remaining === 0) this.done();
   }
 }
 
-class UntilCloseDecoder implements BodyDecoder {
-  finished = false;
-  readonly #emit: Emit;
-  readonly #finish: () => void;
-
-  constructor(emit: Emit, finish: () => void) {
-    this.#emit = emit;
-    this.#finish = finish;
-  }
-
+class UntilCloseDecoder extends Decoder {
   write(chunk: Buffer): void {
-    if (chunk.length > 0) this.#emit(chunk);
+    if (chunk.length > 0) this.emit(chunk);
   }
 
-  end(): void {
-    this.finished = true;
-    this.#finish();
+  override end(): void {
+    this.done();
   }
 }
 
@@ -91,18 +88,10 @@ const MAX_LINE = 4096;
 const LF = 0x0a;
 
 /** Chunked transfer coding: `size-in-hex[;ext]CRLF data CRLF` ... `0CRLF [trailers] CRLF`. */
-export class ChunkedDecoder implements BodyDecoder {
-  finished = false;
+export class ChunkedDecoder extends Decoder {
   #state: 'size' | 'data' | 'data-end' | 'trailer' = 'size';
   #line = '';
   #remaining = 0;
-  readonly #emit: Emit;
-  readonly #finish: () => void;
-
-  constructor(emit: Emit, finish: () => void) {
-    this.#emit = emit;
-    this.#finish = finish;
-  }
 
   write(chunk: Buffer): void {
     let at = 0;
@@ -113,13 +102,9 @@ export class ChunkedDecoder implements BodyDecoder {
     }
   }
 
-  end(): void {
-    // A chunked body is complete only after its last chunk; the caller reports the early close.
-  }
-
   #data(chunk: Buffer, at: number): number {
     const n = Math.min(this.#remaining, chunk.length - at);
-    this.#emit(at === 0 && n === chunk.length ? chunk : chunk.subarray(at, at + n));
+    this.emit(at === 0 && n === chunk.length ? chunk : chunk.subarray(at, at + n));
     this.#remaining -= n;
     if (this.#remaining === 0) this.#state = 'data-end';
     return at + n;
@@ -142,7 +127,7 @@ export class ChunkedDecoder implements BodyDecoder {
     const line = this.#line.endsWith('\r') ? this.#line.slice(0, -1) : this.#line;
     this.#line = '';
     if (this.#state === 'size') this.#size(line);
-    else if (line === '') this.#done();
+    else if (line === '') this.done();
     return lf + 1;
   }
 
@@ -153,10 +138,5 @@ export class ChunkedDecoder implements BodyDecoder {
     }
     this.#remaining = Number.parseInt(hex, 16);
     this.#state = this.#remaining === 0 ? 'trailer' : 'data';
-  }
-
-  #done(): void {
-    this.finished = true;
-    this.#finish();
   }
 }
