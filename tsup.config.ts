@@ -1,4 +1,5 @@
-import { defineConfig } from 'tsup';
+import { resolve } from 'node:path';
+import { defineConfig, type Options } from 'tsup';
 
 const entry = {
   index: 'src/index.ts',
@@ -6,6 +7,26 @@ const entry = {
   'vitest/index': 'src/vitest/index.ts',
   // The reaper's watchdog runs as its own Node process; src/testing/reaper/entry.ts finds it here.
   'testing/watchdog': 'src/testing/reaper/watchdog-main.ts',
+};
+
+const clientEntry = resolve('src/index.ts');
+
+/**
+ * esbuild splits shared code into chunks only for ESM. Without this, the CommonJS berth/testing and
+ * berth/vitest would each carry a copy of the client, so an error thrown inside berth/testing would
+ * not be an instance of require('berth')'s classes. They import the client only through
+ * src/index.ts; here that import becomes a require of the client's own bundle (every such entry
+ * sits one directory below dist/).
+ */
+const shareClientBundle: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'share-client-bundle',
+  setup(build) {
+    build.onResolve({ filter: /(^|\/)index\.js$/ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      const target = resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+      return target === clientEntry ? { path: '../index.cjs', external: true } : undefined;
+    });
+  },
 };
 
 export default defineConfig([
@@ -20,5 +41,6 @@ export default defineConfig([
     target: 'node20',
     noExternal: ['p-retry', 'is-network-error'],
     shims: true,
+    esbuildPlugins: [shareClientBundle],
   },
 ]);

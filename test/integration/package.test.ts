@@ -37,6 +37,16 @@ describe('package build', () => {
     expect(JSON.parse(stdout)).toEqual([]);
   });
 
+  it('shares one client between the CommonJS entries: errors from berth/testing are berth classes', async () => {
+    const script = `
+      const { InvalidOptionError } = require('berth');
+      const { GenericContainer } = require('berth/testing');
+      try { new GenericContainer('busybox').withExposedPorts(-1); }
+      catch (err) { console.log(err instanceof InvalidOptionError, err.option); }`;
+    const { stdout } = await run(process.execPath, ['-e', script]);
+    expect(stdout.trim()).toBe('true withExposedPorts[0]');
+  });
+
   it('requires the CommonJS build, p-retry included', async () => {
     const script = `
       const { Docker, NotFoundError } = require('berth');
