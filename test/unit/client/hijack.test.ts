@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeFrame } from '../../../src/client/streams/demux.js';
 import { AbortError, Docker, NotFoundError, StreamError } from '../../../src/index.js';
 
@@ -166,5 +166,42 @@ describe('hijacked sessions', () => {
       'POST /v1.41/exec/e1/resize?h=40&w=100',
     ]);
     expect(polls).toBe(3);
+  });
+
+  it('sends resizes one at a time, skipping sizes superseded before their turn', async () => {
+    const seen: string[] = [];
+    let inFlight = 0;
+    const docker = await fakeDaemon(
+      (_req, socket) => {
+        socket.write(UPGRADED);
+        socket.on('end', () => socket.end());
+      },
+      (req, res) => {
+        if (req.url === '/v1.41/exec/e2/json')
+          return json(res, 200, { Running: true, ProcessConfig: { tty: true } });
+        if (!req.url?.startsWith('/v1.41/exec/e2/resize')) return void res.writeHead(404).end();
+        inFlight += 1;
+        seen.push(`${req.url.split('?')[1]} in flight: ${inFlight}`);
+        // The first answer is slow: without ordering, later resizes would overtake it.
+        setTimeout(
+          () => {
+            inFlight -= 1;
+            res.writeHead(200).end();
+          },
+          seen.length === 1 ? 150 : 5,
+        );
+      },
+    );
+    const session = await docker.exec.attach('e2');
+    const first = session.resize({ rows: 50, cols: 80 });
+    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    // While the first is under way, two more: the middle one is superseded before its turn.
+    await Promise.all([
+      first,
+      session.resize({ rows: 50, cols: 100 }),
+      session.resize({ rows: 50, cols: 120 }),
+    ]);
+    expect(seen).toEqual(['h=50&w=80 in flight: 1', 'h=50&w=120 in flight: 1']);
+    await session.close();
   });
 });

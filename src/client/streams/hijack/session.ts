@@ -37,6 +37,9 @@ export class Session extends Duplex implements AsyncDisposable {
   readonly tty: boolean;
   readonly #parts: SessionParts;
   #exitCode: Promise<number> | undefined;
+  /** The last resize sent or under way, and the size asked for last. */
+  #resizing: Promise<void> = Promise.resolve();
+  #wantedSize: TerminalSize | undefined;
   readonly #onAbort = () => this.destroy(new AbortError(this.#parts.request));
 
   constructor(parts: SessionParts) {
@@ -59,9 +62,18 @@ export class Session extends Duplex implements AsyncDisposable {
     return new OutputStream(async () => decodeOutput(this, this.tty ? 'raw' : 'multiplexed'));
   }
 
-  /** Resize the process's TTY (rows and columns). */
+  /**
+   * Resize the process's TTY (rows and columns). Resizes go out one after another, so the TTY ends
+   * at the size asked for last even when they come in bursts (`stty rows 50 cols 120` is two
+   * SIGWINCHs; sent at once, the daemon may apply them in either order). A size superseded before
+   * its turn is skipped and its call resolves.
+   */
   resize(size: TerminalSize): Promise<void> {
-    return this.#parts.resize(size);
+    this.#wantedSize = size;
+    const send = () => (this.#wantedSize === size ? this.#parts.resize(size) : undefined);
+    const sent = this.#resizing.then(send, send);
+    this.#resizing = sent.catch(() => {});
+    return sent;
   }
 
   /** The process's exit code, once it has exited. */
