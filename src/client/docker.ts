@@ -71,12 +71,13 @@ export class Docker {
     this.connection = resolveConnection(options);
     const { endpoint } = this.connection;
     const given = options.dispatcher;
-    const pool = given ? undefined : new LazyPool(() => createPool(endpoint, poolOptions(options)));
+    const sizing = poolOptions(options);
+    const pool = given ? undefined : new LazyPool(() => createPool(endpoint, sizing));
     this.#pool = pool;
     this.#client = new ApiClient({
       dispatcher: pool ? () => pool.get() : () => given!,
       // Streams get sockets of their own only beside a pool of ours, never around a given dispatcher.
-      dial: pool ? streamDialer(endpoint, poolOptions(options).connectTimeout) : undefined,
+      dial: pool ? streamDialer(endpoint, sizing.connectTimeout) : undefined,
       address: formatEndpoint(this.connection.endpoint),
       resolvedFrom: describeSource(this.connection.source),
       ...(this.connection.apiVersion ? { apiVersion: this.connection.apiVersion } : {}),

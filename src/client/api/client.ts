@@ -106,7 +106,8 @@ export class ApiClient {
   async upgrade(method: Method, template: string, req: UntypedRequest = {}): Promise<UpgradedResponse> {
     const { path, request } = await this.#target(method, template, req);
     const ctx = this.#failureContext(request, req.signal);
-    const { headers, body } = encodeBodyAndHeaders(req);
+    const { headers, body: upload } = encodeBodyAndHeaders(req);
+    const body = undiciBody(upload);
     const headersTimeout = req.headersTimeout ?? this.#options.timeouts.headers;
     const signal = req.signal;
     let res: UpgradeOutcome;
@@ -177,9 +178,11 @@ export class ApiClient {
   }
 
   async #dispatch(template: string, path: string, req: UntypedRequest, mode: Mode, request: RequestInfo) {
-    const { headers, body } = encodeBodyAndHeaders(req);
+    const { headers, body: upload } = encodeBodyAndHeaders(req);
     const streaming = mode === 'stream';
-    if (streaming && this.#options.dial) return this.#exchange(this.#options.dial, path, req, request);
+    const { dial } = this.#options;
+    if (streaming && dial) return this.#exchange(dial, { path, headers, body: upload }, req, request);
+    const body = undiciBody(upload);
     // A failing upload (e.g. an unreadable file while packing a tar) is the caller's error, not the daemon's.
     let bodyFailure: unknown;
     if (body instanceof Readable) body.once('error', (err) => (bodyFailure ??= err));
@@ -207,23 +210,19 @@ export class ApiClient {
   /** A streaming call on a socket of its own (transport/http1.ts). */
   async #exchange(
     dial: Dialer,
-    path: string,
+    encoded: { path: string; headers: Record<string, string>; body: Upload | undefined },
     req: UntypedRequest,
     request: RequestInfo,
   ): Promise<RawResponse> {
     const ctx = this.#failureContext(request, req.signal);
-    const { headers, body: encoded } = encodeBodyAndHeaders(req);
-    // An async iterable is read as it is: wrapped in a byte-mode Readable, its chunks would be joined
-    // (copied) whenever several are buffered.
-    const body = isStreamBody(req.body) && !(req.body instanceof Readable) ? (req.body as Upload) : encoded;
     let res: ExchangeResponse;
     try {
       const socket = await dial(req.signal);
+      // An async iterable goes out as it is: wrapped in a byte-mode Readable, its chunks would be
+      // joined (copied) whenever several are buffered.
       res = await exchange(socket, {
+        ...encoded,
         method: request.method,
-        path,
-        headers,
-        body,
         signal: req.signal,
         headersTimeout: req.headersTimeout ?? 0,
         idleTimeout: req.idleTimeout ?? 0,
@@ -294,15 +293,28 @@ function isIdempotent(method: Method): boolean {
   return method === 'get' || method === 'head';
 }
 
+/** undici takes an async iterable as a Readable, so that its errors can be caught (see #dispatch). */
+function undiciBody(body: Upload | undefined): string | Uint8Array | Readable | undefined {
+  if (
+    body === undefined ||
+    typeof body === 'string' ||
+    body instanceof Uint8Array ||
+    body instanceof Readable
+  )
+    return body;
+  return Readable.from(body, { objectMode: false });
+}
+
 function isStreamBody(body: unknown): boolean {
   return (
     body instanceof Readable || (typeof body === 'object' && body !== null && Symbol.asyncIterator in body)
   );
 }
 
+/** Headers, and the body as bytes, a Readable or the caller's async iterable. */
 function encodeBodyAndHeaders(req: UntypedRequest): {
   headers: Record<string, string>;
-  body: string | Uint8Array | Readable | undefined;
+  body: Upload | undefined;
 } {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.header ?? {})) {
@@ -323,7 +335,7 @@ function encodeBodyAndHeaders(req: UntypedRequest): {
   }
   if (isStreamBody(body)) {
     headers['content-type'] ??= req.contentType ?? 'application/x-tar';
-    return { headers, body: Readable.from(body as AsyncIterable<Uint8Array>, { objectMode: false }) };
+    return { headers, body: body as AsyncIterable<Uint8Array> };
   }
   headers['content-type'] ??= req.contentType ?? 'application/json';
   return { headers, body: JSON.stringify(body) };

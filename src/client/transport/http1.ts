@@ -164,11 +164,8 @@ function readResponse(socket: Socket, req: ExchangeRequest): Promise<ExchangeRes
         socket.destroy(err as Error);
       }
     });
-    socket.on('end', () => {
-      if (decoder?.finished) return;
-      if (decoder) decoder.end();
-      if (!decoder?.finished) fail(exchangeFailure('ECONNRESET', 'the daemon closed the connection early'));
-    });
+    // The end of a close-delimited body; for any other framing the close below reports it as early.
+    socket.on('end', () => decoder?.end());
     socket.on('error', fail);
     socket.on('close', () => {
       if (!decoder?.finished) fail(exchangeFailure('ECONNRESET', 'the daemon closed the connection early'));
