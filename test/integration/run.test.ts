@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Dispatcher } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { AbortError, Docker, InvalidOptionError, NotFoundError } from '../../src/index.js';
+import { DOCKER_SOCKET } from '../support/daemons.js';
 
 const docker = Docker.fromEnv();
 const labels = { 'berth.test': 'run' };
@@ -90,6 +91,36 @@ describe.concurrent('docker.run', () => {
     controller.abort();
     await expect(running).rejects.toBeInstanceOf(AbortError);
     expect(await gone(name)).toBe(true);
+  });
+
+  it('rejects with AbortError, and nothing else, when aborted while the container is starting', async () => {
+    const name = uniqueName();
+    const controller = new AbortController();
+    const pool = new Pool('http://localhost', { socketPath: DOCKER_SOCKET });
+    // Aborts as the start request goes out: the attached session is then torn down before run() returns.
+    const dispatcher = pool.compose((dispatch) => (options, handler) => {
+      if (options.path.endsWith('/start')) controller.abort();
+      return dispatch(options, handler);
+    });
+    const client = new Docker({ dispatcher, apiVersion: '1.41' });
+    const uncaught: unknown[] = [];
+    const record = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', record);
+    try {
+      const running = client.run(image(), ['sleep', '60'], {
+        name,
+        labels,
+        rm: true,
+        signal: controller.signal,
+      });
+      await expect(running).rejects.toBeInstanceOf(AbortError);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(uncaught).toEqual([]);
+      expect(await gone(name)).toBe(true);
+    } finally {
+      process.off('uncaughtException', record);
+      await client.close();
+    }
   });
 
   it('rejects bad options with InvalidOptionError naming the option, before any request', async () => {

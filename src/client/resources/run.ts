@@ -101,8 +101,10 @@ export class Runner {
       // Attached before start, so no output is lost.
       const attach = { stdin: options.interactive === true, tty: config.Tty === true, signal };
       session = await this.#attach(id, attach, () => exit.code());
+      // Until the session is handed over, its errors (an abort) reach the caller as this call's rejection.
+      session.on('error', ignore);
       await this.containers.start(id, { signal });
-      if (options.interactive) return session.once('close', () => exit.release());
+      if (options.interactive) return session.off('error', ignore).once('close', () => exit.release());
       const [output, exitCode] = await Promise.all([session.frames().text(), exit.code()]);
       return { exitCode, ...output, containerId: id };
     } catch (err) {
@@ -203,6 +205,8 @@ function exitCodeOf(res: Schemas['ContainerWaitResponse'], request?: RequestInfo
   if (message) throw new StreamError(`waiting for the container failed: ${message}`, request);
   return res.StatusCode;
 }
+
+function ignore(): void {}
 
 async function readJson<T>(body: Readable): Promise<T> {
   const chunks: Buffer[] = [];
