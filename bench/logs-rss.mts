@@ -2,7 +2,8 @@
  * Followed logs of a container that wrote 200 MiB to stdout: throughput and peak RSS per client.
  * Each reading runs in a child process of its own, so one client's heap never colours another's
  * numbers. A raw undici read of the same body (no demultiplexing) shows what the daemon and
- * transport allow; an idle child (same start-up, one ping, nothing read) is the RSS baseline.
+ * transport allow; an idle child (same start-up, version negotiated, nothing read) is the RSS
+ * baseline.
  * Rounds interleave the clients; medians are reported.
  *
  *   npx tsx bench/logs-rss.mts               (BENCH_LOG_ROUNDS=3 by default)
@@ -63,13 +64,16 @@ type Reader = (id: string, meter: Meter) => Promise<void>;
 
 /** Every client, by name; a string says why one cannot run here. */
 const RAW = 'undici raw body (no demux)';
-/** The baseline: the same child (tsx, berth and undici loaded, one request made) reading nothing. */
-const IDLE = 'idle (berth loaded, one ping)';
+/**
+ * The baseline: the same child as berth's (tsx and berth loaded, a client made, the API version
+ * negotiated, as the followed call does first) reading nothing.
+ */
+const IDLE = 'idle (berth loaded, version negotiated)';
 
 const readers: Record<string, () => Promise<Reader | string>> = {
   [IDLE]: async () => async () => {
     const docker = new Docker({ socketPath: SOCKET, env: {} });
-    await docker.ping();
+    await docker.apiVersion();
     await docker.close();
   },
   [RAW]: async () => async (id, meter) => {

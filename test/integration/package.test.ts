@@ -1,6 +1,10 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { Docker } from '../../src/index.js';
 
 const run = promisify(execFile);
 
@@ -35,6 +39,32 @@ describe('package build', () => {
       console.log(JSON.stringify(Object.keys(cache).filter((file) => file.includes('node_modules'))));`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script]);
     expect(JSON.parse(stdout)).toEqual([]);
+  });
+
+  it('keeps undici out of a process that only negotiates the version and builds', async () => {
+    // Its HTTP parser is WebAssembly whose compilation costs tens of MiB of peak RSS.
+    const dir = await mkdtemp(join(tmpdir(), 'berth-package-'));
+    await writeFile(join(dir, 'Dockerfile'), `FROM ${inject('images').busybox}\nLABEL berth.test=package\n`);
+    const script = `
+      import { createRequire } from 'node:module';
+      const { Docker } = await import('berth');
+      const docker = Docker.fromEnv();
+      await docker.apiVersion();
+      const { id } = await docker.images.build(${JSON.stringify(dir)}).done();
+      const cache = Object.keys(createRequire(process.cwd() + '/').cache);
+      console.log(JSON.stringify({ id, undici: cache.filter((file) => file.includes('/undici/')).length }));
+      await docker.close();`;
+    const docker = Docker.fromEnv();
+    try {
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script]);
+      const { id, undici } = JSON.parse(stdout) as { id: string; undici: number };
+      expect(undici).toBe(0);
+      expect((await docker.images.inspect(id)).Config?.Labels).toMatchObject({ 'berth.test': 'package' });
+      await docker.images.remove(id);
+    } finally {
+      await docker.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('shares one client between the CommonJS entries: errors from berth/testing are berth classes', async () => {

@@ -251,10 +251,17 @@ export class ApiClient {
     return { address: this.#options.address, resolvedFrom: this.#options.resolvedFrom, request, signal };
   }
 
+  /**
+   * Where a socket of our own can be dialed, the ping goes through it: a program that only streams
+   * (builds, followed logs) then never loads the pooled client, whose HTTP parser is a WebAssembly
+   * module that costs some 50 MiB of peak RSS to compile.
+   */
   async #pingVersion(): Promise<string | undefined> {
-    const res = await this.#send('get', '/_ping', {}, 'json');
+    const { timeouts, dial } = this.#options;
+    const req = { headersTimeout: timeouts.headers, idleTimeout: timeouts.idle };
+    const res = await this.#send('get', '/_ping', req, dial ? 'stream' : 'json');
     await bodyText(res.body);
-    await connectionReleased();
+    if (!dial) await connectionReleased();
     const header = res.headers['api-version'];
     return Array.isArray(header) ? header[0] : header;
   }
