@@ -1,27 +1,30 @@
 /**
  * Followed logs of a container that wrote 200 MiB to stdout: throughput and peak RSS per client.
- * Each reading runs in a child process of its own, so one client's heap never colours another's
- * numbers. A raw undici read of the same body (no demultiplexing) shows what the daemon and
- * transport allow; an idle child (same start-up, version negotiated, nothing read) is the RSS
- * baseline.
- * Rounds interleave the clients; medians are reported.
+ * Each reading runs in a child process of its own, plain node on the built package (as a user's
+ * program runs; tsx alone adds some 35 MiB of heap, which makes V8 collect later for every client),
+ * so one client's heap never colours another's numbers. A raw undici read of the same body (no
+ * demultiplexing) shows what the daemon and transport allow; an idle child (same start-up, version
+ * negotiated, nothing read) is the RSS baseline. Rounds interleave the clients; medians are reported.
  *
  *   npx tsx bench/logs-rss.mts               (BENCH_LOG_ROUNDS=3 by default)
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { Pool } from 'undici';
 import { Docker } from '../src/index.js';
 import { ensureBusybox } from '../test/support/images.js';
-import { fixed, MiB, machine, median, optionalImport, writeResults } from './support.mjs';
+import {
+  builtPackage,
+  fixed,
+  MiB,
+  machine,
+  median,
+  optionalImport,
+  runJson,
+  writeResults,
+} from './support.mjs';
 
 const TOTAL = 200 * MiB;
 const LINE = 8192;
 const ROUNDS = Number(process.env.BENCH_LOG_ROUNDS ?? 3);
 const SOCKET = '/var/run/docker.sock';
-const SAMPLE_EVERY = 4 * MiB;
 
 interface Reading {
   bytes: number;
@@ -32,128 +35,92 @@ interface Reading {
   maxRssMiB: number;
 }
 
-/** Counts payload bytes and samples RSS every few MiB. */
-class Meter {
-  bytes = 0;
-  readonly start = process.memoryUsage.rss();
-  #peak = this.start;
-  #next = SAMPLE_EVERY;
-
-  add(n: number): void {
-    this.bytes += n;
-    if (this.bytes < this.#next) return;
-    this.#next += SAMPLE_EVERY;
-    this.#peak = Math.max(this.#peak, process.memoryUsage.rss());
-  }
-
-  writable(): Writable {
-    return new Writable({
-      write: (chunk: Buffer, _encoding, done) => {
-        this.add(chunk.length);
-        done();
-      },
-    });
-  }
-
-  get growth(): number {
-    return Math.max(this.#peak, process.memoryUsage.rss()) - this.start;
-  }
-}
-
-type Reader = (id: string, meter: Meter) => Promise<void>;
-
-/** Every client, by name; a string says why one cannot run here. */
+/** The raw read, which counts frame headers too. */
 const RAW = 'undici raw body (no demux)';
 /**
- * The baseline: the same child as berth's (tsx and berth loaded, a client made, the API version
+ * The baseline: the same child as berth's (berth loaded, a client made, the API version
  * negotiated, as the followed call does first) reading nothing.
  */
 const IDLE = 'idle (berth loaded, version negotiated)';
 
-const readers: Record<string, () => Promise<Reader | string>> = {
-  [IDLE]: async () => async () => {
-    const docker = new Docker({ socketPath: SOCKET, env: {} });
-    await docker.apiVersion();
-    await docker.close();
+/**
+ * Each client: `load` runs before the meter starts (an anchor's own modules are not its reading),
+ * `code` reads the logs with `meter` counting bytes. Anchors are read only when installed.
+ */
+const readers: Record<string, { needs?: string; load?: string; code: string }> = {
+  [IDLE]: {
+    code: `const docker = new Docker({ socketPath, env: {} });
+      await docker.apiVersion();
+      await docker.close();`,
   },
-  [RAW]: async () => async (id, meter) => {
-    const pool = new Pool('http://localhost', { socketPath: SOCKET, bodyTimeout: 0 });
-    const res = await pool.request({ method: 'GET', path: `/containers/${id}/logs?follow=1&stdout=1` });
-    for await (const chunk of res.body) meter.add((chunk as Buffer).length);
-    await pool.close();
+  [RAW]: {
+    needs: 'undici',
+    load: `const { Pool } = await import('undici');`,
+    code: `const pool = new Pool('http://localhost', { socketPath, bodyTimeout: 0 });
+      const res = await pool.request({ method: 'GET', path: \`/containers/\${id}/logs?follow=1&stdout=1\` });
+      for await (const chunk of res.body) meter.add(chunk.length);
+      await pool.close();`,
   },
-  berth: async () => async (id, meter) => {
-    const docker = new Docker({ socketPath: SOCKET, env: {} });
-    for await (const { data } of docker.containers.logs(id, { follow: true, stdout: true, tty: false })) {
-      meter.add(data.length);
-    }
-    await docker.close();
+  berth: {
+    code: `const docker = new Docker({ socketPath, env: {} });
+      for await (const { data } of docker.containers.logs(id, { follow: true, stdout: true, tty: false })) {
+        meter.add(data.length);
+      }
+      await docker.close();`,
   },
-  dockerode: async () => {
-    const mod = await optionalImport('dockerode');
-    if (!mod) return 'not installed (npm i -D dockerode)';
-    const Dockerode = mod.default as new (options: { socketPath: string }) => DockerodeLike;
-    return async (id, meter) => {
-      const docker = new Dockerode({ socketPath: SOCKET });
+  dockerode: {
+    needs: 'dockerode',
+    load: `const { default: Dockerode } = await import('dockerode');`,
+    code: `const docker = new Dockerode({ socketPath });
       const stream = await docker.getContainer(id).logs({ follow: true, stdout: true });
       const ended = once(stream, 'end');
       docker.modem.demuxStream(stream, meter.writable(), meter.writable());
-      await ended;
-    };
+      await ended;`,
   },
-  '@docker/node-sdk': async () => {
-    const mod = await optionalImport('@docker/node-sdk');
-    if (!mod) return 'not installed (npm i -D @docker/node-sdk)';
-    const { DockerClient } = mod as { DockerClient: { fromDockerHost(host: string): Promise<NodeSdkLike> } };
-    return async (id, meter) => {
-      const docker = await DockerClient.fromDockerHost(`unix://${SOCKET}`);
+  '@docker/node-sdk': {
+    needs: '@docker/node-sdk',
+    load: `const { DockerClient } = await import('@docker/node-sdk');`,
+    code: `const docker = await DockerClient.fromDockerHost(\`unix://\${socketPath}\`);
       await docker.containerLogs(id, meter.writable(), meter.writable(), { follow: true, stdout: true });
-      await docker.close?.();
-    };
+      await docker.close?.();`,
   },
 };
 
-interface DockerodeLike {
-  getContainer(id: string): { logs(options: object): Promise<NodeJS.ReadableStream> };
-  modem: { demuxStream(stream: NodeJS.ReadableStream, stdout: Writable, stderr: Writable): void };
-}
+/**
+ * The child: berth is imported first in every one (so all start from the same heap), then the
+ * client's modules; its code then reads the logs while a meter counts payload bytes and samples
+ * RSS every 4 MiB.
+ */
+const CHILD = ({ load = '', code }: { load?: string; code: string }) => `
+import { once } from 'node:events';
+import { Writable } from 'node:stream';
+const { Docker } = await import('berth');
+const [socketPath, id] = process.argv.slice(1);
+${load}
+const SAMPLE_EVERY = ${4 * MiB};
+const meter = {
+  bytes: 0, start: process.memoryUsage.rss(), peak: 0, next: SAMPLE_EVERY,
+  add(n) {
+    this.bytes += n;
+    if (this.bytes < this.next) return;
+    this.next += SAMPLE_EVERY;
+    this.peak = Math.max(this.peak, process.memoryUsage.rss());
+  },
+  writable() {
+    return new Writable({ write: (chunk, _encoding, done) => { this.add(chunk.length); done(); } });
+  },
+};
+const started = performance.now();
+${code}
+const seconds = (performance.now() - started) / 1000;
+const growth = Math.max(meter.peak, process.memoryUsage.rss()) - meter.start;
+const maxRssMiB = process.resourceUsage().maxRSS / 1024;
+console.log(JSON.stringify({ bytes: meter.bytes, seconds, growthMiB: growth / ${MiB}, maxRssMiB }));
+`;
 
-interface NodeSdkLike {
-  containerLogs(id: string, stdout: Writable, stderr: Writable, options: object): Promise<void>;
-  close?(): Promise<void>;
-}
-
-/** In a child process: read the logs once with one client and print a Reading as JSON. */
-async function child(client: string, id: string): Promise<void> {
-  const reader = await readers[client]!();
-  if (typeof reader === 'string') throw new Error(`${client}: ${reader}`);
-  const meter = new Meter();
-  const started = performance.now();
-  await reader(id, meter);
-  const reading: Reading = {
-    bytes: meter.bytes,
-    seconds: (performance.now() - started) / 1000,
-    growthMiB: meter.growth / MiB,
-    maxRssMiB: process.resourceUsage().maxRSS / 1024,
-  };
-  process.stdout.write(`${JSON.stringify(reading)}\n`);
-}
-
-function measure(client: string, id: string): Promise<Reading> {
-  const file = fileURLToPath(import.meta.url);
-  const proc = spawn(process.execPath, ['--import', 'tsx', file, '--child', client, id], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  proc.stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  return new Promise((resolve, reject) => {
-    proc.on('error', reject);
-    proc.on('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out) as Reading) : reject(new Error(`${client}: exit ${code}`)),
-    );
-  });
+function measure(packageDir: string, client: string, id: string): Promise<Reading> {
+  const args = ['--input-type=module', '-e', CHILD(readers[client]!), SOCKET, id];
+  return runJson<Reading>(process.execPath, args, { cwd: packageDir });
 }
 
 /** A container that writes TOTAL bytes in LINE-byte lines to stdout, run to completion. */
@@ -175,11 +142,11 @@ async function main(): Promise<void> {
   const docker = Docker.fromEnv();
   const available: string[] = [];
   const skipped: Record<string, string> = {};
-  for (const [name, load] of Object.entries(readers)) {
-    const reader = await load();
-    if (typeof reader === 'string') skipped[name] = reader;
+  for (const [name, { needs }] of Object.entries(readers)) {
+    if (needs && !(await optionalImport(needs))) skipped[name] = `not installed (npm i -D ${needs})`;
     else available.push(name);
   }
+  const pkg = await builtPackage();
   const { id, seconds: generation } = await generate(docker);
   console.log(`container wrote ${TOTAL / MiB} MiB in ${fixed(generation)} s`);
   try {
@@ -187,7 +154,7 @@ async function main(): Promise<void> {
     const failed: Record<string, string> = {};
     for (let round = 0; round < ROUNDS; round++) {
       for (const name of available.filter((n) => !(n in failed))) {
-        const reading = await measure(name, id).catch((err: Error) => err);
+        const reading = await measure(pkg.dir, name, id).catch((err: Error) => err);
         if (reading instanceof Error) failed[name] = reading.message;
         else if (reading.bytes !== expectedBytes(name)) failed[name] = `read ${reading.bytes} bytes`;
         else readings[name]!.push(reading);
@@ -249,5 +216,4 @@ function print(
   for (const [name, why] of Object.entries({ ...failed, ...skipped })) console.log(`  ${name}: ${why}`);
 }
 
-if (process.argv[2] === '--child') await child(process.argv[3]!, process.argv[4]!);
-else await main();
+await main();

@@ -6,8 +6,9 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { type PackOptions, pack } from 'tar-fs';
+import type { Headers } from 'tar-fs';
 import { InvalidOptionError } from '../errors.js';
+import { packTree } from '../tar/pack.js';
 import { IgnoreMatcher, isIgnored, parseDockerignore } from './dockerignore.js';
 
 export const DEFAULT_DOCKERFILE = 'Dockerfile';
@@ -71,17 +72,8 @@ export async function listContext(root: string, matcher: IgnoreMatcher): Promise
 
 /** tar-fs packs exactly the listed entries (its own recursion is switched off). */
 function packEntries(root: string, entries: string[]): AsyncIterable<Uint8Array> {
-  // umask 0 keeps modes as they are on disk (tar-fs applies the process umask otherwise).
-  const options: PackOptions & { umask: number } = {
-    entries,
-    ignore: () => true,
-    strict: false,
-    umask: 0,
-    map: (header) => Object.assign(header, { uid: 0, gid: 0, uname: '', gname: '' }),
-  };
-  const stream = pack(root, options);
-  // tar-fs packs into a streamx stream: async-iterable, though not a Node Readable.
-  return stream as unknown as AsyncIterable<Uint8Array>;
+  const rootOwned = (header: Headers) => Object.assign(header, { uid: 0, gid: 0, uname: '', gname: '' });
+  return packTree(root, { entries, ignore: () => true, map: rootOwned });
 }
 
 function dockerfileInside(root: string, dockerfile: string): string {

@@ -5,10 +5,11 @@
 import { mkdir, stat as statHost } from 'node:fs/promises';
 import { basename, dirname, posix, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ExtractOptions, PackOptions } from 'tar-fs';
+import type { ExtractOptions } from 'tar-fs';
 import { tarFs } from '../../dependencies.js';
 import type { EngineApi } from '../api/engine-api.js';
 import { InvalidOptionError, isDockerError, type RequestInfo, StreamError } from '../errors.js';
+import { packTree } from '../tar/pack.js';
 import type { TarSource } from './images.js';
 import type { Abortable } from './types.js';
 
@@ -200,16 +201,13 @@ function bit(mode: number, n: number): boolean {
 /** A tar of one host path whose top entry is its base name (or `rename`); modes are kept. */
 function tarOf(full: string, rename?: string): AsyncIterable<Uint8Array> {
   const base = basename(full);
-  const options: PackOptions & { umask: number } = {
+  return packTree(dirname(full), {
     entries: [base],
-    strict: false,
-    umask: 0,
     map: (header) => {
       if (rename !== undefined) header.name = rename + header.name.slice(base.length);
       return header;
     },
-  };
-  return tarFs().pack(dirname(full), options) as unknown as AsyncIterable<Uint8Array>;
+  });
 }
 
 function flag(value: boolean | undefined): string | undefined {

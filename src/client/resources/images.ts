@@ -1,10 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import type { PackOptions } from 'tar-fs';
-import { tarFs } from '../../dependencies.js';
 import type { EngineApi } from '../api/engine-api.js';
 import type { RegistryAuth } from '../api/types.js';
+import { packContext } from '../build/context.js';
 import { ConfigError, InvalidOptionError, NotFoundError } from '../errors.js';
 import { rejectUnknownOptions } from '../options.js';
 import {
@@ -33,6 +32,7 @@ import {
   pullTracker,
   pushTracker,
 } from '../streams/progress.js';
+import { packTree } from '../tar/pack.js';
 import {
   type Abortable,
   type Filters,
@@ -274,7 +274,7 @@ export class Images {
     return new ProgressStream(async () => {
       rejectUnknownOptions(options, buildOptionKeys);
       const tags = (options.tags ?? []).map((tag, i) => buildTag(tag, i));
-      const packed = typeof context === 'string' ? await packDir(context, options.dockerfile) : undefined;
+      const packed = typeof context === 'string' ? await packContext(context, options.dockerfile) : undefined;
       const auths = options.registryAuth ?? (await this.#allAuth(options.signal));
       const header =
         Object.keys(auths).length > 0 ? { 'X-Registry-Config': encodeRegistryConfig(auths) } : {};
@@ -377,20 +377,12 @@ function buildQuery(options: BuildOptions, tags: string[], dockerfile: string | 
   };
 }
 
-/** A build context directory, packed honouring its .dockerignore. */
-async function packDir(dir: string, dockerfile: string | undefined) {
-  // Imported on first use: build/context.ts loads tar-fs as it is imported (see src/dependencies.ts).
-  const { packContext } = await import('../build/context.js');
-  return packContext(dir, dockerfile);
-}
-
 /** A directory is packed (owners and modes kept); a file is taken to be a tar archive. */
 async function tarOfPath(path: string): Promise<TarSource> {
   const info = await stat(path).catch(() => undefined);
   if (info?.isFile()) return createReadStream(path);
   if (!info?.isDirectory())
     throw new InvalidOptionError('source', `${path} is neither a directory nor a file`);
-  // Not strict: device nodes and sockets are skipped (the daemon provides /dev in containers).
-  const options: PackOptions & { umask: number } = { strict: false, umask: 0 };
-  return tarFs().pack(path, options) as unknown as AsyncIterable<Uint8Array>;
+  // Device nodes and sockets are skipped (the daemon provides /dev in containers).
+  return packTree(path);
 }
