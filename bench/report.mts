@@ -287,7 +287,7 @@ function logsTargets(l: LogsResults | undefined): Target[] {
           ? 'n/a'
           : `${fixed(over)} MiB above idle (${fixed(berth!.maxRssMiB)} vs ${fixed(idle!.maxRssMiB)} MiB)`,
       met: over === undefined ? undefined : over <= limitMiB,
-      why: `every client makes the same ~200 MiB of short-lived Buffers, one per socket read (berth hands them on as views, never joined or copied), and V8 frees them only when a collection runs: a raw undici read peaks ${fixed(rawOver ?? 0)} MiB above idle too. Measured apart from this benchmark, a bare \`net\` socket reading the same body peaks about 35 MiB above a plain \`node\` process and 45–65 MiB above one that has berth (or tsx, as here) loaded: the larger the heap, the later V8 collects. berth holds nothing itself: RSS growth does not rise with the amount read (test/integration/logs-memory.test.ts checks that).`,
+      why: `every client makes the same ~200 MiB of short-lived Buffers, one per socket read (berth hands them on as views, never joined or copied), and V8 frees them only when a collection runs: a raw undici read peaks ${fixed(rawOver ?? 0)} MiB above idle. The larger the heap, the later V8 collects. berth holds nothing itself: RSS growth does not rise with the amount read (test/integration/logs-memory.test.ts checks that).`,
     },
   ];
 }
@@ -304,7 +304,7 @@ function streamsSection(d: DemuxResults | undefined, l: LogsResults | undefined)
     return `#### ${c.case}, ${fixed(c.wireBytes / 2 ** 20, 0)} MiB, median of ${c.rounds}\n\n${table(['client', 'MiB/s', 'berth ÷ client'], rows)}`;
   });
   const logsMethod =
-    "Method (bench/logs-rss.mts): a busybox container writes 200 MiB of 8 KiB lines to stdout (json-file driver) and exits; each client then follows its logs (`follow=1&stdout=1`) from a child process of its own (tsx), so its RSS is its own. The idle row is the same child that loads berth, makes one request and reads nothing: the baseline for peak RSS. RSS growth is the peak sampled every 4 MiB minus the RSS before the request; peak RSS is the kernel's high-water mark for the whole child. The raw undici read (no demultiplexing) shows what the daemon and the transport allow.";
+    "Method (bench/logs-rss.mts): a busybox container writes 200 MiB of 8 KiB lines to stdout (json-file driver) and exits; each client then follows its logs (`follow=1&stdout=1`) from a child process of its own, plain node on the built package (as a user's program runs), so its RSS is its own. Every child loads berth first, then the client's own modules, and only then starts its meter. The idle row is the same child that loads berth, negotiates the API version (what a followed call does first) and reads nothing: the baseline for peak RSS. RSS growth is the peak sampled every 4 MiB minus the RSS before the request; peak RSS is the kernel's high-water mark for the whole child. The raw undici read (no demultiplexing) shows what the daemon and the transport allow.";
   const logsRows = (l?.rows ?? []).map((row) => [
     row.client,
     row.client.startsWith('idle') ? '–' : fixed(row.mibPerSecond),
@@ -350,7 +350,7 @@ function buildTargets(b: BuildResults | undefined): Target[] {
         ? `${times(speed)} (${fixed(berth!.mibPerSecond)} vs ${fixed(cli!.mibPerSecond)} MiB/s)`
         : 'n/a',
       met: speed === undefined ? undefined : speed >= 0.8,
-      why: `the client side alone is slower: against the stub daemon, which only drains the upload, berth sends at ${fixed(berthStub?.mibPerSecond ?? 0)} MiB/s and the CLI at ${fixed(cliStub?.mibPerSecond ?? 0)} MiB/s (${times(stubSpeed ?? 0)}), and with dockerd on the same 2 cores every CPU second the client spends is taken from the daemon unpacking the context. A CPU profile of berth's upload shows where: tar-fs packs one file at a time (lstat, open, read, close: each a round trip through libuv's thread pool, with nothing read ahead), and the tar stream reaches the socket in small pieces (a 512-byte header, the data, the padding), so undici makes several chunked-encoding \`writev\` calls per file. Suggestions for src/client/build/context.ts: coalesce the tar stream into 64 KiB or larger chunks before it reaches undici, and read small files whole (\`readFile\`) several at a time ahead of the packer.`,
+      why: `the client side alone is slower: against the stub daemon, which only drains the upload, berth sends at ${fixed(berthStub?.mibPerSecond ?? 0)} MiB/s and the CLI at ${fixed(cliStub?.mibPerSecond ?? 0)} MiB/s (${times(stubSpeed ?? 0)}), and with dockerd on the same 2 cores every CPU second the client spends is taken from the daemon unpacking the context.`,
     },
     {
       text: 'peak RSS of the uploading process under 100 MB (95.4 MiB)',
@@ -358,7 +358,7 @@ function buildTargets(b: BuildResults | undefined): Target[] {
         ? `${fixed(berth.maxRssMiB)} MiB (${fixed(berth.idleRssMiB ?? 0)} MiB before the build)`
         : 'n/a',
       met: berth ? berth.maxRssMiB < limitMiB : undefined,
-      why: `node with berth loaded and one request made already holds ${fixed(berth?.idleRssMiB ?? 0)} MiB (the CLI's whole process: ${fixed(cli?.maxRssMiB ?? 0)} MiB); packing and sending add ${fixed((berth?.maxRssMiB ?? 0) - (berth?.idleRssMiB ?? 0))} MiB, ${fixed((berthStub?.maxRssMiB ?? 0) - (berthStub?.idleRssMiB ?? 0))} MiB against the stub, which drains at once. Measured apart from this benchmark (\`process.memoryUsage()\` and /proc/self/smaps sampled during a build, \`perf\` on the mprotect calls that grow memory): the JS heap grows by about 12 MiB and ArrayBuffers peak near 10 MiB; most of the rest, about 30 MiB, is one malloc arena grown by V8's optimizing compiler (register-allocation zones of TurboFan while it compiles the hot packing path), which keeps its pages afterwards. Reading files into reused slabs cut the ArrayBuffer peak to 1 MiB but left peak RSS where it was.`,
+      why: `node with berth loaded and the API version negotiated already holds ${fixed(berth?.idleRssMiB ?? 0)} MiB (the CLI's whole process: ${fixed(cli?.maxRssMiB ?? 0)} MiB); packing and sending add ${fixed((berth?.maxRssMiB ?? 0) - (berth?.idleRssMiB ?? 0))} MiB, ${fixed((berthStub?.maxRssMiB ?? 0) - (berthStub?.idleRssMiB ?? 0))} MiB against the stub, which drains at once.`,
     },
   ];
 }
