@@ -131,13 +131,18 @@ export class ApiClient {
 
   /** The versioned path of a call and the request as errors name it (query left out). */
   async #target(method: Method, template: string, req: UntypedRequest) {
-    const unversioned = { method: method.toUpperCase(), path: expandPath(template, req.path) };
+    const upper = method.toUpperCase();
+    const expanded = expandPath(template, req.path);
     // Already aborted: reject before negotiating or dialing (undici would still open a socket).
-    if (req.signal?.aborted) throw new AbortError(unversioned, { cause: req.signal.reason });
-    const version = template === '/_ping' ? undefined : await this.#versionFor(unversioned, req.signal);
-    const path = `${version ? `/v${version}` : ''}${expandPath(template, req.path)}${encodeQuery(req.query)}`;
-    const request: RequestInfo = { method: method.toUpperCase(), path: path.split('?')[0] ?? path };
-    return { path, request };
+    if (req.signal?.aborted)
+      throw new AbortError({ method: upper, path: expanded }, { cause: req.signal.reason });
+    const version =
+      template === '/_ping'
+        ? undefined
+        : await this.#versionFor({ method: upper, path: expanded }, req.signal);
+    const versioned = version ? `/v${version}${expanded}` : expanded;
+    const request: RequestInfo = { method: upper, path: versioned };
+    return { path: versioned + encodeQuery(req.query), request };
   }
 
   /**

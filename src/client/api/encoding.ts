@@ -9,9 +9,11 @@ type QueryScalar = string | number | boolean | bigint;
  */
 export function encodeQuery(query: Record<string, unknown> | undefined): string {
   if (!query) return '';
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
+  let params: URLSearchParams | undefined;
+  for (const key of Object.keys(query)) {
+    const value = query[key];
     if (value === undefined || value === null) continue;
+    params ??= new URLSearchParams();
     if (Array.isArray(value)) {
       for (const item of value) params.append(key, scalar(`query.${key}`, item));
     } else if (typeof value === 'object') {
@@ -20,7 +22,7 @@ export function encodeQuery(query: Record<string, unknown> | undefined): string 
       params.append(key, scalar(`query.${key}`, value));
     }
   }
-  const text = params.toString();
+  const text = params?.toString();
   return text ? `?${text}` : '';
 }
 
