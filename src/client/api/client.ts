@@ -131,18 +131,14 @@ export class ApiClient {
 
   /** The versioned path of a call and the request as errors name it (query left out). */
   async #target(method: Method, template: string, req: UntypedRequest) {
-    const upper = method.toUpperCase();
-    const expanded = expandPath(template, req.path);
+    const unversioned: RequestInfo = { method: method.toUpperCase(), path: expandPath(template, req.path) };
     // Already aborted: reject before negotiating or dialing (undici would still open a socket).
-    if (req.signal?.aborted)
-      throw new AbortError({ method: upper, path: expanded }, { cause: req.signal.reason });
-    const version =
-      template === '/_ping'
-        ? undefined
-        : await this.#versionFor({ method: upper, path: expanded }, req.signal);
-    const versioned = version ? `/v${version}${expanded}` : expanded;
-    const request: RequestInfo = { method: upper, path: versioned };
-    return { path: versioned + encodeQuery(req.query), request };
+    if (req.signal?.aborted) throw new AbortError(unversioned, { cause: req.signal.reason });
+    const version = template === '/_ping' ? undefined : await this.#versionFor(unversioned, req.signal);
+    const request: RequestInfo = version
+      ? { method: unversioned.method, path: `/v${version}${unversioned.path}` }
+      : unversioned;
+    return { path: request.path + encodeQuery(req.query), request };
   }
 
   /**
