@@ -97,7 +97,7 @@ export class Docker {
     this.images = new Images(this.api, authSource);
     this.archives = new Archives(this.api);
     this.networks = new Networks(this.api);
-    this.volumes = new Volumes(this.api);
+    this.volumes = new Volumes(this.api, this.#client);
     this.system = new System(this.api);
     this.registries = new Registries(this.system, authSource);
   }

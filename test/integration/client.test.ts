@@ -12,18 +12,20 @@ import { type Dispatcher, Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import {
   AbortError,
-  BadRequestError,
   ConflictError,
   ConnectionError,
   Docker,
   type DockerOptions,
   NotFoundError,
   ServerError,
+  VersionError,
 } from '../../src/index.js';
 import { DOCKER_SOCKET, startUnixProxy, type UnixProxy } from '../support/daemons.js';
+import { engineEnv } from '../support/engine.js';
 import { failure } from '../support/failure.js';
 
-const API = '1.41';
+/** The version berth speaks to the engine under test. */
+const { apiVersion: API, maxApiVersion } = inject('engine');
 const LABEL = 'berth.test=client';
 /** Tells this run's containers apart from any other run's. */
 const run = randomBytes(4).toString('hex');
@@ -91,7 +93,7 @@ async function tempDir(): Promise<{ path: string; [Symbol.asyncDispose](): Promi
 const uniqueName = (what: string) => `berth-client-${what}-${run}`;
 
 let image: string;
-const docker = new Docker({ env: {} });
+const docker = new Docker({ env: engineEnv() });
 
 async function createContainer(name: string, cmd = ['sleep', '30']): Promise<string> {
   const created = await docker.api.post('/containers/create', {
@@ -116,7 +118,7 @@ afterAll(async () => {
 });
 
 describe('API version', () => {
-  test('negotiated once from /_ping: this daemon speaks 1.41 and every path carries /v1.41', async () => {
+  test('negotiated once from /_ping: every path carries the negotiated version', async () => {
     await using recorder = new Recorder();
     await using client = recorder.docker();
     await client.api.get('/containers/json');
@@ -138,15 +140,16 @@ describe('API version', () => {
     expect(recorder.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET /v${API}/info`]);
   });
 
-  test("a pinned version newer than the daemon's: the daemon's 400 as BadRequestError", async () => {
-    await using client = new Docker({ env: { DOCKER_API_VERSION: '1.43' } });
+  test("a pinned version newer than the daemon's newest: a VersionError that names both", async () => {
+    const [major, minor] = maxApiVersion.split('.').map(Number);
+    const tooNew = `${major}.${minor! + 1}`;
+    await using client = new Docker({ env: { ...engineEnv(), DOCKER_API_VERSION: tooNew } });
     const err = await failure(client.info());
-    expect(err).toBeInstanceOf(BadRequestError);
-    expect(err).toMatchObject({
-      status: 400,
-      reason: 'client version 1.43 is too new. Maximum supported API version is 1.41',
-      request: { method: 'GET', path: '/v1.43/info' },
-    });
+    expect(err).toBeInstanceOf(VersionError);
+    expect(err).toMatchObject({ code: 'BERTH_ERR_VERSION' });
+    expect((err as Error).message).toContain(`pinned to API ${tooNew}`);
+    expect((err as Error).message).toContain(`this daemon's newest, ${maxApiVersion}`);
+    expect((err as Error).cause).toMatchObject({ status: 400, request: { path: `/v${tooNew}/info` } });
   });
 });
 

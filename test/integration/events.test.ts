@@ -3,8 +3,9 @@ import { connect, type Socket } from 'node:net';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AbortError, Docker, type DockerEvent, InvalidOptionError } from '../../src/index.js';
+import { engineSocket } from '../support/engine.js';
 
-const SOCKET = '/var/run/docker.sock';
+const SOCKET = engineSocket();
 const docker = Docker.fromEnv();
 const run = randomBytes(4).toString('hex');
 const labels = { 'berth.test': 'events', 'berth.run': run };

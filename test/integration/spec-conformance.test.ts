@@ -25,7 +25,12 @@ const PREFIX = `berth-conformance-${RUN}`;
 const LABELS = { 'berth.test': 'spec-conformance', 'berth.run': RUN };
 /** The busybox fixture image built once per machine by the global setup. */
 const BUSYBOX = inject('images').busybox;
-const API_PREFIX = '/v1.41';
+/**
+ * Responses are checked at the version berth negotiates with the engine under test and at 1.41, the
+ * oldest it supports: a program pinned to 1.41 gets the old shapes from a new daemon.
+ */
+const VERSIONS = [...new Set([inject('engine').apiVersion, '1.41'])];
+let apiPrefix = `/v${VERSIONS[0]}`;
 
 // ---------------------------------------------------------------------------------------------
 // The daemon, reached directly over its socket (or DOCKER_HOST).
@@ -58,7 +63,7 @@ function url(path: string, query: Query = {}): string {
     search.set(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
   }
   const qs = search.toString();
-  return `${engine.origin}${API_PREFIX}${path}${qs ? `?${qs}` : ''}`;
+  return `${engine.origin}${apiPrefix}${path}${qs ? `?${qs}` : ''}`;
 }
 
 async function send(method: Dispatcher.HttpMethod, path: string, call: Call = {}) {
@@ -387,7 +392,11 @@ afterAll(async () => {
   await engine.dispatcher.close();
 }, 60_000);
 
-describe('responses of a live daemon conform to the generated spec', () => {
+describe.each(VERSIONS)('responses of a live daemon conform to the generated spec, at API %s', (version) => {
+  beforeAll(() => {
+    apiPrefix = `/v${version}`;
+  });
+
   it('system: version, info, df', async () => {
     expectConforming(
       await Promise.all([

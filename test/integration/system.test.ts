@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 import { type Dispatcher, Pool } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Docker, HttpError, ServerError } from '../../src/index.js';
+import { engineEnv, engineSocket } from '../support/engine.js';
 
 const docker = Docker.fromEnv();
 const run = randomBytes(4).toString('hex');
@@ -42,13 +43,13 @@ describe('system', () => {
   it('sends registry credentials in the body only and keeps the password out of errors', async () => {
     const password = `pw-${randomBytes(8).toString('hex')}`;
     const sent: { path: string; headers: string; body: string }[] = [];
-    const pool = new Pool('http://localhost', { socketPath: '/var/run/docker.sock' });
+    const pool = new Pool('http://localhost', { socketPath: engineSocket() });
     const recording = pool.compose((dispatch) => (options: Dispatcher.DispatchOptions, handler) => {
       const body = typeof options.body === 'string' ? options.body : '';
       sent.push({ path: options.path, headers: JSON.stringify(options.headers ?? {}), body });
       return dispatch(options, handler);
     });
-    const client = new Docker({ env: {}, socketPath: '/var/run/docker.sock', dispatcher: recording });
+    const client = new Docker({ env: engineEnv(), dispatcher: recording });
     try {
       // Nothing listens on 127.0.0.1:1, so the daemon's login attempt fails at once.
       const failure = await client.system

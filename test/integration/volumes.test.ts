@@ -74,14 +74,19 @@ describe('volumes', () => {
     await docker.volumes.remove(name);
   });
 
-  it('prunes unused volumes that match the filters only', async () => {
-    const doomed = `berth-prune-${run}`;
-    await docker.volumes.create({ Name: doomed, Labels: { ...labels, 'berth.prune': run } });
+  it('prunes unused anonymous volumes that match the filters, and named ones too with all: true', async () => {
+    const mark = { ...labels, 'berth.prune': run };
+    const named = `berth-prune-${run}`;
+    await docker.volumes.create({ Name: named, Labels: mark });
+    const anonymous = (await docker.volumes.create({ Labels: mark })).Name;
     const kept = await docker.volumes.create({ Name: `berth-keep-${run}`, Labels: labels });
+    const filters = { label: [`berth.prune=${run}`] };
 
-    const pruned = await docker.volumes.prune({ filters: { label: [`berth.prune=${run}`] } });
-    expect(pruned.VolumesDeleted).toEqual([doomed]);
-    await expect(docker.volumes.inspect(doomed)).rejects.toBeInstanceOf(NotFoundError);
+    // The same meaning on every engine: API 1.42 changed the daemon's default, berth's stays.
+    expect((await docker.volumes.prune({ filters })).VolumesDeleted).toEqual([anonymous]);
+    expect((await docker.volumes.inspect(named)).Name).toBe(named);
+    expect((await docker.volumes.prune({ filters, all: true })).VolumesDeleted).toEqual([named]);
+    await expect(docker.volumes.inspect(named)).rejects.toBeInstanceOf(NotFoundError);
     expect((await docker.volumes.inspect(kept.Name)).Name).toBe(kept.Name);
     await docker.volumes.remove(kept.Name);
   });

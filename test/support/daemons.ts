@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Agent, request } from 'undici';
+import { engineSocket } from './engine.js';
 import type { Pki } from './pki.js';
 
 export interface Service {
@@ -22,7 +23,8 @@ export interface Service {
 
 const execFileAsync = promisify(execFile);
 
-export const DOCKER_SOCKET = '/var/run/docker.sock';
+/** The socket of the engine under test (DOCKER_HOST, or the default socket). */
+export const DOCKER_SOCKET = engineSocket();
 
 /** A port nothing listens on right now (the kernel picks it; it stays free unless someone races us). */
 export async function freePort(): Promise<number> {
@@ -307,6 +309,8 @@ function sshdConfig(dir: string, port: number): string {
     'UsePAM no',
     // The key files live in a world-readable temp dir.
     'StrictModes no',
+    // `docker system dial-stdio` on the far side reaches the engine under test.
+    `SetEnv DOCKER_HOST=unix://${DOCKER_SOCKET}`,
     '',
   ].join('\n');
 }

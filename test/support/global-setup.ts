@@ -1,18 +1,26 @@
 import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { Docker } from '../../src/index.js';
+import { type EngineUnderTest, probeEngine } from './engine.js';
 import { ensureFixtureImages, type FixtureImages } from './images.js';
 import { ensureModuleImages, type ModuleImages } from './module-images.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     images: FixtureImages & ModuleImages;
+    engine: EngineUnderTest;
   }
 }
 
-/** Once per run: make sure an engine answers and the fixture images exist. */
+/** Once per run: make sure an engine answers, probe it, and make sure the fixture images exist. */
 export default async function setup(project: TestProject): Promise<void> {
   execFileSync('bash', ['scripts/engine.sh'], { stdio: 'inherit' });
+  const engine = await probeEngine();
+  console.log(
+    `engine under test: ${engine.kind} ${engine.version} on ${engine.host}, API ${engine.apiVersion}` +
+      (engine.pinnedApiVersion ? ' (pinned)' : ` (daemon's newest ${engine.maxApiVersion})`),
+  );
+  project.provide('engine', engine);
   const docker = Docker.fromEnv();
   try {
     const images = await ensureFixtureImages(docker);

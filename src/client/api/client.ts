@@ -2,11 +2,12 @@ import { type Duplex, Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { pRetry } from '../../dependencies.js';
-import { AbortError, type DockerError, httpError, type RequestInfo } from '../errors.js';
+import { AbortError, type DockerError, type RequestInfo } from '../errors.js';
 import { dispatchUpgrade, type UpgradeOutcome } from '../streams/hijack/upgrade.js';
 import type { Dialer } from '../transport/dial.js';
 import { type FailureContext, failedBeforeSending, translateFailure } from '../transport/failures.js';
 import { type ExchangeResponse, exchange, type Upload, UploadError } from '../transport/http1.js';
+import { daemonError } from './daemon-errors.js';
 import { encodeQuery, encodeRegistryAuth, expandPath } from './encoding.js';
 import type { CallOptions, Method } from './types.js';
 import { VersionNegotiator } from './version.js';
@@ -245,7 +246,7 @@ export class ApiClient {
       // The status alone still says what went wrong.
     }
     await connectionReleased();
-    return httpError(status, daemonMessage(text) || `HTTP ${status}`, request);
+    return daemonError(status, daemonMessage(text) || `HTTP ${status}`, request);
   }
 
   #failureContext(request: RequestInfo, signal?: AbortSignal): FailureContext {

@@ -162,7 +162,8 @@ export class Containers {
       const framing = this.#framingOf(id, tty, signal);
       framing.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
       const res = await this.api.stream('get', '/containers/{id}/logs', { path: { id }, query, signal });
-      const framed = framingFromContentType(res.headers['content-type']) ?? (await framing);
+      const announced = framingFromContentType(res.headers['content-type'], await this.client.apiVersion());
+      const framed = announced ?? (await framing);
       // With timestamps each frame is one stamped line: keep frames as the daemon sent them.
       return decodeOutput(res.body, framed, { exactFrames: query.timestamps === true });
     });

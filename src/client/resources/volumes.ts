@@ -1,4 +1,7 @@
+import type { ApiClient } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
+import { compareApiVersions } from '../api/version.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import {
   type Abortable,
   type Filters,
@@ -11,10 +14,22 @@ import {
 export type VolumeListOptions = Filters & Abortable;
 export type VolumeCreateConfig = JsonBodyOf<'VolumeCreate'>;
 export type VolumeRemoveOptions = { force?: boolean } & Abortable;
+export interface VolumePruneOptions extends Abortable {
+  /** e.g. `{ label: ['team=a'] }`; the daemon's `all` filter is the `all` option here. */
+  filters?: Record<string, readonly string[]>;
+  /** Named volumes too, like `docker volume prune --all`; by default only anonymous ones. */
+  all?: boolean;
+}
+
+/** What Docker names an anonymous volume: a random 64-digit hex id. */
+const anonymousName = /^[0-9a-f]{64}$/;
 
 /** Volumes: create, list, inspect and remove. Methods are thin over `docker.api`. */
 export class Volumes {
-  constructor(private readonly api: EngineApi) {}
+  constructor(
+    private readonly api: EngineApi,
+    private readonly client: ApiClient,
+  ) {}
 
   async list(options?: VolumeListOptions) {
     const [query, signal] = splitSignal(options);
@@ -43,11 +58,36 @@ export class Volumes {
     await this.api.delete('/volumes/{name}', { path: { name }, query, signal });
   }
 
-  /** Remove unused volumes (API 1.42+ prunes only anonymous ones unless `filters` has `all=true`). */
-  async prune(options?: Filters & Abortable) {
-    const [query, signal] = splitSignal(options);
+  /**
+   * Remove unused volumes that match `filters`: anonymous ones, or named ones too with `all: true`,
+   * the same on every engine. API 1.42 made anonymous-only the daemon's default and added the `all`
+   * filter, which older daemons reject; there berth removes the unused anonymous volumes one by one
+   * (and reports no reclaimed space).
+   */
+  async prune(options: VolumePruneOptions = {}) {
+    const { all = false, signal, filters = {} } = options;
+    const current = compareApiVersions(await this.client.apiVersion(), '1.42') >= 0;
+    if (!current && !all) return this.#pruneAnonymous(filters, signal);
+    const query = { filters: current && all ? { ...filters, all: ['true'] } : filters };
     const res = await this.api.post('/volumes/prune', { query, signal });
     return normalize(res, { VolumesDeleted: 'array' });
+  }
+
+  async #pruneAnonymous(filters: Record<string, readonly string[]>, signal: AbortSignal | undefined) {
+    const { Volumes } = await this.list({ filters: { ...filters, dangling: ['true'] }, signal });
+    const deleted: string[] = [];
+    for (const { Name } of Volumes.filter((v) => anonymousName.test(v.Name))) {
+      // A volume taken into use or removed since the list is not this prune's to report.
+      const removed = await this.remove(Name, { signal }).then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof ConflictError || err instanceof NotFoundError) return false;
+          throw err;
+        },
+      );
+      if (removed) deleted.push(Name);
+    }
+    return { VolumesDeleted: deleted, SpaceReclaimed: 0 };
   }
 }
 

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { compareApiVersions } from '../api/version.js';
 import { type DemuxOptions, demultiplex, type Frame } from './demux.js';
 
 /** How a container's output is framed: multiplexed (no TTY) or raw (TTY, where stderr is merged). */
@@ -21,8 +22,15 @@ async function* rawOutput(body: AsyncIterable<Uint8Array>): AsyncGenerator<Frame
   }
 }
 
-/** The framing a response announces (API 1.42+); undefined when the daemon does not say. */
-export function framingFromContentType(contentType: string | string[] | undefined): Framing | undefined {
+/**
+ * The framing a response announces; undefined when the daemon does not say, or speaks an API version
+ * below 1.42, where the label is meaningless (Docker 28 at a pinned 1.41 labels multiplexed logs raw).
+ */
+export function framingFromContentType(
+  contentType: string | string[] | undefined,
+  apiVersion: string,
+): Framing | undefined {
+  if (compareApiVersions(apiVersion, '1.42') < 0) return undefined;
   const type = Array.isArray(contentType) ? contentType[0] : contentType;
   if (type?.includes('vnd.docker.multiplexed-stream')) return 'multiplexed';
   if (type?.includes('vnd.docker.raw-stream')) return 'raw';

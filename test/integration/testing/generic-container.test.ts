@@ -14,6 +14,7 @@ import {
   Wait,
 } from '../../../src/testing/index.js';
 import { LABEL_MANAGED, LABEL_REUSE, LABEL_SESSION } from '../../../src/testing/labels.js';
+import { engineSocket } from '../../support/engine.js';
 
 const { busybox } = inject('images');
 const docker = Docker.fromEnv();
@@ -31,7 +32,7 @@ afterAll(async () => {
 /** A client whose every request is recorded as `METHOD /path?query` (version prefix dropped). */
 function recordingClient(): { docker: Docker; calls: string[] } {
   const calls: string[] = [];
-  const pool = new Pool('http://localhost', { socketPath: '/var/run/docker.sock' });
+  const pool = new Pool('http://localhost', { socketPath: engineSocket() });
   const dispatcher = pool.compose((dispatch) => (options, handler) => {
     calls.push(`${options.method} ${String(options.path).replace(/^\/v[\d.]+/, '')}`);
     return dispatch(options, handler);

@@ -5,6 +5,7 @@ import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Docker } from '../../../src/index.js';
 import { getSession, RedisContainer, type StartedRedisContainer } from '../../../src/testing/index.js';
+import { engineSocket } from '../../support/engine.js';
 
 const { redis: image } = inject('images');
 
@@ -16,7 +17,7 @@ function connectOnce(url: string): Redis {
 /** A client whose every request is recorded as `METHOD /path?query` (version prefix dropped). */
 function recordingClient(): { docker: Docker; calls: string[] } {
   const calls: string[] = [];
-  const pool = new Pool('http://localhost', { socketPath: '/var/run/docker.sock' });
+  const pool = new Pool('http://localhost', { socketPath: engineSocket() });
   const dispatcher = pool.compose((dispatch) => (options, handler) => {
     calls.push(`${options.method} ${String(options.path).replace(/^\/v[\d.]+/, '')}`);
     return dispatch(options, handler);

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, type Frame } from '../../../src/client/streams/demux.js';
-import { decodeOutput, OutputStream } from '../../../src/client/streams/output.js';
+import { decodeOutput, framingFromContentType, OutputStream } from '../../../src/client/streams/output.js';
 
 /** Frames from a generator that records whether it was started and whether it was closed. */
 function recordingFrames(frames: Frame[]) {
@@ -107,5 +107,22 @@ describe('decodeOutput', () => {
     for await (const f of decodeOutput(chunksOf(Buffer.from('tty bytes')), 'raw'))
       raw.push(`${f.stream}:${f.data}`);
     expect(raw).toEqual(['stdout:tty bytes']);
+  });
+});
+
+describe('framingFromContentType', () => {
+  const raw = 'application/vnd.docker.raw-stream';
+  const multiplexed = 'application/vnd.docker.multiplexed-stream';
+
+  it('trusts the label from API 1.42 on', () => {
+    expect(framingFromContentType(raw, '1.42')).toBe('raw');
+    expect(framingFromContentType(multiplexed, '1.51')).toBe('multiplexed');
+    expect(framingFromContentType([multiplexed], '1.45')).toBe('multiplexed');
+    expect(framingFromContentType(undefined, '1.51')).toBeUndefined();
+  });
+
+  it('ignores it below 1.42, where Docker 28 labels multiplexed logs raw', () => {
+    expect(framingFromContentType(raw, '1.41')).toBeUndefined();
+    expect(framingFromContentType(multiplexed, '1.41')).toBeUndefined();
   });
 });
