@@ -8,7 +8,7 @@
  * Version:   Docker Engine API 1.55 (oldest supported daemon: API 1.41)
  * sha256:    6cdfea77dcf97bab7ded27ef4813ae368ff78d65e0c82a7ee8a35f43b6ffe0f9
  * Minimum:   https://raw.githubusercontent.com/moby/moby/b985e2313a8676e18072b442911fc8f64f17d440/api/docs/v1.41.yaml (sha256 36b363bf2fbeb59dec8b4ae558e408d23c12fe8ea53151cc601c40d287af06f2)
- * Overlay:   openapi/overlay.json (sha256 ef6e48a438456e2eb33ba9094fd6e53803d39ba7301761f74d9794061c45f8db)
+ * Overlay:   openapi/overlay.json (sha256 d57a4f7277330b0ed862759c42e75a860689279b1349cc76681fb8d79537c95f)
  * Generator: openapi-typescript 7.13.0
  *
  * Derived from the Docker Engine API specification, Copyright Docker, Inc., licensed under the
@@ -4747,7 +4747,7 @@ export interface components {
              *     {"Subnet": <CIDR>, "IPRange": <CIDR>, "Gateway": <IP address>, "AuxAddress": <device_name:IP address>}
              *     ```
              */
-            Config?: components["schemas"]["IPAMConfig"][];
+            Config?: components["schemas"]["IPAMConfig"][] | null;
             /**
              * @description Driver-specific options, specified as a map.
              * @example {
@@ -5168,7 +5168,7 @@ export interface components {
              *       "my.ctr"
              *     ]
              */
-            DNSNames?: string[];
+            DNSNames?: string[] | null;
         };
         /** @description EndpointIPAMConfig represents an endpoint's IPAM configuration. */
         EndpointIPAMConfig: {
@@ -8770,7 +8770,7 @@ export interface components {
              *       "https://[2001:db8:a0b:12f0::1]/"
              *     ]
              */
-            Mirrors?: string[];
+            Mirrors?: string[] | null;
             /**
              * @deprecated
              * @description Sent by API 1.41 daemons; not in API 1.55.
@@ -8784,7 +8784,7 @@ export interface components {
              *     > and this field is always `null`.
              * @example []
              */
-            AllowNondistributableArtifactsCIDRs?: string[];
+            AllowNondistributableArtifactsCIDRs?: string[] | null;
             /**
              * @deprecated
              * @description Sent by API 1.41 daemons; not in API 1.55.
@@ -8798,7 +8798,7 @@ export interface components {
              *     > and this field is always `null`.
              * @example []
              */
-            AllowNondistributableArtifactsHostnames?: string[];
+            AllowNondistributableArtifactsHostnames?: string[] | null;
         } | null;
         /** @description IndexInfo contains information about a registry. */
         IndexInfo: {

@@ -47,42 +47,79 @@ async function feed(
 }
 
 interface TarDigest {
-  /** sha256 of each file by path; files of nested `*.tar` entries (image layers) as `layer.tar!path`. */
+  /** sha256 of each file by path; files inside the image's layers as `LAYER!path`. */
   hashes: Map<string, string>;
   /** The parsed `manifest.json` of a saved image archive. */
-  manifest: { RepoTags: string[] | null }[];
+  manifest: { RepoTags: string[] | null; Layers: string[] }[];
 }
 
-async function readTar(source: AsyncIterable<Uint8Array>, prefix = ''): Promise<TarDigest> {
+/**
+ * Reads a tar as it streams past, hashing each file; `done()` gives the hashes, or undefined when the
+ * bytes were not a tar. Every entry of a saved image is read this way, since which of them are layers
+ * is known only once `manifest.json` has been seen.
+ */
+function tarHasher() {
+  const reader = extract();
+  const hashes = new Map<string, string>();
+  let isTar = true;
+  const reading = (async () => {
+    for await (const entry of reader) {
+      const hash = createHash('sha256');
+      for await (const chunk of entry) hash.update(chunk as Buffer);
+      if (entry.header.type === 'file') hashes.set(entry.header.name, hash.digest('hex'));
+    }
+  })().catch(() => {
+    isTar = false;
+  });
+  return {
+    async write(chunk: Uint8Array): Promise<void> {
+      if (isTar) await Promise.race([feed(reader, chunk), reading]);
+    },
+    async done(): Promise<Map<string, string> | undefined> {
+      if (isTar) reader.end(null);
+      await reading;
+      return isTar ? hashes : undefined;
+    },
+  };
+}
+
+/**
+ * A saved image archive's files and, through `manifest.json`'s `Layers`, its layers' files: layers
+ * are `ID/layer.tar` in the legacy format and `blobs/sha256/DIGEST` in the OCI layout of API 1.44+.
+ */
+async function readTar(source: AsyncIterable<Uint8Array>): Promise<TarDigest> {
   const digest: TarDigest = { hashes: new Map(), manifest: [] };
+  const inner = new Map<string, Map<string, string>>();
   const reader = extract();
   const reading = (async () => {
     for await (const entry of reader) {
-      const name = prefix + entry.header.name;
-      if (name.endsWith('.tar')) {
-        const inner = await readTar(entry as unknown as AsyncIterable<Uint8Array>, `${name}!`);
-        for (const [path, hash] of inner.hashes) digest.hashes.set(path, hash);
-        continue;
-      }
+      const { name, type } = entry.header;
       const hash = createHash('sha256');
+      const nested = tarHasher();
       const parts: Buffer[] = [];
       for await (const chunk of entry) {
         hash.update(chunk as Buffer);
+        await nested.write(chunk as Buffer);
         if (name === 'manifest.json') parts.push(chunk as Buffer);
       }
-      if (entry.header.type === 'file') digest.hashes.set(name, hash.digest('hex'));
+      const files = await nested.done();
+      if (files) inner.set(name, files);
+      if (type === 'file') digest.hashes.set(name, hash.digest('hex'));
       if (name === 'manifest.json') digest.manifest = JSON.parse(Buffer.concat(parts).toString());
     }
   })();
   for await (const chunk of source) await feed(reader, chunk);
   reader.end(null);
   await reading;
+  for (const layer of new Set(digest.manifest.flatMap((image) => image.Layers))) {
+    for (const [path, hash] of inner.get(layer) ?? []) digest.hashes.set(`${layer}!${path}`, hash);
+  }
   return digest;
 }
 
 /** The content hash of `path` inside any layer of a saved image archive. */
 function inLayers({ hashes }: TarDigest, path: string): string | undefined {
-  for (const [name, hash] of hashes) if (name.endsWith(`layer.tar!${path}`)) return hash;
+  for (const [name, hash] of hashes) if (name.endsWith(`!${path}`)) return hash;
   return undefined;
 }
 
