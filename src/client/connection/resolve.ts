@@ -1,7 +1,8 @@
 import { ConfigError, InvalidOptionError } from '../errors.js';
 import { contextEndpoint, contextMetaPath, DEFAULT_CONTEXT, readContext } from './contexts.js';
+import { discoverSocket, isSocket } from './discovery.js';
 import { dockerConfigDir, readDockerConfig } from './docker-config.js';
-import { DEFAULT_TLS_HOST, DEFAULT_UNIX_HOST, parseDockerHost } from './host.js';
+import { DEFAULT_SOCKET_PATH, DEFAULT_TLS_HOST, DEFAULT_UNIX_HOST, parseDockerHost } from './host.js';
 import { type ConnectionOptions, validateConnectionOptions } from './options.js';
 import { envTlsSettings, loadEnvTls, tlsFromOption } from './tls.js';
 import type { Endpoint, ResolutionSource, ResolvedConnection, TlsMaterial } from './types.js';
@@ -12,17 +13,24 @@ interface Inputs {
   options: ConnectionOptions;
   env: NodeJS.ProcessEnv;
   configDir: string;
+  socketExists: (path: string) => boolean;
 }
 
 /**
  * Finds the daemon the way the docker CLI does: the host/socketPath option, the context option,
  * DOCKER_HOST, DOCKER_CONTEXT, config.json's currentContext, then the default socket.
- * Reads only small local files; never touches the network.
+ * When none of these is set and the default socket does not exist, the first socket found where
+ * rootless Docker, Docker Desktop, Colima or Podman put theirs. Reads only small local files and
+ * stats a few paths; never touches the network. `socketExists` is a seam for tests.
  */
-export function resolveConnection(options?: ConnectionOptions): ResolvedConnection {
+export function resolveConnection(
+  options?: ConnectionOptions,
+  socketExists: (path: string) => boolean = isSocket,
+): ResolvedConnection {
   const valid = validateConnectionOptions(options);
   const env = valid.env ?? process.env;
-  const inputs: Inputs = { options: valid, env, configDir: dockerConfigDir(env, valid.configDir) };
+  const configDir = dockerConfigDir(env, valid.configDir);
+  const inputs: Inputs = { options: valid, env, configDir, socketExists };
   const picked = pickEndpoint(inputs);
   const apiVersion = valid.apiVersion ?? envApiVersion(env);
   return apiVersion ? { ...picked, apiVersion } : picked;
@@ -41,6 +49,8 @@ export function describeSource(source: ResolutionSource): string {
       return `(resolved from currentContext=${source.context} in config.json)`;
     case 'default':
       return '(the default: no host, context or DOCKER_HOST is set)';
+    case 'discovered':
+      return `(found ${source.engine}'s socket: no host, context or DOCKER_HOST is set and ${DEFAULT_SOCKET_PATH} does not exist)`;
   }
 }
 
@@ -107,6 +117,13 @@ function fromHost(inputs: Inputs, host: string, origin: string, source: Resoluti
 function defaultEndpoint(inputs: Inputs): Picked {
   const defaultToTls =
     inputs.options.tls !== undefined || envTlsSettings(inputs.env, inputs.configDir)?.defaultToTls === true;
+  if (!defaultToTls && !inputs.socketExists(DEFAULT_SOCKET_PATH)) {
+    const found = discoverSocket(inputs.env, inputs.socketExists);
+    if (found) {
+      const host = `unix://${found.socketPath}`;
+      return fromHost(inputs, host, 'host', { from: 'discovered', host, engine: found.engine });
+    }
+  }
   const host = defaultToTls ? DEFAULT_TLS_HOST : DEFAULT_UNIX_HOST;
   return fromHost(inputs, host, 'host', { from: 'default', host });
 }

@@ -25,8 +25,19 @@ export type Endpoint =
 
 /** How an endpoint was chosen, so error messages can say it. */
 export interface ResolutionSource {
-  /** 'options' | 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'config.json currentContext' | 'default'. */
-  from: 'options' | 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'config.json currentContext' | 'default';
+  /**
+   * 'discovered': nothing was configured and the default socket does not exist, so berth looked
+   * where rootless Docker, Docker Desktop, Colima and Podman put theirs (`engine` says which).
+   */
+  from:
+    | 'options'
+    | 'DOCKER_HOST'
+    | 'DOCKER_CONTEXT'
+    | 'config.json currentContext'
+    | 'default'
+    | 'discovered';
+  /** With 'discovered': what usually puts a socket there, e.g. "Docker Desktop". */
+  engine?: string;
   /** The context name when a context chose the endpoint. */
   context?: string;
   /** The host URL as written by the user or file, e.g. `unix:///var/run/docker.sock`. */
