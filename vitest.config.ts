@@ -1,4 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { excludedFiles, kindFromName } from './test/support/divergences.js';
+
+/** Set by scripts/test-engines.sh when the suite runs against another engine than the main one. */
+const engineKind = kindFromName(process.env.BERTH_ENGINE);
 
 export default defineConfig({
   test: {
@@ -14,7 +18,9 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          exclude: excludedFiles(engineKind),
           globalSetup: ['test/support/global-setup.ts'],
+          setupFiles: ['test/support/divergence-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 240_000,
         },

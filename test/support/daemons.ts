@@ -227,6 +227,7 @@ export async function startTlsDaemon(pki: Pki): Promise<TlsDaemon> {
   const stop = async () => {
     await terminate(spawned, 20_000);
     await execFileAsync('ip', ['link', 'delete', bridge]).catch(() => {});
+    await unmountUnder(dir);
     await rm(dir, { recursive: true, force: true });
   };
   const agent = new Agent({ connect: { ca: pki.ca, cert: pki.cert, key: pki.key } });
@@ -251,6 +252,21 @@ function tlsDaemonArgs(dir: string, port: number, bridge: string, { files }: Pki
     // An empty config, so the machine's /etc/docker/daemon.json (hosts, mirrors ...) cannot interfere.
     ...['--config-file', join(dir, 'daemon.json')],
   ];
+}
+
+/**
+ * Lazily unmount whatever a daemon left mounted under `dir`. Inside `ip netns exec` (the suites'
+ * runs against other engines) a stopped dockerd can leave its data root mounted in the mount
+ * namespace that command made, and the directory then cannot be removed.
+ */
+async function unmountUnder(dir: string): Promise<void> {
+  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
+  const points = mountinfo
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter((point) => point === dir || point.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const point of points) await execFileAsync('umount', ['-l', point]).catch(() => {});
 }
 
 /** A bridge of our own for the second daemon (it assigns the address); removed by stop(). */
