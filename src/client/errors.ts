@@ -22,6 +22,7 @@ export const ErrorCode = {
   Conflict: 'BERTH_ERR_CONFLICT',
   Server: 'BERTH_ERR_SERVER',
   Unavailable: 'BERTH_ERR_UNAVAILABLE',
+  NotSupported: 'BERTH_ERR_NOT_SUPPORTED',
   Stream: 'BERTH_ERR_STREAM',
   Startup: 'BERTH_ERR_STARTUP',
 } as const;
@@ -170,6 +171,13 @@ export class ServerError extends HttpError {
 export class UnavailableError extends HttpError {
   constructor(reason: string, request: RequestInfo) {
     super(503, reason, request, ErrorCode.Unavailable);
+  }
+}
+
+/** The engine does not implement this endpoint (Podman 4 answers 404 "Path … is not supported"). */
+export class NotSupportedError extends HttpError {
+  constructor(reason: string, request: RequestInfo) {
+    super(404, reason, request, ErrorCode.NotSupported);
   }
 }
 

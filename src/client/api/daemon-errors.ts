@@ -1,11 +1,19 @@
 /**
  * A daemon's error answer as the most specific DockerError, the same whichever engine sent it:
  * Podman answers 500 where Docker answers 404 or 409, and a version pinned above the daemon's newest
- * comes back as a bare 400.
+ * comes back as a bare 400, and an endpoint Podman lacks as a 404 saying so.
  */
-import { type DockerError, httpError, type RequestInfo, VersionError } from '../errors.js';
+import {
+  type DockerError,
+  httpError,
+  NotSupportedError,
+  type RequestInfo,
+  VersionError,
+} from '../errors.js';
 
 const tooNew = /client version (\S+) is too new\. Maximum supported API version is (\S+)/i;
+/** Podman's answer for an endpoint it does not implement. */
+const unsupported = /^Path \S+ is not supported$/;
 
 /**
  * Podman's words for what Docker reports with its own status (Podman 4: "no container with name or
@@ -28,6 +36,7 @@ export function daemonError(status: number, reason: string, request: RequestInfo
       { cause: httpError(status, reason, request) },
     );
   }
+  if (status === 404 && unsupported.test(reason)) return new NotSupportedError(reason, request);
   return httpError(status === 500 ? (engineStatus(reason) ?? status) : status, reason, request);
 }
 
