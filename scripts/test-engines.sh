@@ -34,8 +34,10 @@ run_suite() {
   local DOCKER_HOST='' NETNS='' ENGINE_VERSION='' ENGINE_API_VERSION=''
   eval "$assignments"
   say "$run: ${ENGINE_VERSION} (API ${ENGINE_API_VERSION}${pin:+, pinned to $pin}) on ${DOCKER_HOST}${NETNS:+ in netns $NETNS}"
+  # nsenter rather than `ip netns exec`, which also mounts a fresh /sys: the suites start daemons
+  # of their own (the TLS dockerd) that need the host's cgroup hierarchies.
   local in_netns=()
-  [ -z "$NETNS" ] || in_netns=(ip netns exec "$NETNS")
+  [ -z "$NETNS" ] || in_netns=(nsenter --net="/run/netns/$NETNS")
   "${in_netns[@]}" env DOCKER_HOST="$DOCKER_HOST" ${pin:+DOCKER_API_VERSION=$pin} BERTH_ENGINE="$name" \
     npx vitest run --project integration --reporter=default --reporter=json \
     --outputFile.json="$REPORTS/$run.json" "${files[@]}"
