@@ -108,12 +108,15 @@ read_version() {
   ENGINE_API_VERSION=$(node -p 'JSON.parse(process.argv[1]).ApiVersion' "$json")
 }
 
+# NAME=VALUE, quoted for the shell when it needs to be (a plain NAME= when empty).
+assign() { if [ -n "$2" ]; then printf '%s=%q\n' "$1" "$2"; else printf '%s=\n' "$1"; fi; }
+
 print_assignments() {
   read_version
-  printf 'DOCKER_HOST=%q\n' "unix://$SOCKET"
-  printf 'NETNS=%q\n' "${1-$NETNS}"
-  printf 'ENGINE_VERSION=%q\n' "$ENGINE_VERSION"
-  printf 'ENGINE_API_VERSION=%q\n' "$ENGINE_API_VERSION"
+  assign DOCKER_HOST "unix://$SOCKET"
+  assign NETNS "${1-$NETNS}"
+  assign ENGINE_VERSION "$ENGINE_VERSION"
+  assign ENGINE_API_VERSION "$ENGINE_API_VERSION"
 }
 
 # --- Docker from Debian's archive, never installed system-wide ---------------------------------------
