@@ -387,7 +387,8 @@ ensure_images() {
   [ "${#missing[@]}" -gt 0 ] || return 0
   say "$NAME: loading ${missing[*]}"
   started=$SECONDS
-  docker -H "$MAIN_HOST" save "${missing[@]}" | docker -H "unix://$SOCKET" load >&2
+  # Podman ends its report without a newline; awk prints every line with one.
+  docker -H "$MAIN_HOST" save "${missing[@]}" | docker -H "unix://$SOCKET" load | awk 1 >&2
   say "$NAME: images loaded in $((SECONDS - started)) s"
 }
 
