@@ -143,6 +143,7 @@ private_apt() {
 
 apt_setup() {
   APTDIR=$(mktemp -d /tmp/berth-engines-apt.XXXXXX)
+  trap 'rm -rf "$APTDIR"' EXIT # also when a download fails
   mkdir -p "$APTDIR/empty" "$APTDIR/state/lists/partial" "$APTDIR/cache/archives/partial"
   local mirror suite
   mirror=$(apt_mirror)
@@ -211,7 +212,6 @@ ensure_debs() {
   # own in sid, part of tini in trixie.
   init=$(dpkg-deb -f "$CACHE"/docker.io_*.deb Depends | grep -o 'tini-static\|tini' | head -1)
   for package in containerd "$init"; do fetch_package "$package" ""; done
-  rm -rf "$APTDIR"
 }
 
 # Unpacks the cached packages into $DIR/root, and gives the daemons a PATH where bookworm's runc
