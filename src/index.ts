@@ -82,7 +82,7 @@ export {
 export { Session, type TerminalSize } from './client/streams/hijack/session.js';
 export { jsonLines } from './client/streams/json-lines.js';
 export { JsonStream } from './client/streams/json-stream.js';
-export { type CollectedOutput, OutputStream } from './client/streams/output.js';
+export { type CollectedOutput, type OutputLine, OutputStream } from './client/streams/output.js';
 export {
   type BuildProgress,
   type BuildResult,

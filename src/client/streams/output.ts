@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { type DemuxOptions, demultiplex, type Frame } from './demux.js';
+import { type DemuxOptions, demultiplex, type Frame, type StreamName } from './demux.js';
 
 /** How a container's output is framed: multiplexed (no TTY) or raw (TTY, where stderr is merged). */
 export type Framing = 'multiplexed' | 'raw';
@@ -27,6 +27,12 @@ export function framingFromContentType(contentType: string | string[] | undefine
   if (type?.includes('vnd.docker.multiplexed-stream')) return 'multiplexed';
   if (type?.includes('vnd.docker.raw-stream')) return 'raw';
   return undefined;
+}
+
+/** One line of output, without its `\n` or `\r\n`. */
+export interface OutputLine {
+  stream: StreamName;
+  line: string;
 }
 
 export interface CollectedOutput {
@@ -67,6 +73,17 @@ export class OutputStream implements AsyncIterable<Frame> {
     return { stdout: stdout.toString('utf8'), stderr: stderr.toString('utf8') };
   }
 
+  /**
+   * The output as lines, each stream's split on `\n` (a trailing `\r` dropped) however its bytes
+   * were framed; stdout and stderr are buffered apart, so a line of one is never cut by the other.
+   * A last line without a newline comes out when the output ends.
+   */
+  async *lines(): AsyncGenerator<OutputLine> {
+    const splitter = new LineSplitter();
+    for await (const { stream, data } of this) yield* splitter.push(stream, data);
+    yield* splitter.end();
+  }
+
   /** Write each frame to its writable, waiting for it to drain (backpressure reaches the daemon). */
   async pipe(targets: { stdout?: Writable; stderr?: Writable }): Promise<void> {
     for await (const { stream, data } of this) {
@@ -74,6 +91,39 @@ export class OutputStream implements AsyncIterable<Frame> {
       if (target && !target.write(data)) await once(target, 'drain');
     }
   }
+}
+
+/** Cuts each stream's bytes into lines, decoding only whole lines (a UTF-8 character may span frames). */
+export class LineSplitter {
+  readonly #pending = new Map<StreamName, Buffer>();
+
+  *push(stream: StreamName, data: Buffer): Generator<OutputLine> {
+    let start = 0;
+    for (let end = data.indexOf(0x0a); end !== -1; end = data.indexOf(0x0a, start)) {
+      const held = this.#pending.get(stream);
+      const piece = data.subarray(start, end);
+      this.#pending.delete(stream);
+      yield { stream, line: lineText(held ? Buffer.concat([held, piece]) : piece) };
+      start = end + 1;
+    }
+    if (start < data.length) {
+      const held = this.#pending.get(stream);
+      const rest = data.subarray(start);
+      // Copied: the frame's buffer may be a view the demultiplexer reuses.
+      this.#pending.set(stream, held ? Buffer.concat([held, rest]) : Buffer.from(rest));
+    }
+  }
+
+  /** The unterminated last line of each stream, in the order the streams began them. */
+  *end(): Generator<OutputLine> {
+    for (const [stream, held] of this.#pending) yield { stream, line: lineText(held) };
+    this.#pending.clear();
+  }
+}
+
+function lineText(bytes: Buffer): string {
+  const end = bytes.at(-1) === 0x0d ? bytes.length - 1 : bytes.length;
+  return bytes.toString('utf8', 0, end);
 }
 
 /**
