@@ -148,4 +148,37 @@ describe.concurrent('docker.run', () => {
     }
     expect(requests).toEqual([]);
   });
+
+  it('rejects an invalid image reference naming the field, with no request reaching the daemon', async () => {
+    const paths: string[] = [];
+    const pool = new Pool('http://localhost', { socketPath: DOCKER_SOCKET });
+    const dispatcher = pool.compose((dispatch) => (options, handler) => {
+      paths.push(options.path);
+      return dispatch(options, handler);
+    });
+    const client = new Docker({ dispatcher, apiVersion: '1.41' });
+    try {
+      for (const bad of ['Busybox', 'busybox:', 'busy box', 'a//b', `busybox@sha256:${'0'.repeat(10)}`]) {
+        const run = await client.run(bad, ['true'], { labels }).catch((err: unknown) => err);
+        expect(run, bad).toMatchObject({ code: 'BERTH_ERR_INVALID_OPTION', option: 'image' });
+        const create = await client.containers
+          .create({ Image: bad, Labels: labels })
+          .catch((e: unknown) => e);
+        expect(create, bad).toMatchObject({ code: 'BERTH_ERR_INVALID_OPTION', option: 'Image' });
+        expect((create as Error).message).toContain(JSON.stringify(bad));
+      }
+      expect(paths).toEqual([]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('still runs an image named by its id, with or without the sha256: prefix', async () => {
+    const Id = (await docker.images.inspect(image())).Id ?? '';
+    const hex = Id.slice('sha256:'.length);
+    for (const ref of [Id, hex]) {
+      const result = await docker.run(ref, ['echo', 'by id'], { labels, rm: true });
+      expect(result, ref).toMatchObject({ exitCode: 0, stdout: 'by id\n' });
+    }
+  });
 });

@@ -4,6 +4,7 @@ import type { ApiClient, RawResponse } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
 import type { Operation, RequestOptions } from '../api/types.js';
 import { InvalidOptionError, type RequestInfo, StreamError } from '../errors.js';
+import { checkImageName } from '../registry/references.js';
 import { Session } from '../streams/hijack/session.js';
 import type { CollectedOutput } from '../streams/output.js';
 import type { ContainerCreateConfig, Containers } from './containers.js';
@@ -242,6 +243,7 @@ function checkRun(image: unknown, cmd: unknown, options: RunOptions): void {
   if (typeof image !== 'string' || image === '') {
     throw new InvalidOptionError('image', 'expected an image name');
   }
+  checkImageName(image, 'image');
   if (cmd !== undefined && (!Array.isArray(cmd) || !cmd.every((arg) => typeof arg === 'string'))) {
     throw new InvalidOptionError('cmd', 'expected an array of strings');
   }
