@@ -57,7 +57,7 @@ export type {
   NetworkInspectOptions,
   NetworkListOptions,
 } from './client/resources/networks.js';
-export type { AttachOptions, RunOptions, RunResult } from './client/resources/run.js';
+export type { AttachOptions, DetachedRun, RunOptions, RunResult } from './client/resources/run.js';
 export type {
   AuthCredentials,
   AuthResult,

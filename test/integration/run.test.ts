@@ -139,6 +139,11 @@ describe.concurrent('docker.run', () => {
       ['interactive', [image(), ['true'], { interactive: 'yes' }]],
       ['hostConfig', [image(), ['true'], { hostConfig: [] }]],
       ['autoRemove', [image(), ['true'], { autoRemove: true }]],
+      ['detach', [image(), ['true'], { detach: 'yes' }]],
+      ['detach', [image(), ['true'], { detach: true, interactive: true }]],
+      ['pull', [image(), ['true'], { pull: 'sometimes' }]],
+      ['pull', ['f'.repeat(64), ['true'], { pull: 'always' }]],
+      ['onProgress', [image(), ['true'], { onProgress: 'log' }]],
     ];
     for (const [option, args] of bad) {
       const run = offline.run as (...a: unknown[]) => Promise<unknown>;
@@ -179,6 +184,36 @@ describe.concurrent('docker.run', () => {
     for (const ref of [Id, hex]) {
       const result = await docker.run(ref, ['echo', 'by id'], { labels, rm: true });
       expect(result, ref).toMatchObject({ exitCode: 0, stdout: 'by id\n' });
+    }
+  });
+
+  it('with detach, resolves with the started container without waiting for it to exit', async () => {
+    const detached = await docker.run(image(), ['sleep', '300'], { labels, detach: true, rm: true });
+    expect(detached.info?.Id).toBe(detached.containerId);
+    expect(detached.info?.State?.Running).toBe(true);
+    expect(detached.info?.HostConfig?.AutoRemove).toBe(true);
+    await docker.containers.kill(detached.containerId);
+    await docker.containers.wait(detached.containerId, { condition: 'removed' }).catch(() => {});
+    expect(await gone(detached.containerId)).toBe(true);
+  });
+
+  it('sends no pull for an image that is present, and with pull never leaves a missing one NotFoundError', async () => {
+    const paths: string[] = [];
+    const pool = new Pool('http://localhost', { socketPath: DOCKER_SOCKET });
+    const dispatcher = pool.compose((dispatch) => (options, handler) => {
+      paths.push(options.path);
+      return dispatch(options, handler);
+    });
+    const client = new Docker({ dispatcher, apiVersion: '1.41' });
+    try {
+      const present = await client.run(image(), ['echo', 'present'], { labels, rm: true, pull: 'missing' });
+      expect(present).toMatchObject({ exitCode: 0, stdout: 'present\n' });
+      const missing = `berth-test/no-such-image:${randomUUID().slice(0, 8)}`;
+      const failure = await client.run(missing, ['true'], { labels, pull: 'never' }).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(NotFoundError);
+      expect(paths.filter((p) => p.includes('/images/create'))).toEqual([]);
+    } finally {
+      await client.close();
     }
   });
 });

@@ -162,6 +162,11 @@ const imageIdRegex = /^(?:sha256:)?[a-f0-9]{64}$/;
  * reference, or an image id with or without `sha256:` (which `parseReference` refuses as a name).
  */
 export function checkImageName(input: unknown, option: string): void {
-  if (typeof input === 'string' && imageIdRegex.test(input)) return;
+  if (typeof input === 'string' && isImageId(input)) return;
   parseReference(input as string, option);
+}
+
+/** A full image id, `sha256:<64 hex>` or the bare hex: content on this daemon, never pulled. */
+export function isImageId(input: string): boolean {
+  return imageIdRegex.test(input);
 }
