@@ -84,6 +84,7 @@ export { jsonLines } from './client/streams/json-lines.js';
 export { JsonStream } from './client/streams/json-stream.js';
 export { type CollectedOutput, type OutputLine, OutputStream } from './client/streams/output.js';
 export {
+  BuildError,
   type BuildProgress,
   type BuildResult,
   type ImportProgress,
