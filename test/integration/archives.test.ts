@@ -166,3 +166,61 @@ describe('copyFrom keeps links as links, like docker cp', () => {
     expect(await readdir(root)).toEqual([]);
   });
 });
+
+describe('copies to a missing destination, and out of a container into memory', () => {
+  it('creates the destination and its missing parents with createDestination', async () => {
+    const source = join(work, 'tree');
+    await mkdir(join(source, 'sub'), { recursive: true });
+    await writeFile(join(source, 'sub/a.txt'), 'aaa');
+    const without = await failure(docker.archives.copyTo(container, source, '/made/by/berth'));
+    expect(without).toBeInstanceOf(NotFoundError);
+
+    await docker.archives.copyTo(container, source, '/made/by/berth', { createDestination: true });
+    expect(await docker.archives.stat(container, '/made/by')).toMatchObject({
+      type: 'directory',
+      permissions: 0o755,
+    });
+    const files = await docker.archives.readFiles(container, '/made/by/berth');
+    expect([...files.keys()]).toEqual(['berth/tree/sub/a.txt']);
+    expect(files.get('berth/tree/sub/a.txt')?.toString()).toBe('aaa');
+
+    // An existing destination works the same, and a file can be renamed on the way.
+    await docker.archives.copyTo(container, join(source, 'sub/a.txt'), '/made/by/berth', {
+      createDestination: true,
+      name: 'b.txt',
+    });
+    expect((await docker.archives.readFile(container, '/made/by/berth/b.txt')).toString()).toBe('aaa');
+    const bad = await failure(
+      docker.archives.copyTo(container, source, '/x', { createDestination: 'yes' as never }),
+    );
+    expect(bad).toMatchObject({ code: 'BERTH_ERR_INVALID_OPTION', option: 'createDestination' });
+  });
+
+  it('reads a file into a Buffer, following symlinks, and refuses a directory', async () => {
+    const blob = randomBytes(200_000);
+    await writeFile(join(work, 'blob.bin'), blob);
+    await docker.archives.copyTo(container, join(work, 'blob.bin'), '/tmp', { createDestination: true });
+    expect(sha256(await docker.archives.readFile(container, '/tmp/blob.bin'))).toBe(sha256(blob));
+    // /bin/sh -> /bin/busybox: the link is followed inside the container.
+    const sh = await docker.archives.readFile(container, '/bin/sh');
+    expect(sh.length).toBe((await docker.archives.stat(container, '/bin/busybox')).size);
+    const dir = await failure(docker.archives.readFile(container, '/bin'));
+    expect(dir).toMatchObject({ code: 'BERTH_ERR_INVALID_OPTION', option: 'containerPath' });
+    expect(await failure(docker.archives.readFile(container, '/no/such'))).toBeInstanceOf(NotFoundError);
+  });
+
+  it('reads a directory into a Map of its files, leaving links out', async () => {
+    const source = join(work, 'conf');
+    await mkdir(join(source, 'deep/er'), { recursive: true });
+    await mkdir(join(source, 'empty'));
+    await writeFile(join(source, 'app.json'), '{"a":1}');
+    await writeFile(join(source, 'deep/er/x.txt'), 'x');
+    await symlink('/etc/passwd', join(source, 'link'));
+    await docker.archives.copyTo(container, source, '/opt', { createDestination: true });
+    const files = await docker.archives.readFiles(container, '/opt/conf');
+    expect(Object.fromEntries([...files].map(([path, data]) => [path, data.toString()]))).toEqual({
+      'conf/app.json': '{"a":1}',
+      'conf/deep/er/x.txt': 'x',
+    });
+  });
+});

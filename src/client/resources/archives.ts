@@ -11,6 +11,7 @@ import { tarFs } from '../../dependencies.js';
 import type { EngineApi } from '../api/engine-api.js';
 import { InvalidOptionError, isDockerError, type RequestInfo, StreamError } from '../errors.js';
 import { packTree } from '../tar/pack.js';
+import { readTarFiles } from '../tar/read.js';
 import type { TarSource } from './images.js';
 import type { Abortable } from './types.js';
 
@@ -39,7 +40,12 @@ export interface PutArchiveOptions extends Abortable {
 export interface CopyToOptions extends PutArchiveOptions {
   /** Name the copy gets inside `containerDir` (default: the source's own name). */
   name?: string;
+  /** Create `containerDir` and any missing parent (mode 0755, owned by root) when missing, like `mkdir -p`. */
+  createDestination?: boolean;
 }
+
+/** How many symlinks `readFile` follows before giving up, as the kernel's ELOOP limit does. */
+const MAX_LINK_HOPS = 40;
 
 /** Raw tar headers as tar-fs hands them to `map` (its published types omit `linkname`). */
 interface TarHeader {
@@ -85,7 +91,10 @@ export class Archives {
 
   /** Copy a host file or directory into `containerDir`, which must exist in the container. */
   async copyTo(id: string, source: string, containerDir: string, options: CopyToOptions = {}): Promise<void> {
-    const { name, ...putOptions } = options;
+    const { name, createDestination, ...putOptions } = options;
+    if (createDestination !== undefined && typeof createDestination !== 'boolean') {
+      throw new InvalidOptionError('createDestination', 'expected a boolean');
+    }
     const full = resolve(source);
     if (!(await statHost(full).catch(() => undefined))) {
       throw new InvalidOptionError('source', `${source} does not exist`);
@@ -93,7 +102,38 @@ export class Archives {
     if (name !== undefined && (name === '' || name.includes('/') || name === '.' || name === '..')) {
       throw new InvalidOptionError('name', `expected a plain file name, got ${JSON.stringify(name)}`);
     }
-    await this.put(id, containerDir, tarOf(full, name), putOptions);
+    if (!createDestination) return this.put(id, containerDir, tarOf(full, name), putOptions);
+    // The daemon creates the missing parents of an entry, so the copy goes to / under the destination's path.
+    const prefix = posix.resolve('/', containerDir).slice(1);
+    await this.put(id, '/', tarOf(full, name, prefix), putOptions);
+  }
+
+  /**
+   * A file of a container, read into memory; a symlink is followed (within the container). A
+   * directory is refused with an InvalidOptionError naming `containerPath`: `readFiles` reads one.
+   */
+  async readFile(id: string, containerPath: string, options?: Abortable): Promise<Buffer> {
+    let path = containerPath;
+    for (let hop = 0; hop <= MAX_LINK_HOPS; hop++) {
+      const { tar, stat } = await this.get(id, path, options);
+      if (stat.type === 'file') return [...(await readTarFiles(tar)).values()][0] ?? Buffer.alloc(0);
+      tar.destroy();
+      if (stat.type !== 'symlink') {
+        throw new InvalidOptionError('containerPath', `${path} is a ${stat.type}, not a file`);
+      }
+      path = posix.resolve(posix.dirname(path), stat.linkTarget);
+    }
+    throw new InvalidOptionError('containerPath', `${containerPath}: too many levels of symbolic links`);
+  }
+
+  /**
+   * The regular files under a container path, read into memory, keyed as `copyFrom` would lay them
+   * out (`/etc/app` gives `app/config.json` ...; a file gives its own name). Symlinks and empty
+   * directories are left out; a hard link reads as its target's content.
+   */
+  async readFiles(id: string, containerPath: string, options?: Abortable): Promise<Map<string, Buffer>> {
+    const { tar } = await this.get(id, containerPath, options);
+    return readTarFiles(tar);
   }
 
   /**
@@ -280,13 +320,17 @@ function bit(mode: number, n: number): boolean {
   return Math.floor(mode / 2 ** n) % 2 === 1;
 }
 
-/** A tar of one host path whose top entry is its base name (or `rename`); modes are kept. */
-function tarOf(full: string, rename?: string): AsyncIterable<Uint8Array> {
+/**
+ * A tar of one host path whose top entry is its base name (or `rename`), under `prefix` when given;
+ * modes are kept.
+ */
+function tarOf(full: string, rename?: string, prefix?: string): AsyncIterable<Uint8Array> {
   const base = basename(full);
+  const top = (prefix ? `${prefix}/` : '') + (rename ?? base);
   return packTree(dirname(full), {
     entries: [base],
     map: (header) => {
-      if (rename !== undefined) header.name = rename + header.name.slice(base.length);
+      header.name = top + header.name.slice(base.length);
       return header;
     },
   });
