@@ -2,10 +2,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Docker, NotFoundError, type PullProgress } from '../../src/index.js';
-import { DOCKER_SOCKET } from '../support/daemons.js';
+import { recordingClient } from '../support/recording.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
 const docker = Docker.fromEnv();
@@ -19,17 +18,6 @@ const auth = () => ({
   password: registry.password,
   serveraddress: registry.host,
 });
-
-/** A client that records the path of every request it sends. */
-function recordingClient(): { client: Docker; paths: string[] } {
-  const paths: string[] = [];
-  const pool = new Pool('http://localhost', { socketPath: DOCKER_SOCKET });
-  const dispatcher = pool.compose((dispatch) => (options, handler) => {
-    paths.push(options.path);
-    return dispatch(options, handler);
-  });
-  return { client: new Docker({ dispatcher, apiVersion: '1.41' }), paths };
-}
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'berth-run-pull-'));

@@ -3,6 +3,7 @@ import { type Dispatcher, Pool } from 'undici';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { AbortError, Docker, InvalidOptionError, NotFoundError } from '../../src/index.js';
 import { DOCKER_SOCKET } from '../support/daemons.js';
+import { recordingClient } from '../support/recording.js';
 
 const docker = Docker.fromEnv();
 const labels = { 'berth.test': 'run' };
@@ -155,13 +156,7 @@ describe.concurrent('docker.run', () => {
   });
 
   it('rejects an invalid image reference naming the field, with no request reaching the daemon', async () => {
-    const paths: string[] = [];
-    const pool = new Pool('http://localhost', { socketPath: DOCKER_SOCKET });
-    const dispatcher = pool.compose((dispatch) => (options, handler) => {
-      paths.push(options.path);
-      return dispatch(options, handler);
-    });
-    const client = new Docker({ dispatcher, apiVersion: '1.41' });
+    const { client, paths } = recordingClient();
     try {
       for (const bad of ['Busybox', 'busybox:', 'busy box', 'a//b', `busybox@sha256:${'0'.repeat(10)}`]) {
         const run = await client.run(bad, ['true'], { labels }).catch((err: unknown) => err);
@@ -198,13 +193,7 @@ describe.concurrent('docker.run', () => {
   });
 
   it('sends no pull for an image that is present, and with pull never leaves a missing one NotFoundError', async () => {
-    const paths: string[] = [];
-    const pool = new Pool('http://localhost', { socketPath: DOCKER_SOCKET });
-    const dispatcher = pool.compose((dispatch) => (options, handler) => {
-      paths.push(options.path);
-      return dispatch(options, handler);
-    });
-    const client = new Docker({ dispatcher, apiVersion: '1.41' });
+    const { client, paths } = recordingClient();
     try {
       const present = await client.run(image(), ['echo', 'present'], { labels, rm: true, pull: 'missing' });
       expect(present).toMatchObject({ exitCode: 0, stdout: 'present\n' });
