@@ -3,7 +3,7 @@
  * Extraction on the host copies symlinks as they are, refuses any entry that would write outside
  * the destination, and leaves the destination as it was when it fails.
  */
-import { lstat, mkdir, mkdtemp, readdir, rename, rm, stat as statHost } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, rename, rm, stat as statHost } from 'node:fs/promises';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ExtractOptions } from 'tar-fs';
@@ -172,6 +172,8 @@ export async function extractTar(
   const existed = (await lstat(root).catch(() => undefined))?.isDirectory() === true;
   const createdParent = await mkdir(dirname(root), { recursive: true });
   const staging = await mkdtemp(join(dirname(root), `.${basename(root)}.berth-`));
+  // mkdtemp makes it private; it becomes the destination when that is missing.
+  await chmod(staging, 0o777 & ~process.umask());
   try {
     await extractInto(source, staging, options.request);
     if (existed) await merge(staging, root, options.request);

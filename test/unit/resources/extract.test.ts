@@ -149,6 +149,8 @@ describe('extractTar keeps links as links', () => {
     expect(await readlink(join(dest, 'etc'))).toBe('/etc');
     expect(await readlink(join(dest, 'a/up'))).toBe('../../../..');
     expect(await readlink(join(dest, 'passwd'))).toBe('/etc/passwd');
+    // Created as mkdir would: not with the staging directory's private mode.
+    expect((await stat(dest)).mode & 0o777).toBe(0o777 & ~process.umask());
   });
 
   it('merges into an existing destination, replacing a file but never following a symlink there', async () => {
