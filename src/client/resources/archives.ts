@@ -3,7 +3,17 @@
  * Extraction on the host copies symlinks as they are, refuses any entry that would write outside
  * the destination, and leaves the destination as it was when it fails.
  */
-import { chmod, lstat, mkdir, mkdtemp, readdir, rename, rm, stat as statHost } from 'node:fs/promises';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  realpath,
+  rename,
+  rm,
+  stat as statHost,
+} from 'node:fs/promises';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ExtractOptions } from 'tar-fs';
@@ -168,7 +178,8 @@ export async function extractTar(
   dest: string,
   options: { request?: RequestInfo } = {},
 ): Promise<void> {
-  const root = resolve(dest);
+  // A destination that is a symlink to a directory is the caller's choice: extract where it leads.
+  const root = await realpath(resolve(dest)).catch(() => resolve(dest));
   const existed = (await lstat(root).catch(() => undefined))?.isDirectory() === true;
   const createdParent = await mkdir(dirname(root), { recursive: true });
   const staging = await mkdtemp(join(dirname(root), `.${basename(root)}.berth-`));

@@ -175,6 +175,17 @@ describe('extractTar keeps links as links', () => {
   });
 });
 
+describe('extractTar into a destination that is a symlink to a directory', () => {
+  it('extracts where the link leads, keeping the link', async () => {
+    const { root } = await sandbox();
+    await mkdir(join(root, 'real'));
+    await symlink('real', join(root, 'alias'));
+    await extractTar(craftedTar([{ name: 'f.txt', body: 'via alias' }]), join(root, 'alias'));
+    expect(await readlink(join(root, 'alias'))).toBe('real');
+    expect(await readFile(join(root, 'real/f.txt'), 'utf8')).toBe('via alias');
+  });
+});
+
 describe('entryGuard', () => {
   it('forgets a symlink once an entry replaces it', () => {
     const check = entryGuard();
