@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { type DemuxOptions, demultiplex, type Frame, type StreamName } from './demux.js';
+import { type DemuxOptions, demultiplex, type Frame } from './demux.js';
 
 /** How a container's output is framed: multiplexed (no TTY) or raw (TTY, where stderr is merged). */
 export type Framing = 'multiplexed' | 'raw';
@@ -31,7 +31,7 @@ export function framingFromContentType(contentType: string | string[] | undefine
 
 /** One line of output, without its `\n` or `\r\n`. */
 export interface OutputLine {
-  stream: StreamName;
+  stream: Frame['stream'];
   line: string;
 }
 
@@ -95,9 +95,9 @@ export class OutputStream implements AsyncIterable<Frame> {
 
 /** Cuts each stream's bytes into lines, decoding only whole lines (a UTF-8 character may span frames). */
 export class LineSplitter {
-  readonly #pending = new Map<StreamName, Buffer>();
+  readonly #pending = new Map<Frame['stream'], Buffer>();
 
-  *push(stream: StreamName, data: Buffer): Generator<OutputLine> {
+  *push(stream: Frame['stream'], data: Buffer): Generator<OutputLine> {
     let start = 0;
     for (let end = data.indexOf(0x0a); end !== -1; end = data.indexOf(0x0a, start)) {
       const held = this.#pending.get(stream);
