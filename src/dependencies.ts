@@ -14,6 +14,7 @@ import type * as Crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import type PRetry from 'p-retry';
 import type * as TarFs from 'tar-fs';
+import type * as TarStream from 'tar-stream';
 import type * as Undici from 'undici';
 import type { z } from 'zod';
 
@@ -37,6 +38,8 @@ export const undici = once(() => load('undici') as typeof Undici);
 export const zod = once(() => (load('zod') as { z: Zod }).z);
 
 export const tarFs = once(() => load('tar-fs') as typeof TarFs);
+
+export const tarStream = once(() => load('tar-stream') as typeof TarStream);
 
 export const pRetry = once(async (): Promise<typeof PRetry> => (await import('p-retry')).default);
 

@@ -57,7 +57,7 @@ export type {
   NetworkInspectOptions,
   NetworkListOptions,
 } from './client/resources/networks.js';
-export type { AttachOptions, RunOptions, RunResult } from './client/resources/run.js';
+export type { AttachOptions, DetachedRun, RunOptions, RunResult } from './client/resources/run.js';
 export type {
   AuthCredentials,
   AuthResult,
@@ -82,8 +82,9 @@ export {
 export { Session, type TerminalSize } from './client/streams/hijack/session.js';
 export { jsonLines } from './client/streams/json-lines.js';
 export { JsonStream } from './client/streams/json-stream.js';
-export { type CollectedOutput, OutputStream } from './client/streams/output.js';
+export { type CollectedOutput, type OutputLine, OutputStream } from './client/streams/output.js';
 export {
+  BuildError,
   type BuildProgress,
   type BuildResult,
   type ImportProgress,

@@ -90,11 +90,11 @@ export class Docker {
     this.api = new EngineApi(this.#client);
     this.containers = new Containers(this.api, this.#client);
     this.exec = new Exec(this.api, this.#client);
-    const runner = new Runner(this.api, this.#client, this.containers);
-    this.run = runner.run.bind(runner) as Runner['run'];
-    this.attach = runner.attach.bind(runner);
     const authSource = { env: options.env, configDir: options.configDir };
     this.images = new Images(this.api, authSource);
+    const runner = new Runner(this.api, this.#client, this.containers, this.images);
+    this.run = runner.run.bind(runner) as Runner['run'];
+    this.attach = runner.attach.bind(runner);
     this.archives = new Archives(this.api);
     this.networks = new Networks(this.api);
     this.volumes = new Volumes(this.api, this.#client);

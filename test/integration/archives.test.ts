@@ -1,11 +1,12 @@
 /**
- * Copying files between host and container through the archive endpoints, and extraction that
- * refuses to write outside its destination, whether the archive comes from a container or is
- * hand-crafted.
+ * Copying files between host and container through the archive endpoints; extraction keeps links
+ * as links and leaves the destination as it was when it fails (hand-crafted archives are in
+ * test/unit/resources/extract.test.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
   chmod,
+  lstat,
   mkdir,
   mkdtemp,
   readdir,
@@ -18,9 +19,7 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Header, pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { extractTar } from '../../src/client/resources/archives.js';
 import { Docker, InvalidOptionError, NotFoundError, StreamError } from '../../src/index.js';
 import { failure } from '../support/failure.js';
 
@@ -33,16 +32,6 @@ const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 async function sandbox(): Promise<{ root: string; dest: string }> {
   const root = await mkdtemp(join(work, 'sandbox-'));
   return { root, dest: join(root, 'dest') };
-}
-
-/** A tar stream built entry by entry, as an attacker would. */
-function craftedTar(
-  entries: (Partial<Header> & { name: string; body?: string })[],
-): AsyncIterable<Uint8Array> {
-  const tar = pack();
-  for (const { body, ...header } of entries) tar.entry(header, body ?? '');
-  tar.finalize();
-  return tar as unknown as AsyncIterable<Uint8Array>;
 }
 
 beforeAll(async () => {
@@ -132,63 +121,106 @@ describe('copy between host and container', () => {
   });
 });
 
-describe('extraction refuses to escape the destination', () => {
-  it('refuses symlinks a container holds that point outside, and writes nothing outside', async () => {
-    const evil = join(work, 'evil');
-    await mkdir(evil);
-    await symlink('/etc/passwd', join(evil, 'absolute'));
-    await symlink('../../../../etc', join(evil, 'climbing'));
-    await docker.archives.copyTo(container, evil, '/');
+describe('copyFrom keeps links as links, like docker cp', () => {
+  it('copies absolute and climbing symlinks a container holds as they are', async () => {
+    const links = join(work, 'links');
+    await mkdir(links);
+    await symlink('/etc/passwd', join(links, 'absolute'));
+    await symlink('../../../../etc', join(links, 'climbing'));
+    await writeFile(join(links, 'plain.txt'), 'plain');
+    await docker.archives.copyTo(container, links, '/');
 
-    for (const path of ['/evil/absolute', '/evil/climbing', '/evil']) {
-      const { root, dest } = await sandbox();
-      const error = await failure(docker.archives.copyFrom(container, path, dest));
-      expect(error).toBeInstanceOf(StreamError);
-      expect(error.message).toMatch(/refusing archive entry .*(absolute path|outside the destination)/);
-      expect(await readdir(root)).toEqual(['dest']);
-    }
-  });
-
-  it.each<[string, (Partial<Header> & { name: string; body?: string })[]]>([
-    ['a ../ path', [{ name: '../escape.txt', body: 'x' }]],
-    ['a path climbing out through a directory', [{ name: 'a/../../escape.txt', body: 'x' }]],
-    ['an absolute path', [{ name: '/tmp/berth-absolute-escape.txt', body: 'x' }]],
-    ['a symlink to an absolute path', [{ name: 'etc', type: 'symlink', linkname: '/etc' }]],
-    ['a symlink climbing out', [{ name: 'sub/up', type: 'symlink', linkname: '../../..' }]],
-    ['a hard link to outside', [{ name: 'hard', type: 'link', linkname: '../escape.txt' }]],
-    [
-      'a file written through a symlinked directory',
-      [
-        { name: 'real', type: 'directory' },
-        { name: 'alias', type: 'symlink', linkname: 'real' },
-        { name: 'alias/x.txt', body: 'x' },
-      ],
-    ],
-  ])('refuses %s in a hand-crafted tar', async (_what, entries) => {
     const { root, dest } = await sandbox();
-    const error = await failure(extractTar(craftedTar(entries), dest));
-    expect(error).toBeInstanceOf(StreamError);
+    expect(await docker.archives.copyFrom(container, '/links', dest)).toMatchObject({ type: 'directory' });
+    expect(await readlink(join(dest, 'links/absolute'))).toBe('/etc/passwd');
+    expect(await readlink(join(dest, 'links/climbing'))).toBe('../../../../etc');
+    expect(await readFile(join(dest, 'links/plain.txt'), 'utf8')).toBe('plain');
+    expect(await docker.archives.copyFrom(container, '/links/absolute', dest)).toMatchObject({
+      type: 'symlink',
+      linkTarget: '/etc/passwd',
+    });
     expect(await readdir(root)).toEqual(['dest']);
-    await expect(stat('/tmp/berth-absolute-escape.txt')).rejects.toThrow();
   });
 
-  it('extracts a well-formed archive, including ./ names and links that stay inside', async () => {
+  it("copies the busybox image's /bin, whose applets are absolute symlinks", async () => {
     const { dest } = await sandbox();
-    await extractTar(
-      craftedTar([
-        { name: './a/', type: 'directory' },
-        { name: './a/b.txt', body: 'bee' },
-        { name: 'a/c/../d.txt', body: 'dee' },
-        { name: 'a/link', type: 'symlink', linkname: 'b.txt' },
-        { name: 'top', type: 'symlink', linkname: 'a/../a/b.txt' },
-        { name: 'hard', type: 'link', linkname: 'a/b.txt' },
-      ]),
-      dest,
+    await docker.archives.copyFrom(container, '/bin', dest);
+    const names = await readdir(join(dest, 'bin'));
+    expect(names.length).toBeGreaterThan(100);
+    expect(await readlink(join(dest, 'bin/sh'))).toBe('/bin/busybox');
+    expect((await lstat(join(dest, 'bin/busybox'))).isFile()).toBe(true);
+  });
+
+  it('leaves the destination as it was when the copy is refused', async () => {
+    const { dest } = await sandbox();
+    // A directory where the archive has a file: docker cp refuses to replace it too.
+    await mkdir(join(dest, 'renamed.txt'), { recursive: true });
+    await writeFile(join(dest, 'renamed.txt/mine'), 'mine');
+    const error = await failure(docker.archives.copyFrom(container, '/etc/renamed.txt', dest));
+    expect(error).toBeInstanceOf(StreamError);
+    expect(await readdir(dest)).toEqual(['renamed.txt']);
+    expect(await readFile(join(dest, 'renamed.txt/mine'), 'utf8')).toBe('mine');
+    const { root, dest: fresh } = await sandbox();
+    const missing = await failure(docker.archives.copyFrom(container, '/no/such', join(fresh, 'a/b')));
+    expect(missing).toBeInstanceOf(NotFoundError);
+    expect(await readdir(root)).toEqual([]);
+  });
+});
+
+describe('copies to a missing destination, and out of a container into memory', () => {
+  it('creates the destination and its missing parents with createDestination', async () => {
+    const source = join(work, 'tree');
+    await mkdir(join(source, 'sub'), { recursive: true });
+    await writeFile(join(source, 'sub/a.txt'), 'aaa');
+    const without = await failure(docker.archives.copyTo(container, source, '/made/by/berth'));
+    expect(without).toBeInstanceOf(NotFoundError);
+
+    await docker.archives.copyTo(container, source, '/made/by/berth', { createDestination: true });
+    expect(await docker.archives.stat(container, '/made/by')).toMatchObject({
+      type: 'directory',
+      permissions: 0o755,
+    });
+    const files = await docker.archives.readFiles(container, '/made/by/berth');
+    expect([...files.keys()]).toEqual(['berth/tree/sub/a.txt']);
+    expect(files.get('berth/tree/sub/a.txt')?.toString()).toBe('aaa');
+
+    // An existing destination works the same, and a file can be renamed on the way.
+    await docker.archives.copyTo(container, join(source, 'sub/a.txt'), '/made/by/berth', {
+      createDestination: true,
+      name: 'b.txt',
+    });
+    expect((await docker.archives.readFile(container, '/made/by/berth/b.txt')).toString()).toBe('aaa');
+    const bad = await failure(
+      docker.archives.copyTo(container, source, '/x', { createDestination: 'yes' as never }),
     );
-    expect(await readFile(join(dest, 'a/b.txt'), 'utf8')).toBe('bee');
-    expect(await readFile(join(dest, 'a/d.txt'), 'utf8')).toBe('dee');
-    expect(await readFile(join(dest, 'a/link'), 'utf8')).toBe('bee');
-    expect(await readFile(join(dest, 'top'), 'utf8')).toBe('bee');
-    expect(await readFile(join(dest, 'hard'), 'utf8')).toBe('bee');
+    expect(bad).toMatchObject({ code: 'BERTH_ERR_INVALID_OPTION', option: 'createDestination' });
+  });
+
+  it('reads a file into a Buffer, following symlinks, and refuses a directory', async () => {
+    const blob = randomBytes(200_000);
+    await writeFile(join(work, 'blob.bin'), blob);
+    await docker.archives.copyTo(container, join(work, 'blob.bin'), '/tmp', { createDestination: true });
+    expect(sha256(await docker.archives.readFile(container, '/tmp/blob.bin'))).toBe(sha256(blob));
+    // /bin/sh -> /bin/busybox: the link is followed inside the container.
+    const sh = await docker.archives.readFile(container, '/bin/sh');
+    expect(sh.length).toBe((await docker.archives.stat(container, '/bin/busybox')).size);
+    const dir = await failure(docker.archives.readFile(container, '/bin'));
+    expect(dir).toMatchObject({ code: 'BERTH_ERR_INVALID_OPTION', option: 'containerPath' });
+    expect(await failure(docker.archives.readFile(container, '/no/such'))).toBeInstanceOf(NotFoundError);
+  });
+
+  it('reads a directory into a Map of its files, leaving links out', async () => {
+    const source = join(work, 'conf');
+    await mkdir(join(source, 'deep/er'), { recursive: true });
+    await mkdir(join(source, 'empty'));
+    await writeFile(join(source, 'app.json'), '{"a":1}');
+    await writeFile(join(source, 'deep/er/x.txt'), 'x');
+    await symlink('/etc/passwd', join(source, 'link'));
+    await docker.archives.copyTo(container, source, '/opt', { createDestination: true });
+    const files = await docker.archives.readFiles(container, '/opt/conf');
+    expect(Object.fromEntries([...files].map(([path, data]) => [path, data.toString()]))).toEqual({
+      'conf/app.json': '{"a":1}',
+      'conf/deep/er/x.txt': 'x',
+    });
   });
 });

@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { pack } from 'tar-fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BuildProgress } from '../../src/client/streams/progress.js';
-import { Docker, InvalidOptionError, NotFoundError, StreamError } from '../../src/index.js';
+import { BuildError, Docker, InvalidOptionError, NotFoundError, StreamError } from '../../src/index.js';
 
 const docker = Docker.fromEnv();
 const labels = { 'berth.test': 'build' };
@@ -182,6 +182,29 @@ describe('build', () => {
     const stepContainer = /Running in ([0-9a-f]+)/.exec(lines.join(''))?.[1];
     expect(stepContainer).toBeDefined();
     await expect(docker.containers.inspect(stepContainer!)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("rejects a failing step with that step's own output lines, stderr included", async () => {
+    const script = 'for i in $(seq 1 10); do echo line $i; done; echo oops >&2; exit 7';
+    const dir = await context({
+      Dockerfile: `FROM ${busybox}\nLABEL berth.test=build\nRUN echo from the passing step\nRUN ${script}\n`,
+    });
+    const error = await docker.images
+      .build(dir, { labels, noCache: true })
+      .done()
+      .catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(BuildError);
+    const failed = error as BuildError;
+    expect(failed.code).toBe('BERTH_ERR_STREAM');
+    expect(failed.detail?.code).toBe(7);
+    expect(failed.step).toMatch(/^Step 4\/\d : RUN for i in/);
+    // That step's lines only: no earlier step's output, no builder bookkeeping, no colour codes.
+    // The builder reads stdout and stderr apart, so where `oops` falls among them may vary.
+    const stdout = Array.from({ length: 10 }, (_, i) => `line ${i + 1}`);
+    expect(failed.output.filter((line) => line !== 'oops')).toEqual(stdout);
+    expect(failed.output).toContain('oops');
+    expect(failed.message).toContain(`returned a non-zero code: 7 (at ${failed.step})\n  `);
+    expect(failed.message).toContain('\n  line 10');
   });
 
   it('builds from a tar stream of a context, for a given platform', async () => {

@@ -3,6 +3,7 @@ import { type Dispatcher, Pool } from 'undici';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { AbortError, Docker, InvalidOptionError, NotFoundError } from '../../src/index.js';
 import { DOCKER_SOCKET } from '../support/daemons.js';
+import { recordingClient } from '../support/recording.js';
 
 const docker = Docker.fromEnv();
 const labels = { 'berth.test': 'run' };
@@ -139,6 +140,11 @@ describe.concurrent('docker.run', () => {
       ['interactive', [image(), ['true'], { interactive: 'yes' }]],
       ['hostConfig', [image(), ['true'], { hostConfig: [] }]],
       ['autoRemove', [image(), ['true'], { autoRemove: true }]],
+      ['detach', [image(), ['true'], { detach: 'yes' }]],
+      ['detach', [image(), ['true'], { detach: true, interactive: true }]],
+      ['pull', [image(), ['true'], { pull: 'sometimes' }]],
+      ['pull', ['f'.repeat(64), ['true'], { pull: 'always' }]],
+      ['onProgress', [image(), ['true'], { onProgress: 'log' }]],
     ];
     for (const [option, args] of bad) {
       const run = offline.run as (...a: unknown[]) => Promise<unknown>;
@@ -147,5 +153,56 @@ describe.concurrent('docker.run', () => {
       expect((failure as InvalidOptionError).option).toBe(option);
     }
     expect(requests).toEqual([]);
+  });
+
+  it('rejects an invalid image reference naming the field, with no request reaching the daemon', async () => {
+    const { client, paths } = recordingClient();
+    try {
+      for (const bad of ['Busybox', 'busybox:', 'busy box', 'a//b', `busybox@sha256:${'0'.repeat(10)}`]) {
+        const run = await client.run(bad, ['true'], { labels }).catch((err: unknown) => err);
+        expect(run, bad).toMatchObject({ code: 'BERTH_ERR_INVALID_OPTION', option: 'image' });
+        const create = await client.containers
+          .create({ Image: bad, Labels: labels })
+          .catch((e: unknown) => e);
+        expect(create, bad).toMatchObject({ code: 'BERTH_ERR_INVALID_OPTION', option: 'Image' });
+        expect((create as Error).message).toContain(JSON.stringify(bad));
+      }
+      expect(paths).toEqual([]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('still runs an image named by its id, with or without the sha256: prefix', async () => {
+    const Id = (await docker.images.inspect(image())).Id ?? '';
+    const hex = Id.slice('sha256:'.length);
+    for (const ref of [Id, hex]) {
+      const result = await docker.run(ref, ['echo', 'by id'], { labels, rm: true });
+      expect(result, ref).toMatchObject({ exitCode: 0, stdout: 'by id\n' });
+    }
+  });
+
+  it('with detach, resolves with the started container without waiting for it to exit', async () => {
+    const detached = await docker.run(image(), ['sleep', '300'], { labels, detach: true, rm: true });
+    expect(detached.info?.Id).toBe(detached.containerId);
+    expect(detached.info?.State?.Running).toBe(true);
+    expect(detached.info?.HostConfig?.AutoRemove).toBe(true);
+    await docker.containers.kill(detached.containerId);
+    await docker.containers.wait(detached.containerId, { condition: 'removed' }).catch(() => {});
+    expect(await gone(detached.containerId)).toBe(true);
+  });
+
+  it('sends no pull for an image that is present, and with pull never leaves a missing one NotFoundError', async () => {
+    const { client, paths } = recordingClient();
+    try {
+      const present = await client.run(image(), ['echo', 'present'], { labels, rm: true, pull: 'missing' });
+      expect(present).toMatchObject({ exitCode: 0, stdout: 'present\n' });
+      const missing = `berth-test/no-such-image:${randomUUID().slice(0, 8)}`;
+      const failure = await client.run(missing, ['true'], { labels, pull: 'never' }).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(NotFoundError);
+      expect(paths.filter((p) => p.includes('/images/create'))).toEqual([]);
+    } finally {
+      await client.close();
+    }
   });
 });

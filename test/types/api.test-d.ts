@@ -8,7 +8,7 @@ import type {
 } from '../../src/client/api/types.js';
 import type { components, paths } from '../../src/generated/engine-api.js';
 import type { OPERATIONS } from '../../src/generated/operations.js';
-import type { Docker } from '../../src/index.js';
+import type { DetachedRun, Docker, RunOptions, RunResult, Session } from '../../src/index.js';
 
 type SpecPath = Extract<keyof paths, string>;
 
@@ -67,5 +67,14 @@ describe('docker.api reaches every operation of the spec', () => {
   it('gives undefined for operations without a body and never for unknown pairs', () => {
     expectTypeOf<ResponseData<Operation<'/containers/{id}/start', 'post'>>>().toEqualTypeOf<undefined>();
     expectTypeOf<Operation<'/containers/create', 'get'>>().toBeNever();
+  });
+});
+
+describe('docker.run', () => {
+  it('resolves with what the mode gives: output, a Session, or the detached container', () => {
+    expectTypeOf(docker.run('busybox', ['true'])).resolves.toEqualTypeOf<RunResult>();
+    expectTypeOf(docker.run('busybox', ['sh'], { interactive: true })).resolves.toEqualTypeOf<Session>();
+    expectTypeOf(docker.run('busybox', ['true'], { detach: true })).resolves.toEqualTypeOf<DetachedRun>();
+    expectTypeOf<RunOptions['pull']>().toEqualTypeOf<'missing' | 'always' | 'never' | undefined>();
   });
 });

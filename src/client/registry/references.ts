@@ -154,3 +154,19 @@ function checkDigest(value: string, fail: (reason: string) => InvalidOptionError
     throw fail(`a ${algorithm} digest has ${length} hex characters, got ${hex.length}`);
   if (!/^[a-f0-9]+$/.test(hex)) throw fail('digest hex must be lowercase');
 }
+
+const imageIdRegex = /^(?:sha256:)?[a-f0-9]{64}$/;
+
+/**
+ * Check what container create takes as its image, so a bad one fails before any request: a
+ * reference, or an image id with or without `sha256:` (which `parseReference` refuses as a name).
+ */
+export function checkImageName(input: unknown, option: string): void {
+  if (typeof input === 'string' && isImageId(input)) return;
+  parseReference(input as string, option);
+}
+
+/** A full image id, `sha256:<64 hex>` or the bare hex: content on this daemon, never pulled. */
+export function isImageId(input: string): boolean {
+  return imageIdRegex.test(input);
+}

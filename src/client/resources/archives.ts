@@ -1,15 +1,27 @@
 /**
  * Files in and out of containers, like `docker cp`: `PUT`, `GET` and `HEAD /containers/{id}/archive`.
- * Extraction on the host refuses any entry that would land outside the destination.
+ * Extraction on the host copies symlinks as they are, refuses any entry that would write outside
+ * the destination, and leaves the destination as it was when it fails.
  */
-import { mkdir, stat as statHost } from 'node:fs/promises';
-import { basename, dirname, posix, resolve } from 'node:path';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  realpath,
+  rename,
+  rm,
+  stat as statHost,
+} from 'node:fs/promises';
+import { basename, dirname, join, posix, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ExtractOptions } from 'tar-fs';
 import { tarFs } from '../../dependencies.js';
 import type { EngineApi } from '../api/engine-api.js';
 import { InvalidOptionError, isDockerError, type RequestInfo, StreamError } from '../errors.js';
 import { packTree } from '../tar/pack.js';
+import { readTarFiles } from '../tar/read.js';
 import type { TarSource } from './images.js';
 import type { Abortable } from './types.js';
 
@@ -38,7 +50,12 @@ export interface PutArchiveOptions extends Abortable {
 export interface CopyToOptions extends PutArchiveOptions {
   /** Name the copy gets inside `containerDir` (default: the source's own name). */
   name?: string;
+  /** Create `containerDir` and any missing parent (mode 0755, owned by root) when missing, like `mkdir -p`. */
+  createDestination?: boolean;
 }
+
+/** How many symlinks `readFile` follows before giving up, as the kernel's ELOOP limit does. */
+const MAX_LINK_HOPS = 40;
 
 /** Raw tar headers as tar-fs hands them to `map` (its published types omit `linkname`). */
 interface TarHeader {
@@ -84,7 +101,10 @@ export class Archives {
 
   /** Copy a host file or directory into `containerDir`, which must exist in the container. */
   async copyTo(id: string, source: string, containerDir: string, options: CopyToOptions = {}): Promise<void> {
-    const { name, ...putOptions } = options;
+    const { name, createDestination, ...putOptions } = options;
+    if (createDestination !== undefined && typeof createDestination !== 'boolean') {
+      throw new InvalidOptionError('createDestination', 'expected a boolean');
+    }
     const full = resolve(source);
     if (!(await statHost(full).catch(() => undefined))) {
       throw new InvalidOptionError('source', `${source} does not exist`);
@@ -92,11 +112,48 @@ export class Archives {
     if (name !== undefined && (name === '' || name.includes('/') || name === '.' || name === '..')) {
       throw new InvalidOptionError('name', `expected a plain file name, got ${JSON.stringify(name)}`);
     }
-    await this.put(id, containerDir, tarOf(full, name), putOptions);
+    if (!createDestination) return this.put(id, containerDir, tarOf(full, name), putOptions);
+    // The daemon creates the missing parents of an entry, so the copy goes to / under the destination's path.
+    const prefix = posix.resolve('/', containerDir).slice(1);
+    await this.put(id, '/', tarOf(full, name, prefix), putOptions);
   }
 
-  /** Copy a container path into `hostDir` (created when missing); resolves with the path's stat. */
+  /**
+   * A file of a container, read into memory; a symlink is followed (within the container). A
+   * directory is refused with an InvalidOptionError naming `containerPath`: `readFiles` reads one.
+   */
+  async readFile(id: string, containerPath: string, options?: Abortable): Promise<Buffer> {
+    let path = containerPath;
+    for (let hop = 0; hop <= MAX_LINK_HOPS; hop++) {
+      const { tar, stat } = await this.get(id, path, options);
+      if (stat.type === 'file') return [...(await readTarFiles(tar)).values()][0] ?? Buffer.alloc(0);
+      tar.destroy();
+      if (stat.type !== 'symlink') {
+        throw new InvalidOptionError('containerPath', `${path} is a ${stat.type}, not a file`);
+      }
+      path = posix.resolve(posix.dirname(path), stat.linkTarget);
+    }
+    throw new InvalidOptionError('containerPath', `${containerPath}: too many levels of symbolic links`);
+  }
+
+  /**
+   * The regular files under a container path, read into memory, keyed as `copyFrom` would lay them
+   * out (`/etc/app` gives `app/config.json` ...; a file gives its own name). Symlinks and empty
+   * directories are left out; a hard link reads as its target's content.
+   */
+  async readFiles(id: string, containerPath: string, options?: Abortable): Promise<Map<string, Buffer>> {
+    const { tar } = await this.get(id, containerPath, options);
+    return readTarFiles(tar);
+  }
+
+  /**
+   * Copy a container path into `hostDir` (created when missing), symlinks as links; resolves with the
+   * path's stat. On failure `hostDir` is left as it was.
+   */
   async copyFrom(id: string, containerPath: string, hostDir: string, options?: Abortable): Promise<PathStat> {
+    if ((await statHost(hostDir).catch(() => undefined))?.isDirectory() === false) {
+      throw new InvalidOptionError('hostDir', `${hostDir} exists and is not a directory`);
+    }
     const res = await this.api.stream('get', '/containers/{id}/archive', {
       path: { id },
       query: { path: containerPath },
@@ -108,10 +165,12 @@ export class Archives {
 }
 
 /**
- * Extract a tar stream into `dest` (created when missing). An entry whose path is absolute or
- * climbs out with `..`, a symlink whose target is absolute or resolves outside `dest`, or a hard
- * link to something outside, fails the extraction with a StreamError; neither it nor any later
- * entry is written.
+ * Extract a tar stream into `dest` (created when missing, merged into when not). Symlinks are
+ * copied as links whatever their target, like `docker cp`. An entry whose path is absolute or
+ * climbs out with `..`, one written through a symlink, a directory over a symlink, or a hard link
+ * to something outside, fails the extraction with a StreamError.
+ * The archive is extracted into a staging directory beside `dest` and moved into place only once
+ * whole, so a failure leaves `dest` (and any parent it would have created) as it was.
  * Device nodes and FIFOs are skipped; owners are not restored (as `docker cp` does for non-root).
  */
 export async function extractTar(
@@ -119,18 +178,39 @@ export async function extractTar(
   dest: string,
   options: { request?: RequestInfo } = {},
 ): Promise<void> {
-  const root = resolve(dest);
-  await mkdir(root, { recursive: true });
+  // A destination that is a symlink to a directory is the caller's choice: extract where it leads.
+  const root = await realpath(resolve(dest)).catch(() => resolve(dest));
+  const existed = (await lstat(root).catch(() => undefined))?.isDirectory() === true;
+  const createdParent = await mkdir(dirname(root), { recursive: true });
+  const staging = await mkdtemp(join(dirname(root), `.${basename(root)}.berth-`));
+  // mkdtemp makes it private; it becomes the destination when that is missing.
+  await chmod(staging, 0o777 & ~process.umask());
+  try {
+    await extractInto(source, staging, options.request);
+    if (existed) await merge(staging, root, options.request);
+    else await rename(staging, root);
+  } catch (err) {
+    if (createdParent) await rm(createdParent, { recursive: true, force: true });
+    throw err;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function extractInto(source: AsyncIterable<Uint8Array>, root: string, request?: RequestInfo) {
   let refusal: StreamError | undefined;
-  const extractOptions: ExtractOptions & { chown: boolean } = {
+  const guard = entryGuard();
+  const extractOptions: ExtractOptions & { chown: boolean; validateSymlinks: boolean } = {
     strict: false,
     chown: false,
+    // Links are copied as links; what is written through them is refused (tar-fs checks again).
+    validateSymlinks: false,
     map: (header) => {
-      const problem = unsafeEntry(header as TarHeader);
+      const problem = guard(header as TarHeader);
       if (problem !== undefined) {
         refusal ??= new StreamError(
           `refusing archive entry ${JSON.stringify(header.name)}: ${problem}`,
-          options.request,
+          request,
         );
       }
       return header;
@@ -145,23 +225,78 @@ export async function extractTar(
     if (refusal || isDockerError(err) || !/is not a valid (path|symlink|hardlink)/.test(String(err))) {
       throw refusal ?? err;
     }
-    throw new StreamError(`refusing archive entry: ${(err as Error).message}`, options.request);
+    throw new StreamError(`refusing archive entry: ${(err as Error).message}`, request);
   }
   if (refusal) throw refusal;
 }
 
-/** Why an entry must not be extracted, or undefined when it stays inside the destination. */
+/**
+ * Move a staged tree into an existing directory: a directory present on both sides is merged,
+ * anything else replaced (a symlink in the way is replaced, never followed). A directory the
+ * archive would replace with a non-directory is refused before anything moves, as `docker cp` does.
+ */
+async function merge(from: string, to: string, request?: RequestInfo): Promise<void> {
+  const plan = await mergePlan(from, to);
+  const clash = plan.find((step) => step.clash);
+  if (clash) {
+    throw new StreamError(`refusing to replace the directory ${clash.to} with a non-directory`, request);
+  }
+  for (const step of plan) {
+    if (step.replace) await rm(step.to, { force: true });
+    await rename(step.from, step.to);
+  }
+}
+
+interface MergeStep {
+  from: string;
+  to: string;
+  /** Something not a directory is in the way: removed first (rename cannot put a directory over it). */
+  replace: boolean;
+  clash: boolean;
+}
+
+async function mergePlan(from: string, to: string): Promise<MergeStep[]> {
+  const steps: MergeStep[] = [];
+  for (const name of await readdir(from)) {
+    const step = { from: join(from, name), to: join(to, name) };
+    const [staged, existing] = await Promise.all([lstat(step.from), lstat(step.to).catch(() => undefined)]);
+    if (staged.isDirectory() && existing?.isDirectory()) steps.push(...(await mergePlan(step.from, step.to)));
+    else steps.push({ ...step, replace: existing !== undefined, clash: existing?.isDirectory() === true });
+  }
+  return steps;
+}
+
+/**
+ * Checks each entry of one archive in order, remembering its symlinks: an entry below one would be
+ * written through it, and a directory entry over one would have its mode and times set through it.
+ */
+export function entryGuard(): (header: TarHeader) => string | undefined {
+  const links = new Set<string>();
+  return (header) => {
+    const problem = unsafeEntry(header);
+    if (problem !== undefined) return problem;
+    const path = posix.normalize(header.name).replace(/\/+$/, '');
+    const parts = path.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const above = parts.slice(0, i).join('/');
+      if (links.has(above)) return `it would be written through the symlink ${JSON.stringify(above)}`;
+    }
+    if (header.type === 'directory' && links.has(path)) {
+      return `it is a directory over the symlink ${JSON.stringify(path)}, which would be followed`;
+    }
+    if (header.type === 'symlink') links.add(path);
+    else links.delete(path);
+    return undefined;
+  };
+}
+
+/** Why an entry's own path or hard-link target leads outside the destination (links may point anywhere). */
 export function unsafeEntry(header: TarHeader): string | undefined {
   const name = header.name;
   if (name.startsWith('/')) return 'its path is absolute';
   const path = posix.normalize(name);
   if (climbsOut(path)) return 'its path leads outside the destination';
   const target = header.linkname ?? '';
-  if (header.type === 'symlink') {
-    if (target.startsWith('/')) return `it is a symlink to the absolute path ${JSON.stringify(target)}`;
-    if (climbsOut(posix.join(posix.dirname(path), target)))
-      return `it is a symlink to ${JSON.stringify(target)}, outside the destination`;
-  }
   if (header.type === 'link' && (target.startsWith('/') || climbsOut(posix.normalize(target)))) {
     return `it is a hard link to ${JSON.stringify(target)}, outside the destination`;
   }
@@ -198,13 +333,17 @@ function bit(mode: number, n: number): boolean {
   return Math.floor(mode / 2 ** n) % 2 === 1;
 }
 
-/** A tar of one host path whose top entry is its base name (or `rename`); modes are kept. */
-function tarOf(full: string, rename?: string): AsyncIterable<Uint8Array> {
+/**
+ * A tar of one host path whose top entry is its base name (or `rename`), under `prefix` when given;
+ * modes are kept.
+ */
+function tarOf(full: string, rename?: string, prefix?: string): AsyncIterable<Uint8Array> {
   const base = basename(full);
+  const top = (prefix ? `${prefix}/` : '') + (rename ?? base);
   return packTree(dirname(full), {
     entries: [base],
     map: (header) => {
-      if (rename !== undefined) header.name = rename + header.name.slice(base.length);
+      header.name = top + header.name.slice(base.length);
       return header;
     },
   });

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ApiClient } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
 import { compareApiVersions } from '../api/version.js';
+import { checkImageName } from '../registry/references.js';
 import type { Frame } from '../streams/demux.js';
 import { JsonStream } from '../streams/json-stream.js';
 import { decodeOutput, type Framing, framingFromContentType, OutputStream } from '../streams/output.js';
@@ -42,6 +43,7 @@ export class Containers {
 
   async create(config: ContainerCreateConfig, options?: ContainerCreateOptions) {
     const [query, signal] = splitSignal(options);
+    if (config?.Image !== undefined) checkImageName(config.Image, 'Image');
     const created = await this.api.post('/containers/create', { query, body: config, signal });
     return normalize(created, { Warnings: 'array' });
   }

@@ -268,7 +268,7 @@ export class Images {
   /**
    * Build an image from a context directory, packed honouring its .dockerignore, or from a tar
    * stream of a context, sent as it is. `done()` resolves with the image id; a failing step rejects
-   * with a StreamError carrying the step's message and the step itself.
+   * with a BuildError (a StreamError) carrying the daemon's message, the step and its last lines.
    */
   build(context: string | TarSource, options: BuildOptions = {}): ProgressStream<BuildProgress, BuildResult> {
     return new ProgressStream(async () => {

@@ -2,12 +2,15 @@ import type { Readable } from 'node:stream';
 import { lazySchema } from '../../dependencies.js';
 import type { ApiClient, RawResponse } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
-import type { Operation, RequestOptions } from '../api/types.js';
-import { InvalidOptionError, type RequestInfo, StreamError } from '../errors.js';
+import type { Operation, RegistryAuth, RequestOptions } from '../api/types.js';
+import { InvalidOptionError, NotFoundError, type RequestInfo, StreamError } from '../errors.js';
+import { checkImageName, isImageId } from '../registry/references.js';
 import { Session } from '../streams/hijack/session.js';
 import type { CollectedOutput } from '../streams/output.js';
+import type { PullProgress } from '../streams/progress.js';
 import type { ContainerCreateConfig, Containers } from './containers.js';
 import { checkOptions, envList, optionSchemas } from './exec.js';
+import type { Images } from './images.js';
 import type { Abortable, Schemas } from './types.js';
 
 export interface RunOptions extends Abortable {
@@ -25,6 +28,18 @@ export interface RunOptions extends Abortable {
   interactive?: boolean;
   /** Remove the container once it has exited, or when anything fails after creating it (`--rm`). */
   rm?: boolean;
+  /** Start the container and resolve with it at once, without attaching or waiting (`-d`). */
+  detach?: boolean;
+  /**
+   * When to pull the image (`--pull`): `missing` (default) pulls only when the daemon has none by
+   * that name, `always` before every run, `never` leaves a missing image a NotFoundError. An image
+   * named by its id is never pulled.
+   */
+  pull?: 'missing' | 'always' | 'never';
+  /** Sees each message of a pull, as iterating `images.pull()` would. */
+  onProgress?: (message: PullProgress) => void;
+  /** Credentials for the pull; by default resolved from config.json like `images.pull()`. */
+  auth?: RegistryAuth;
   /** Merged into the container's HostConfig: binds, port bindings, network mode, resources ... */
   hostConfig?: Schemas['HostConfig'];
   /** Merged over the whole create request, for anything the options above do not cover. */
@@ -35,6 +50,12 @@ export interface RunResult extends CollectedOutput {
   exitCode: number;
   /** The container's id (already removed when `rm` was set). */
   containerId: string;
+}
+
+export interface DetachedRun {
+  containerId: string;
+  /** The container as inspected once started; undefined only with `rm` when it has already exited and gone. */
+  info: Awaited<ReturnType<Containers['inspect']>> | undefined;
 }
 
 export interface AttachOptions extends Abortable {
@@ -56,33 +77,75 @@ export class Runner {
     private readonly api: EngineApi,
     private readonly client: ApiClient,
     private readonly containers: Containers,
+    private readonly images: Images,
   ) {}
 
   /**
    * Create a container, attach to it, start it and wait for it, like `docker run`. Resolves with
-   * its exit code and output; with `interactive: true`, with a Session once it has started.
+   * its exit code and output; with `interactive: true`, with a Session once it has started; with
+   * `detach: true`, with the started container. A missing image is pulled first (see `pull`).
    */
   run(
     image: string,
     cmd: string[] | undefined,
     options: RunOptions & { interactive: true },
   ): Promise<Session>;
-  run(image: string, cmd?: string[], options?: RunOptions & { interactive?: false }): Promise<RunResult>;
-  run(image: string, cmd?: string[], options?: RunOptions): Promise<Session | RunResult>;
-  async run(image: string, cmd?: string[], options: RunOptions = {}): Promise<Session | RunResult> {
+  run(image: string, cmd: string[] | undefined, options: RunOptions & { detach: true }): Promise<DetachedRun>;
+  run(
+    image: string,
+    cmd?: string[],
+    options?: RunOptions & { interactive?: false; detach?: false },
+  ): Promise<RunResult>;
+  run(image: string, cmd?: string[], options?: RunOptions): Promise<Session | RunResult | DetachedRun>;
+  async run(
+    image: string,
+    cmd?: string[],
+    options: RunOptions = {},
+  ): Promise<Session | RunResult | DetachedRun> {
     checkRun(image, cmd, options);
-    const { name, signal } = options;
     const config = createConfig(image, cmd, options);
-    // With rm, creating is not cut short: an aborted create could leave a container whose id never
-    // came back. The signal is honoured by the next request instead, and the container removed.
-    const { Id } = await this.containers.create(config, { name, signal: options.rm ? undefined : signal });
+    if (options.pull === 'always') await this.#pull(config.Image ?? image, options);
+    const { Id } = await this.#create(config, options);
     try {
+      if (options.detach) return await this.#detached(Id, options);
       return await this.#start(Id, config, options);
     } catch (err) {
       // No signal: an aborted run must still clean up.
       if (options.rm) await this.containers.remove(Id, { force: true, v: true }).catch(() => {});
       throw err;
     }
+  }
+
+  /** Create the container, pulling its image first when it is missing and the policy allows. */
+  async #create(config: ContainerCreateConfig, options: RunOptions) {
+    // With rm, creating is not cut short: an aborted create could leave a container whose id never
+    // came back. The signal is honoured by the next request instead, and the container removed.
+    const create = () =>
+      this.containers.create(config, { name: options.name, signal: options.rm ? undefined : options.signal });
+    const image = config.Image ?? '';
+    try {
+      return await create();
+    } catch (err) {
+      // A 404 may name something else (a network): pull only when the image itself is missing.
+      if (!(err instanceof NotFoundError) || (options.pull ?? 'missing') !== 'missing') throw err;
+      if (isImageId(image) || (await this.images.exists(image, { signal: options.signal }))) throw err;
+    }
+    await this.#pull(image, options);
+    return create();
+  }
+
+  async #pull(image: string, options: RunOptions): Promise<void> {
+    const { auth, signal, onProgress } = options;
+    for await (const message of this.images.pull(image, { auth, signal })) onProgress?.(message);
+  }
+
+  async #detached(id: string, options: RunOptions): Promise<DetachedRun> {
+    await this.containers.start(id, { signal: options.signal });
+    const info = await this.containers.inspect(id, { signal: options.signal }).catch((err: unknown) => {
+      if (options.rm && err instanceof NotFoundError) return undefined; // exited and auto-removed already
+      throw err;
+    });
+    return { containerId: id, info };
   }
 
   /** Attach to a container's stdin and output over a hijacked connection (`docker attach`). */
@@ -192,8 +255,8 @@ function createConfig(image: string, cmd: string[] | undefined, options: RunOpti
     OpenStdin: interactive,
     StdinOnce: interactive,
     AttachStdin: interactive,
-    AttachStdout: true,
-    AttachStderr: true,
+    AttachStdout: !options.detach,
+    AttachStderr: !options.detach,
     ...config,
     HostConfig: { ...hostConfig, ...config?.HostConfig, ...(rm ? { AutoRemove: true } : {}) },
   };
@@ -231,6 +294,12 @@ const runSchema = lazySchema((z) => {
       tty: flag,
       interactive: flag,
       rm: flag,
+      detach: flag,
+      pull: z.enum(['missing', 'always', 'never'], { error: 'expected "missing", "always" or "never"' }),
+      onProgress: z.custom<RunOptions['onProgress']>((value) => typeof value === 'function', {
+        error: 'expected a function',
+      }),
+      auth: plainObject,
       hostConfig: plainObject,
       config: plainObject,
       signal,
@@ -242,8 +311,15 @@ function checkRun(image: unknown, cmd: unknown, options: RunOptions): void {
   if (typeof image !== 'string' || image === '') {
     throw new InvalidOptionError('image', 'expected an image name');
   }
+  checkImageName(image, 'image');
   if (cmd !== undefined && (!Array.isArray(cmd) || !cmd.every((arg) => typeof arg === 'string'))) {
     throw new InvalidOptionError('cmd', 'expected an array of strings');
   }
   checkOptions(runSchema(), options);
+  if (options.detach && options.interactive) {
+    throw new InvalidOptionError('detach', 'cannot be combined with interactive (attach to it instead)');
+  }
+  if (options.pull === 'always' && isImageId(image as string)) {
+    throw new InvalidOptionError('pull', 'an image named by its id cannot be pulled');
+  }
 }

@@ -37,6 +37,12 @@ export function framingFromContentType(
   return undefined;
 }
 
+/** One line of output, without its `\n` or `\r\n`. */
+export interface OutputLine {
+  stream: Frame['stream'];
+  line: string;
+}
+
 export interface CollectedOutput {
   stdout: string;
   stderr: string;
@@ -75,6 +81,17 @@ export class OutputStream implements AsyncIterable<Frame> {
     return { stdout: stdout.toString('utf8'), stderr: stderr.toString('utf8') };
   }
 
+  /**
+   * The output as lines, each stream's split on `\n` (a trailing `\r` dropped) however its bytes
+   * were framed; stdout and stderr are buffered apart, so a line of one is never cut by the other.
+   * A last line without a newline comes out when the output ends.
+   */
+  async *lines(): AsyncGenerator<OutputLine> {
+    const splitter = new LineSplitter();
+    for await (const { stream, data } of this) yield* splitter.push(stream, data);
+    yield* splitter.end();
+  }
+
   /** Write each frame to its writable, waiting for it to drain (backpressure reaches the daemon). */
   async pipe(targets: { stdout?: Writable; stderr?: Writable }): Promise<void> {
     for await (const { stream, data } of this) {
@@ -82,6 +99,39 @@ export class OutputStream implements AsyncIterable<Frame> {
       if (target && !target.write(data)) await once(target, 'drain');
     }
   }
+}
+
+/** Cuts each stream's bytes into lines, decoding only whole lines (a UTF-8 character may span frames). */
+export class LineSplitter {
+  readonly #pending = new Map<Frame['stream'], Buffer>();
+
+  *push(stream: Frame['stream'], data: Buffer): Generator<OutputLine> {
+    let start = 0;
+    for (let end = data.indexOf(0x0a); end !== -1; end = data.indexOf(0x0a, start)) {
+      const held = this.#pending.get(stream);
+      const piece = data.subarray(start, end);
+      this.#pending.delete(stream);
+      yield { stream, line: lineText(held ? Buffer.concat([held, piece]) : piece) };
+      start = end + 1;
+    }
+    if (start < data.length) {
+      const held = this.#pending.get(stream);
+      const rest = data.subarray(start);
+      // Copied: the frame's buffer may be a view the demultiplexer reuses.
+      this.#pending.set(stream, held ? Buffer.concat([held, rest]) : Buffer.from(rest));
+    }
+  }
+
+  /** The unterminated last line of each stream, in the order the streams began them. */
+  *end(): Generator<OutputLine> {
+    for (const [stream, held] of this.#pending) yield { stream, line: lineText(held) };
+    this.#pending.clear();
+  }
+}
+
+function lineText(bytes: Buffer): string {
+  const end = bytes.at(-1) === 0x0d ? bytes.length - 1 : bytes.length;
+  return bytes.toString('utf8', 0, end);
 }
 
 /**

@@ -13,8 +13,12 @@ export interface ProgressSource {
 export interface ProgressTracker<M, R> {
   /** Sees every message, in order, before it is yielded. */
   observe(message: M): void;
-  /** Where the operation was when it failed, appended to the error (e.g. the build step). */
-  context?(): string | undefined;
+  /** The error for a failure the daemon reported in the stream; a plain StreamError when absent. */
+  failure?(
+    text: string,
+    request: RequestInfo | undefined,
+    detail: ProgressFailure['errorDetail'],
+  ): StreamError;
   /** The outcome once the stream ended without a failure; may throw a StreamError. */
   result(): R;
 }
@@ -71,8 +75,10 @@ export class ProgressStream<M extends object, R> implements AsyncIterable<M> {
     const failure = message as ProgressFailure;
     if (!failure.errorDetail && typeof failure.error !== 'string') return;
     const text = failure.errorDetail?.message ?? failure.error ?? 'unknown error';
-    const where = this.tracker.context?.();
-    throw new StreamError(where ? `${text} (at ${where})` : text, request, failure.errorDetail);
+    throw (
+      this.tracker.failure?.(text, request, failure.errorDetail) ??
+      new StreamError(text, request, failure.errorDetail)
+    );
   }
 }
 
@@ -150,24 +156,85 @@ export interface BuildResult {
   id: string;
 }
 
+/**
+ * A failed build step (classic builder), with the step and the last lines its command printed:
+ * the daemon's own message says only which command failed and its exit code.
+ */
+export class BuildError extends StreamError {
+  constructor(
+    text: string,
+    request: RequestInfo | undefined,
+    detail: ProgressFailure['errorDetail'],
+    /** The failing step as the builder announced it, e.g. `Step 3/4 : RUN make`. */
+    readonly step: string | undefined,
+    /** Up to the last BUILD_OUTPUT_LINES lines the step printed, stdout and stderr as the builder merged them. */
+    readonly output: string[],
+  ) {
+    const where = step === undefined ? text : `${text} (at ${step})`;
+    super(where + output.map((line) => `\n  ${line}`).join(''), request, detail);
+  }
+}
+
+/** How many of a failing step's last output lines a BuildError keeps. */
+export const BUILD_OUTPUT_LINES = 20;
+
 const imageId = /^sha256:[0-9a-f]{64}$/;
 
 export function buildTracker(): ProgressTracker<BuildProgress, BuildResult> {
   let id: string | undefined;
-  let step: string | undefined;
+  const step = new StepOutput();
   return {
     observe({ aux, stream }) {
       if (aux?.ID) id = aux.ID;
-      const line = stream?.trim() ?? '';
-      if (line.startsWith('Step ')) step = line;
-      else if (imageId.test(line)) id ??= line; // quiet builds print only the id
+      if (stream === undefined) return;
+      step.add(stream);
+      const line = stream.trim();
+      if (imageId.test(line)) id ??= line; // quiet builds print only the id
     },
-    context: () => step,
+    failure: (text, request, detail) => new BuildError(text, request, detail, step.name, step.lines()),
     result: () => {
       if (id === undefined) throw new StreamError('the build ended without reporting an image id');
       return { id };
     },
   };
+}
+
+/** The current step of a classic build and the last lines its command printed. */
+class StepOutput {
+  name: string | undefined;
+  #lines: string[] = [];
+  #partial = '';
+
+  add(text: string): void {
+    const parts = (this.#partial + text).split('\n');
+    this.#partial = parts.pop() ?? '';
+    for (const part of parts) this.#line(part);
+  }
+
+  lines(): string[] {
+    const last = this.#partial === '' ? this.#lines : [...this.#lines, this.#partial];
+    return last.slice(-BUILD_OUTPUT_LINES);
+  }
+
+  #line(raw: string): void {
+    // A progress bar redraws with \r: what stays on screen is the text after the last one.
+    // The builder wraps stderr in colour codes (\x1b[91m ... \x1b[0m).
+    const line = (raw.replace(/\r$/, '').split('\r').at(-1) ?? '').replace(sgr, '');
+    if (line.startsWith('Step ')) {
+      this.name = line.trim();
+      this.#lines = [];
+    } else if (!isBuilderNote(line)) {
+      this.#lines.push(line);
+      if (this.#lines.length > BUILD_OUTPUT_LINES) this.#lines.shift();
+    }
+  }
+}
+
+const sgr = new RegExp(`${String.fromCharCode(0x1b)}\\[[0-9;]*m`, 'g');
+
+/** The builder's own lines between a step's output: ` ---> Running in …`, `Removing intermediate container …`. */
+function isBuilderNote(line: string): boolean {
+  return /^\s*---> /.test(line) || line.startsWith('Removing intermediate container ');
 }
 
 export interface ImportResult {

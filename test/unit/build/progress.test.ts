@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StreamError } from '../../../src/client/errors.js';
 import {
+  BuildError,
   buildTracker,
   importTracker,
   loadTracker,
@@ -68,6 +69,66 @@ describe('ProgressStream', () => {
     );
     expect((failure as StreamError).detail).toEqual({ code: 3, message: expect.any(String) });
     await expect(stream.done()).rejects.toBe(failure);
+  });
+
+  it("a failing build step's error keeps that step's last 20 lines, without the builder's own", async () => {
+    const printed = Array.from({ length: 25 }, (_, i) => `out ${i + 1}\n`);
+    const messages = [
+      { stream: 'Step 1/2 : FROM scratch' },
+      { stream: '\n' },
+      { stream: ' ---> 01c3455b2fd9\n' },
+      { stream: 'Step 2/2 : RUN make' },
+      { stream: '\n' },
+      { stream: ' ---> Running in 40dbe1230d3b\n' },
+      // Lines split across messages and several in one, a progress bar, stderr in colour.
+      { stream: 'compil' },
+      { stream: 'ing\r\n' },
+      { stream: printed.join('') },
+      { stream: '10%\r50%\r100%\n' },
+      { stream: '\u001b[91mfatal: no rule\n\u001b[0m' },
+      { stream: 'Removing intermediate container 40dbe1230d3b\n' },
+      { stream: 'unterminated' },
+      { errorDetail: { code: 2, message: "The command '/bin/sh -c make' returned a non-zero code: 2" } },
+    ];
+    const failure = await streamOf(messages, buildTracker())
+      .done()
+      .catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(BuildError);
+    expect(failure).toBeInstanceOf(StreamError);
+    const { step, output, message } = failure as BuildError;
+    expect(step).toBe('Step 2/2 : RUN make');
+    expect(output).toEqual([
+      ...printed.slice(-17).map((l) => l.trim()),
+      '100%',
+      'fatal: no rule',
+      'unterminated',
+    ]);
+    expect(output).toHaveLength(20);
+    expect(message).toBe(
+      `POST /v1.41/build: The command '/bin/sh -c make' returned a non-zero code: 2 (at Step 2/2 : RUN make)${output.map((l) => `\n  ${l}`).join('')}`,
+    );
+  });
+
+  it('a failure outside any step, or of a step that printed nothing, has no output lines', async () => {
+    const early = await streamOf([{ error: 'context canceled' }], buildTracker())
+      .done()
+      .catch((err: unknown) => err);
+    expect(early).toMatchObject({
+      step: undefined,
+      output: [],
+      message: 'POST /v1.41/build: context canceled',
+    });
+    const copy = [
+      { stream: 'Step 1/1 : COPY missing /x\n' },
+      { errorDetail: { message: 'COPY failed: file not found' } },
+    ];
+    const failure = await streamOf(copy, buildTracker())
+      .done()
+      .catch((err: unknown) => err);
+    expect(failure).toMatchObject({
+      output: [],
+      message: expect.stringMatching(/not found \(at Step 1\/1 : COPY missing \/x\)$/),
+    });
   });
 
   it('accepts the bare "error" field older daemons send', async () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../../src/client/errors.js';
-import { ImageReference, parseReference } from '../../../src/client/registry/references.js';
+import { checkImageName, ImageReference, parseReference } from '../../../src/client/registry/references.js';
 
 const sha = `sha256:${'a1'.repeat(32)}`;
 
@@ -195,5 +195,35 @@ describe('parseReference properties', () => {
         expect(() => parseReference(`localhost/${upper}`)).toThrow(/lowercase/);
       }),
     );
+  });
+});
+
+describe('checkImageName', () => {
+  const hex = 'ab'.repeat(32);
+
+  it('accepts references and image ids, with or without sha256:', () => {
+    for (const name of [
+      'busybox',
+      'localhost:5000/a/b:1',
+      `busybox@sha256:${hex}`,
+      hex,
+      `sha256:${hex}`,
+      'ab12',
+    ]) {
+      expect(() => checkImageName(name, 'Image'), name).not.toThrow();
+    }
+  });
+
+  it('rejects anything else with an InvalidOptionError naming the given field', () => {
+    for (const name of ['', 'Busybox', 'a b', 'busybox:', `SHA256:${hex}`, 42]) {
+      let error: unknown;
+      try {
+        checkImageName(name, 'Image');
+      } catch (err) {
+        error = err;
+      }
+      expect(error, String(name)).toBeInstanceOf(InvalidOptionError);
+      expect((error as InvalidOptionError).option).toBe('Image');
+    }
   });
 });
