@@ -70,7 +70,8 @@ export class ProgressStream<M extends object, R> implements AsyncIterable<M> {
   #throwIfFailure(message: M, request: RequestInfo | undefined): void {
     const failure = message as ProgressFailure;
     if (!failure.errorDetail && typeof failure.error !== 'string') return;
-    const text = failure.errorDetail?.message ?? failure.error ?? 'unknown error';
+    // Podman ends its messages with a newline.
+    const text = (failure.errorDetail?.message ?? failure.error ?? 'unknown error').trimEnd();
     const where = this.tracker.context?.();
     throw new StreamError(where ? `${text} (at ${where})` : text, request, failure.errorDetail);
   }
@@ -132,11 +133,21 @@ export interface PushResult {
   pushed: PushedTag[];
 }
 
+/** The line that ends a tag's push, `1: digest: sha256:… size: 528`; Podman sends it without the aux. */
+const pushedLine = /^(\S+): digest: (sha256:[0-9a-f]{64}) size: (\d+)$/;
+
 export function pushTracker(): ProgressTracker<PushProgress, PushResult> {
   const pushed: PushedTag[] = [];
+  const record = (tag: PushedTag) => {
+    const last = pushed.at(-1);
+    // Docker follows the line with an aux naming the same tag and digest.
+    if (last?.tag !== tag.tag || last.digest !== tag.digest) pushed.push(tag);
+  };
   return {
-    observe({ aux }) {
-      if (aux?.Digest) pushed.push({ tag: aux.Tag ?? '', digest: aux.Digest, size: aux.Size ?? 0 });
+    observe({ aux, status }) {
+      if (aux?.Digest) record({ tag: aux.Tag ?? '', digest: aux.Digest, size: aux.Size ?? 0 });
+      const line = pushedLine.exec(status ?? '');
+      if (line) record({ tag: line[1]!, digest: line[2]!, size: Number(line[3]) });
     },
     result: () => {
       const last = pushed.at(-1);
@@ -151,6 +162,8 @@ export interface BuildResult {
 }
 
 const imageId = /^sha256:[0-9a-f]{64}$/;
+/** Podman's step line, `STEP 3/4: RUN exit 3`, for Docker's `Step 3/4 : RUN exit 3`. */
+const podmanStep = /^STEP (\d+\/\d+): (.*)$/;
 
 export function buildTracker(): ProgressTracker<BuildProgress, BuildResult> {
   let id: string | undefined;
@@ -159,7 +172,9 @@ export function buildTracker(): ProgressTracker<BuildProgress, BuildResult> {
     observe({ aux, stream }) {
       if (aux?.ID) id = aux.ID;
       const line = stream?.trim() ?? '';
+      const podman = podmanStep.exec(line);
       if (line.startsWith('Step ')) step = line;
+      else if (podman) step = `Step ${podman[1]} : ${podman[2]}`;
       else if (imageId.test(line)) id ??= line; // quiet builds print only the id
     },
     context: () => step,
