@@ -140,7 +140,11 @@ describe('extraction refuses to escape the destination', () => {
     await symlink('../../../../etc', join(evil, 'climbing'));
     await docker.archives.copyTo(container, evil, '/');
 
-    for (const path of ['/evil/absolute', '/evil/climbing', '/evil']) {
+    // Podman 4.3 follows a symlink named as the path itself (and finds nothing at its target here):
+    // there the links reach berth only inside their directory.
+    const paths =
+      inject('engine').kind === 'podman' ? ['/evil'] : ['/evil/absolute', '/evil/climbing', '/evil'];
+    for (const path of paths) {
       const { root, dest } = await sandbox();
       const error = await failure(docker.archives.copyFrom(container, path, dest));
       expect(error).toBeInstanceOf(StreamError);
