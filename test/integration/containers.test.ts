@@ -71,10 +71,6 @@ describe('container lifecycle', () => {
     await docker.containers.rename(created.Id, `${name}-renamed`);
     expect((await docker.containers.inspect(created.Id)).Name).toBe(`/${name}-renamed`);
 
-    const updated = await docker.containers.update(created.Id, { CpuShares: 512 });
-    expect(updated.Warnings).toEqual([]);
-    expect((await docker.containers.inspect(created.Id)).HostConfig?.CpuShares).toBe(512);
-
     await docker.containers.restart(created.Id, { t: 0 });
     expect(await docker.containers.stop(created.Id, { t: 0 })).toBe(true);
     expect(await docker.containers.stop(created.Id, { t: 0 })).toBe(false);
@@ -87,6 +83,15 @@ describe('container lifecycle', () => {
 
     await docker.containers.remove(created.Id);
     await expect(docker.containers.inspect(created.Id)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("updates a running container's resources", async () => {
+    const { Id } = await docker.containers.create({ Image: image, Cmd: ['sleep', '300'], Labels: label });
+    await docker.containers.start(Id);
+    const updated = await docker.containers.update(Id, { CpuShares: 512 });
+    expect(updated.Warnings).toEqual([]);
+    expect((await docker.containers.inspect(Id)).HostConfig?.CpuShares).toBe(512);
+    await docker.containers.remove(Id, { force: true });
   });
 
   it('kills with a chosen signal and reports changes, export and prune', async () => {

@@ -27,6 +27,8 @@ describe('examples', () => {
     expect(stdout).toMatch(/berth speaks API 1\.\d+ with it/);
     const count = Number(/(\d+) container\(s\)/.exec(stdout)?.[1]);
     expect(stdout.split('\n').filter((line) => /^ {2}[0-9a-f]{12} {2}/.test(line))).toHaveLength(count);
-    expect(stdout).toContain(`${created.Id.slice(0, 12)}  ${name}  ${inject('images').busybox}  created`);
+    // The image as the engine lists it: Podman qualifies the name (localhost/...).
+    const [listed] = await docker.containers.list({ all: true, filters: { id: [created.Id] } });
+    expect(stdout).toContain(`${created.Id.slice(0, 12)}  ${name}  ${listed!.Image}  created`);
   });
 });

@@ -19,6 +19,7 @@ import {
   startTlsDaemon,
   type TlsDaemon,
 } from '../support/daemons.js';
+import { skipReason } from '../support/divergences.js';
 import { failure } from '../support/failure.js';
 import { createPki, type Pki } from '../support/pki.js';
 
@@ -50,7 +51,8 @@ describe('tcp:// without TLS', () => {
   });
 });
 
-describe('tcp:// with mutual TLS (a second dockerd)', () => {
+const TLS_SUITE = 'tcp:// with mutual TLS (a second dockerd)';
+describe.skipIf(skipReason(ENGINE.kind, 'transports.test.ts', TLS_SUITE) !== undefined)(TLS_SUITE, () => {
   let pki: Pki;
   let daemon: TlsDaemon;
   beforeAll(async () => {

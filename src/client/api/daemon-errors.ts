@@ -6,8 +6,17 @@
 import { type DockerError, httpError, NotSupportedError, type RequestInfo, VersionError } from '../errors.js';
 
 const tooNew = /client version (\S+) is too new\. Maximum supported API version is (\S+)/i;
-/** Podman's answer for an endpoint it does not implement. */
-const unsupported = /^Path \S+ is not supported$/;
+/**
+ * Podman's answers for an endpoint it does not implement: its compat layer names the path, its
+ * router (Podman 4.3 has no `POST /containers/{id}/update`) says only "Not Found", in plain text.
+ * Docker's own router answers `{"message":"page not found"}`, which is left a NotFoundError.
+ */
+const unsupported = /^Path \S+ is not supported$|^Not Found$/;
+/**
+ * A command the OCI runtime cannot run: Docker answers 400, Podman 500 on start and 409 on attach
+ * (its attach starts a created container), with this cause.
+ */
+const badCommand = /OCI runtime attempted to invoke a command that was not found/;
 
 /**
  * Podman's words for what Docker reports with its own status (Podman 4: "no container with name or
@@ -31,6 +40,7 @@ export function daemonError(status: number, reason: string, request: RequestInfo
     );
   }
   if (status === 404 && unsupported.test(reason)) return new NotSupportedError(reason, request);
+  if ((status === 500 || status === 409) && badCommand.test(reason)) return httpError(400, reason, request);
   return httpError(status === 500 ? (engineStatus(reason) ?? status) : status, reason, request);
 }
 

@@ -75,7 +75,7 @@ export class Archives {
       query: { path },
       signal: options?.signal,
     });
-    return decodePathStat(res.headers['x-docker-container-path-stat']);
+    return decodePathStat(res.headers['x-docker-container-path-stat'], path);
   }
 
   /** A path of a container as a tar stream (its top entry is the path's base name), with its stat. */
@@ -85,7 +85,7 @@ export class Archives {
       query: { path },
       signal: options?.signal,
     });
-    return { tar: res.body, stat: decodePathStat(res.headers['x-docker-container-path-stat']) };
+    return { tar: res.body, stat: decodePathStat(res.headers['x-docker-container-path-stat'], path) };
   }
 
   /** Extract a tar archive into an existing directory of the container. */
@@ -160,7 +160,7 @@ export class Archives {
       signal: options?.signal,
     });
     await extractTar(res.body, hostDir, { request: res.request });
-    return decodePathStat(res.headers['x-docker-container-path-stat']);
+    return decodePathStat(res.headers['x-docker-container-path-stat'], containerPath);
   }
 }
 
@@ -307,19 +307,25 @@ function climbsOut(path: string): boolean {
   return path === '..' || path.startsWith('../');
 }
 
-/** Decode the base64 JSON stat header; fields the daemon leaves out read as empty. */
-export function decodePathStat(header: string | string[] | undefined): PathStat {
+/**
+ * Decode the base64 JSON stat header; fields the daemon leaves out read as empty. Read as Docker
+ * reports it: a symlink is named after the requested `path` and only a symlink has a link target
+ * (Podman 4 names a symlink after its target and gives every path its own as link target).
+ */
+export function decodePathStat(header: string | string[] | undefined, path?: string): PathStat {
   const text = Array.isArray(header) ? header[0] : header;
   if (!text) throw new StreamError('the daemon sent no X-Docker-Container-Path-Stat header');
   const raw = JSON.parse(Buffer.from(text, 'base64').toString('utf8')) as Partial<PathStat>;
   const mode = raw.mode ?? 0;
+  const type = bit(mode, 31) ? 'directory' : bit(mode, 27) ? 'symlink' : typeBits(mode) ? 'other' : 'file';
+  const requested = path === undefined ? '' : posix.basename(path);
   return {
-    name: raw.name ?? '',
+    name: type === 'symlink' && requested !== '' ? requested : (raw.name ?? ''),
     size: raw.size ?? 0,
     mode,
     mtime: raw.mtime ?? '',
-    linkTarget: raw.linkTarget ?? '',
-    type: bit(mode, 31) ? 'directory' : bit(mode, 27) ? 'symlink' : typeBits(mode) ? 'other' : 'file',
+    linkTarget: type === 'symlink' ? (raw.linkTarget ?? '') : '',
+    type,
     permissions: mode % 0o1000,
   };
 }

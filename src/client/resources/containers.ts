@@ -131,13 +131,14 @@ export class Containers {
   }
 
   /** One stats sample. */
-  stats(id: string, options?: ContainerStatsOptions) {
+  async stats(id: string, options?: ContainerStatsOptions) {
     const [query, signal] = splitSignal(options);
-    return this.api.get('/containers/{id}/stats', {
+    const sample = await this.api.get('/containers/{id}/stats', {
       path: { id },
       query: { ...query, stream: false },
       signal,
     });
+    return statsSample(sample);
   }
 
   /** Stats samples as they come (about one a second), until the loop stops or the container is gone. */
@@ -150,7 +151,7 @@ export class Containers {
         signal,
       });
       return res.body;
-    });
+    }, statsSample);
   }
 
   /**
@@ -207,3 +208,9 @@ function framingFor(tty: boolean): Framing {
 }
 
 export type { Frame };
+
+/** A stats sample carries the container's id as `id`, where Podman 4 names it `Id`. */
+function statsSample(sample: Schemas['ContainerStatsResponse']): Schemas['ContainerStatsResponse'] {
+  const { Id } = sample as { Id?: string };
+  return sample.id === undefined && Id !== undefined ? { ...sample, id: Id } : sample;
+}

@@ -183,7 +183,8 @@ export class Images {
 
   async remove(name: string, options?: QueryOf<'ImageDelete'> & Abortable) {
     const [query, signal] = splitSignal(options);
-    return (await this.api.delete('/images/{name}', { path: { name }, query, signal })) ?? [];
+    const deleted = await this.api.delete('/images/{name}', { path: { name }, query, signal });
+    return (deleted ?? []).map(withDigestPrefix);
   }
 
   /** Search Docker Hub (needs the daemon to reach it). */
@@ -202,7 +203,8 @@ export class Images {
   async prune(options?: Filters & Abortable) {
     const [query, signal] = splitSignal(options);
     const res = await this.api.post('/images/prune', { query, signal });
-    return normalize(res, { ImagesDeleted: 'array' });
+    const pruned = normalize(res, { ImagesDeleted: 'array' });
+    return { ...pruned, ImagesDeleted: pruned.ImagesDeleted.map(withDigestPrefix) };
   }
 
   /** Save a container's filesystem and settings as a new image. */
@@ -293,7 +295,8 @@ export class Images {
     return new ProgressStream(async () => {
       const ref = reference === undefined ? undefined : parseReference(reference).withDefaultTag();
       const body = typeof source === 'string' ? await tarOfPath(source) : source;
-      const query = { fromSrc: '-', repo: ref?.familiarName, tag: ref?.tag, message, changes, platform };
+      // The tag goes inside `repo`, as the docker CLI sends it: Podman 4.3 ignores a separate `tag`.
+      const query = { fromSrc: '-', repo: ref?.familiar, message, changes, platform };
       return this.api.stream('post', '/images/create', { query, body, signal });
     }, importTracker());
   }
@@ -385,4 +388,12 @@ async function tarOfPath(path: string): Promise<TarSource> {
     throw new InvalidOptionError('source', `${path} is neither a directory nor a file`);
   // Device nodes and sockets are skipped (the daemon provides /dev in containers).
   return packTree(path);
+}
+
+/** A deleted image's id as Docker gives it, `sha256:<hex>`: Podman 4.3 leaves the prefix out. */
+function withDigestPrefix<T extends { Deleted?: string }>(item: T): T {
+  const { Deleted } = item;
+  return Deleted !== undefined && /^[0-9a-f]{64}$/.test(Deleted)
+    ? { ...item, Deleted: `sha256:${Deleted}` }
+    : item;
 }

@@ -191,12 +191,26 @@ export class Runner {
     return new Session({ ...res, tty, signal, resize, exitCode });
   }
 
-  /** Resolves once the daemon has registered the wait (it answers with headers at once). */
+  /**
+   * Resolves once the daemon has registered the wait (it answers with headers at once). The code
+   * comes from `next-exit` on every engine (Podman 4.3 answers `removed` with 0 whatever the code);
+   * with auto-removal it is given once the container is gone, as `docker run --rm` does.
+   */
   async #watchExit(id: string, autoRemove: boolean, signal: AbortSignal | undefined): Promise<ExitWatch> {
-    const query = { condition: autoRemove ? 'removed' : 'next-exit' } as const;
+    const query = { condition: 'next-exit' } as const;
     const res = await this.api.stream('post', '/containers/{id}/wait', { path: { id }, query, signal });
     const condition = autoRemove ? 'removed' : 'not-running';
-    return new ExitWatch(res, async () => exitCodeOf(await this.containers.wait(id, { condition, signal })));
+    const again = async () => exitCodeOf(await this.containers.wait(id, { condition, signal }));
+    return new ExitWatch(res, again, autoRemove ? () => this.#removed(id, signal) : async () => {});
+  }
+
+  /** Resolves once an auto-removed container is gone (a container already gone is a 404). */
+  async #removed(id: string, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await this.containers.wait(id, { condition: 'removed', signal });
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
   }
 }
 
@@ -213,10 +227,13 @@ class ExitWatch {
   constructor(
     private readonly res: RawResponse,
     private readonly again: () => Promise<number>,
+    afterExit: () => Promise<void>,
   ) {
-    this.#pending = readJson<Schemas['ContainerWaitResponse']>(res.body).then((r) =>
-      exitCodeOf(r, res.request),
-    );
+    this.#pending = readJson<Schemas['ContainerWaitResponse']>(res.body).then(async (r) => {
+      const code = exitCodeOf(r, res.request);
+      await afterExit();
+      return code;
+    });
     this.#pending.then(
       () => (this.#settled = true),
       () => {}, // reported to whoever asks for the code

@@ -7,12 +7,18 @@ import { jsonLines } from './json-lines.js';
 export class JsonStream<T> implements AsyncIterable<T> {
   #started = false;
 
-  constructor(private readonly open: () => Promise<AsyncIterable<Uint8Array>>) {}
+  /** `normalize` evens out what engines send differently, message by message. */
+  constructor(
+    private readonly open: () => Promise<AsyncIterable<Uint8Array>>,
+    private readonly normalize?: (message: T) => T,
+  ) {}
 
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     if (this.#started) throw new Error('this stream has already been consumed');
     this.#started = true;
-    yield* jsonLines<T>(await this.open());
+    const messages = jsonLines<T>(await this.open());
+    if (!this.normalize) return yield* messages;
+    for await (const message of messages) yield this.normalize(message);
   }
 
   /** Read messages until `predicate` accepts one, then close the stream and return it. */

@@ -74,7 +74,8 @@ export class ProgressStream<M extends object, R> implements AsyncIterable<M> {
   #throwIfFailure(message: M, request: RequestInfo | undefined): void {
     const failure = message as ProgressFailure;
     if (!failure.errorDetail && typeof failure.error !== 'string') return;
-    const text = failure.errorDetail?.message ?? failure.error ?? 'unknown error';
+    // Podman ends its messages with a newline.
+    const text = (failure.errorDetail?.message ?? failure.error ?? 'unknown error').trimEnd();
     throw (
       this.tracker.failure?.(text, request, failure.errorDetail) ??
       new StreamError(text, request, failure.errorDetail)
@@ -138,11 +139,21 @@ export interface PushResult {
   pushed: PushedTag[];
 }
 
+/** The line that ends a tag's push, `1: digest: sha256:… size: 528`; Podman sends it without the aux. */
+const pushedLine = /^(\S+): digest: (sha256:[0-9a-f]{64}) size: (\d+)$/;
+
 export function pushTracker(): ProgressTracker<PushProgress, PushResult> {
   const pushed: PushedTag[] = [];
+  const record = (tag: PushedTag) => {
+    const last = pushed.at(-1);
+    // Docker follows the line with an aux naming the same tag and digest.
+    if (last?.tag !== tag.tag || last.digest !== tag.digest) pushed.push(tag);
+  };
   return {
-    observe({ aux }) {
-      if (aux?.Digest) pushed.push({ tag: aux.Tag ?? '', digest: aux.Digest, size: aux.Size ?? 0 });
+    observe({ aux, status }) {
+      if (aux?.Digest) record({ tag: aux.Tag ?? '', digest: aux.Digest, size: aux.Size ?? 0 });
+      const line = pushedLine.exec(status ?? '');
+      if (line) record({ tag: line[1]!, digest: line[2]!, size: Number(line[3]) });
     },
     result: () => {
       const last = pushed.at(-1);
@@ -179,6 +190,8 @@ export class BuildError extends StreamError {
 export const BUILD_OUTPUT_LINES = 20;
 
 const imageId = /^sha256:[0-9a-f]{64}$/;
+/** Podman's step line, `STEP 3/4: RUN exit 3`, for Docker's `Step 3/4 : RUN exit 3`. */
+const podmanStep = /^STEP (\d+\/\d+): (.*)$/;
 
 export function buildTracker(): ProgressTracker<BuildProgress, BuildResult> {
   let id: string | undefined;
@@ -220,8 +233,9 @@ class StepOutput {
     // A progress bar redraws with \r: what stays on screen is the text after the last one.
     // The builder wraps stderr in colour codes (\x1b[91m ... \x1b[0m).
     const line = (raw.replace(/\r$/, '').split('\r').at(-1) ?? '').replace(sgr, '');
-    if (line.startsWith('Step ')) {
-      this.name = line.trim();
+    const podman = podmanStep.exec(line.trim());
+    if (line.startsWith('Step ') || podman) {
+      this.name = podman ? `Step ${podman[1]} : ${podman[2]}` : line.trim();
       this.#lines = [];
     } else if (!isBuilderNote(line)) {
       this.#lines.push(line);

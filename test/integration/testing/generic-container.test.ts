@@ -94,12 +94,17 @@ describe('GenericContainer options', () => {
     expect(info.Config?.Labels).toMatchObject({ 'app.test': 'options', ...session.labels });
     expect(info.Config?.Healthcheck).toMatchObject({ Test: ['CMD', 'true'], Interval: 1e9, Retries: 2 });
     const host = info.HostConfig!;
-    expect(host.PortBindings?.['8080/tcp']).toEqual([{ HostIp: '127.0.0.1', HostPort: '' }]);
+    // Asked for any port: Docker keeps the request (''), Podman records the port it picked.
+    const picked = inject('engine').kind === 'podman' ? String(c.getMappedPort(8080)) : '';
+    expect(host.PortBindings?.['8080/tcp']).toEqual([{ HostIp: '127.0.0.1', HostPort: picked }]);
     expect(host.PortBindings?.['8081/tcp']).toEqual([{ HostIp: '127.0.0.1', HostPort: String(hostPort) }]);
     expect(c.getMappedPort(8081)).toBe(hostPort);
     expect(c.getMappedPort(8080)).toBeGreaterThan(0);
-    expect(host.Binds).toEqual([`${dir}:/mnt/host:ro`]);
-    expect(host.Tmpfs).toEqual({ '/scratch': 'rw,size=16m' });
+    // Podman writes out the mount options it defaulted, here and for the tmpfs.
+    const bindOptions = inject('engine').kind === 'podman' ? 'ro,rprivate,rbind' : 'ro';
+    expect(host.Binds).toEqual([`${dir}:/mnt/host:${bindOptions}`]);
+    const tmpfsOptions = inject('engine').kind === 'podman' ? ',rprivate,nosuid,nodev,tmpcopyup' : '';
+    expect(host.Tmpfs).toEqual({ '/scratch': `rw,size=16m${tmpfsOptions}` });
     expect(host.Privileged).toBe(true);
     expect(host.Memory).toBe(64 * 1024 * 1024);
     expect(host.NanoCpus).toBe(5e8);

@@ -41,7 +41,7 @@ function creator(name: string, hash: string, calls: { count: number }) {
 }
 
 async function containersNamed(name: string) {
-  const list = await docker.containers.list({ all: true, filters: { name: [`^/${name}$`] } });
+  const list = await docker.containers.list({ all: true, filters: { name: [`^/?${name}$`] } });
   return list;
 }
 

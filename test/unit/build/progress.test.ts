@@ -131,6 +131,21 @@ describe('ProgressStream', () => {
     });
   });
 
+  it("names Podman's failing step as Docker's, and drops the newline Podman ends its message with", async () => {
+    const message = 'building at STEP "RUN exit 3": while running runtime: exit status 3\n';
+    const stream = streamOf(
+      [
+        { stream: 'STEP 1/2: FROM scratch\n' },
+        { stream: 'STEP 2/2: RUN exit 3\n' },
+        { errorDetail: { message }, error: message },
+      ],
+      buildTracker(),
+    );
+    await expect(stream.done()).rejects.toThrow(
+      'POST /v1.41/build: building at STEP "RUN exit 3": while running runtime: exit status 3 (at Step 2/2 : RUN exit 3)',
+    );
+  });
+
   it('accepts the bare "error" field older daemons send', async () => {
     await expect(streamOf([{ error: 'manifest unknown' }], pullTracker()).done()).rejects.toThrow(
       'POST /v1.41/build: manifest unknown',
@@ -182,6 +197,15 @@ describe('outcomes', () => {
       size: 736,
       pushed: [{ tag: '1', digest: id, size: 736 }],
     });
+  });
+
+  it("push: Docker's summary line and aux count once; Podman's line alone is enough", async () => {
+    const line = { status: `1: digest: ${id} size: 736` };
+    const docker = [line, { progressDetail: {}, aux: { Tag: '1', Digest: id, Size: 736 } }];
+    const podman = [{ status: 'The push refers to repository [127.0.0.1:5000/x:1]' }, line];
+    const expected = { tag: '1', digest: id, size: 736, pushed: [{ tag: '1', digest: id, size: 736 }] };
+    expect(await streamOf(docker, pushTracker()).done()).toEqual(expected);
+    expect(await streamOf(podman, pushTracker()).done()).toEqual(expected);
   });
 
   it('import: the image id; load: the loaded names and ids', async () => {

@@ -57,4 +57,22 @@ describe('daemonError: the same typed error whichever engine answered', () => {
     expect(err).toBeInstanceOf(HttpError);
     expect(err).toMatchObject({ code: 'BERTH_ERR_NOT_SUPPORTED', status: 404 });
   });
+
+  it("reports Podman's bare router 404 as NotSupportedError, and keeps Docker's page not found a NotFoundError", () => {
+    const update = { method: 'POST', path: '/v1.41/containers/x/update' };
+    expect(daemonError(404, 'Not Found', update)).toBeInstanceOf(NotSupportedError);
+    expect(daemonError(404, 'page not found', update)).not.toBeInstanceOf(NotSupportedError);
+    expect(daemonError(404, 'page not found', update)).toBeInstanceOf(NotFoundError);
+  });
+
+  it.each([
+    [500, 'start'],
+    [409, 'attach'],
+  ])("maps Podman's %i for a command the runtime cannot run (%s) to Docker's 400", (status) => {
+    const reason =
+      'runc: runc create failed: unable to start container process: exec: "/no/such/program": stat /no/such/program: no such file or directory: OCI runtime attempted to invoke a command that was not found';
+    const err = daemonError(status, reason, request);
+    expect(err).toBeInstanceOf(BadRequestError);
+    expect(err).toMatchObject({ status: 400, reason });
+  });
 });
