@@ -19,7 +19,6 @@ import {
   startTlsDaemon,
   type TlsDaemon,
 } from '../support/daemons.js';
-import { skipReason } from '../support/divergences.js';
 import { failure } from '../support/failure.js';
 import { createPki, type Pki } from '../support/pki.js';
 
@@ -51,8 +50,7 @@ describe('tcp:// without TLS', () => {
   });
 });
 
-const TLS_SUITE = 'tcp:// with mutual TLS (a second dockerd)';
-describe.skipIf(skipReason(ENGINE.kind, 'transports.test.ts', TLS_SUITE) !== undefined)(TLS_SUITE, () => {
+describe('tcp:// with mutual TLS (a second dockerd)', () => {
   let pki: Pki;
   let daemon: TlsDaemon;
   beforeAll(async () => {

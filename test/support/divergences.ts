@@ -56,8 +56,6 @@ const podman: Divergences = {
     'Podman runs health checks from systemd timers; without systemd here they never run',
   'testing/wait.test.ts > fails at once when the container turns unhealthy, with the check output':
     'Podman runs health checks from systemd timers; without systemd here they never run',
-  'transports.test.ts > tcp:// with mutual TLS (a second dockerd)':
-    "the suite starts a dockerd of its own, which cannot run in the engine's netns (`ip netns exec` remounts /sys without cgroups); it does not involve Podman",
 };
 
 const byEngine: Record<EngineKind, Divergences> = { docker: {}, podman };
