@@ -1,3 +1,4 @@
+import { StreamConsumedError } from '../errors.js';
 import { jsonLines } from './json-lines.js';
 
 /**
@@ -10,7 +11,7 @@ export class JsonStream<T> implements AsyncIterable<T> {
   constructor(private readonly open: () => Promise<AsyncIterable<Uint8Array>>) {}
 
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    if (this.#started) throw new Error('this stream has already been consumed');
+    if (this.#started) throw new StreamConsumedError('stream');
     this.#started = true;
     yield* jsonLines<T>(await this.open());
   }
