@@ -156,13 +156,22 @@ export class Containers {
    * arrives raw as stdout. `follow: true` keeps the stream open with no idle timeout.
    */
   logs(id: string, options?: ContainerLogsOptions): OutputStream {
-    const { tty, signal, ...query } = options ?? {};
+    const { tty, signal, ...flags } = options ?? {};
+    // Like `docker logs`: both streams unless the caller names one (the daemon refuses none).
+    const both = flags.stdout === undefined && flags.stderr === undefined;
+    const query = both ? { ...flags, stdout: true, stderr: true } : flags;
     return new OutputStream(async () => {
       // Looked up alongside the request, so an older daemon costs no extra round trip of latency.
       const framing = this.#framingOf(id, tty, signal);
       framing.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
       const res = await this.api.stream('get', '/containers/{id}/logs', { path: { id }, query, signal });
-      const framed = framingFromContentType(res.headers['content-type']) ?? (await framing);
+      let framed: Framing;
+      try {
+        framed = framingFromContentType(res.headers['content-type']) ?? (await framing);
+      } catch (err) {
+        res.body.destroy(); // a followed body would otherwise hold its connection open for good
+        throw err;
+      }
       // With timestamps each frame is one stamped line: keep frames as the daemon sent them.
       return decodeOutput(res.body, framed, { exactFrames: query.timestamps === true });
     });
