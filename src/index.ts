@@ -77,6 +77,7 @@ export {
   encodeFrame,
   type Frame,
   FrameDecoder,
+  MAX_FRAME_BYTES,
   type StreamName,
 } from './client/streams/demux.js';
 export { Session, type TerminalSize } from './client/streams/hijack/session.js';
