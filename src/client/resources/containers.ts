@@ -5,6 +5,7 @@ import { compareApiVersions } from '../api/version.js';
 import type { Frame } from '../streams/demux.js';
 import { JsonStream } from '../streams/json-stream.js';
 import { decodeOutput, type Framing, framingFromContentType, OutputStream } from '../streams/output.js';
+import { createOrUndo } from './create-or-undo.js';
 import {
   type Abortable,
   type Filters,
@@ -40,9 +41,15 @@ export class Containers {
     return list.map((c) => normalize(c, { Names: 'array', Ports: 'array', Labels: 'map', Mounts: 'array' }));
   }
 
+  /** An abort never leaves the container behind: see createOrUndo. */
   async create(config: ContainerCreateConfig, options?: ContainerCreateOptions) {
     const [query, signal] = splitSignal(options);
-    const created = await this.api.post('/containers/create', { query, body: config, signal });
+    const created = await createOrUndo(
+      signal,
+      { method: 'POST', path: '/containers/create' },
+      () => this.api.post('/containers/create', { query, body: config }),
+      ({ Id }) => this.remove(Id, { force: true, v: true }),
+    );
     return normalize(created, { Warnings: 'array' });
   }
 

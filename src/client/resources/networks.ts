@@ -1,4 +1,5 @@
 import type { EngineApi } from '../api/engine-api.js';
+import { createOrUndo } from './create-or-undo.js';
 import {
   type Abortable,
   type Filters,
@@ -31,7 +32,13 @@ export class Networks {
 
   /** Resolves with the new network's `Id` and the daemon's `Warning` ('' when there is none). */
   async create(config: NetworkCreateConfig, options?: Abortable): Promise<Schemas['NetworkCreateResponse']> {
-    const res = await this.api.post('/networks/create', { body: config, signal: options?.signal });
+    // An abort never leaves the network behind: see createOrUndo.
+    const res = await createOrUndo(
+      options?.signal,
+      { method: 'POST', path: '/networks/create' },
+      () => this.api.post('/networks/create', { body: config }),
+      ({ Id }) => this.remove(Id),
+    );
     // Newer daemons leave out an empty Warning.
     return { Id: res.Id, Warning: res.Warning ?? '' };
   }
