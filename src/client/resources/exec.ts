@@ -85,6 +85,7 @@ export class Exec {
       signal,
       resize: ({ rows, cols }) => this.resize(id, { h: rows, w: cols }),
       exitCode: () => this.wait(id, { signal }),
+      running: async () => (await this.inspect(id)).Running === true,
     });
   }
 

@@ -125,7 +125,8 @@ export class Runner {
     const res = await this.client.upgrade('post', '/containers/{id}/attach', req);
     const resize = ({ rows, cols }: { rows: number; cols: number }) =>
       this.containers.resize(id, { h: rows, w: cols });
-    return new Session({ ...res, tty, signal, resize, exitCode });
+    const running = async () => (await this.containers.inspect(id)).State?.Running === true;
+    return new Session({ ...res, tty, signal, resize, exitCode, running });
   }
 
   /** Resolves once the daemon has registered the wait (it answers with headers at once). */
