@@ -4,24 +4,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConnectionError, Docker, type Session } from '../../src/index.js';
 import { startUnixProxy, type UnixProxy } from '../support/daemons.js';
+import { removeLabelled, startSleeper } from '../support/sleeper.js';
 
 const docker = Docker.fromEnv();
-const labels = { 'berth.test': 'session-cut' };
 let containerId: string;
 
 beforeAll(async () => {
-  const { Id } = await docker.containers.create({
-    Image: inject('images').busybox,
-    Cmd: ['sleep', '600'],
-    Labels: labels,
-  });
-  await docker.containers.start(Id);
-  containerId = Id;
+  containerId = await startSleeper(docker, inject('images').busybox, 'session-cut');
 });
 
 afterAll(async () => {
-  const left = await docker.containers.list({ all: true, filters: { label: ['berth.test=session-cut'] } });
-  await Promise.all(left.map((c) => docker.containers.remove(c.Id!, { force: true })));
+  await removeLabelled(docker, 'session-cut');
   await docker.close();
 });
 

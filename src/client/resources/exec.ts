@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { z } from 'zod';
 import { lazySchema } from '../../dependencies.js';
 import type { ApiClient } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
 import type { Operation, RequestOptions } from '../api/types.js';
 import { InvalidOptionError } from '../errors.js';
+import { checkBag, checkOptions, type OptionKind } from '../options.js';
 import type { Frame } from '../streams/demux.js';
 import { Session } from '../streams/hijack/session.js';
 import { type CollectedOutput, decodeOutput, OutputStream } from '../streams/output.js';
@@ -54,6 +54,7 @@ export class Exec {
 
   /** Create an exec instance in a running container; resolves with its `Id`. */
   create(containerId: string, config: ExecCreateConfig, options?: Abortable) {
+    checkBag(options, allowed.signal);
     const path = { id: containerId };
     return this.api.post('/containers/{id}/exec', { path, body: config, signal: options?.signal });
   }
@@ -65,6 +66,7 @@ export class Exec {
   start(id: string, options: ExecStartOptions & { detach: true }): Promise<void>;
   start(id: string, options?: ExecStartOptions & { detach?: false }): OutputStream;
   start(id: string, options: ExecStartOptions & { detach?: boolean } = {}): Promise<void> | OutputStream {
+    checkBag(options, allowed.start);
     const { detach, tty, signal } = options;
     if (detach) return this.#startDetached(id, tty, signal);
     return new OutputStream(async () => this.#open(id, tty ?? (await this.#ttyOf(id, signal)), signal));
@@ -75,6 +77,7 @@ export class Exec {
    * (`docker exec -i`). Create it with `AttachStdin: true` for the process to read stdin.
    */
   async attach(id: string, options: ExecStartOptions = {}): Promise<Session> {
+    checkBag(options, allowed.attach);
     const { signal } = options;
     const tty = options.tty ?? (await this.#ttyOf(id, signal));
     const req = { path: { id }, body: { Detach: false, Tty: tty }, signal } satisfies StartRequest;
@@ -91,11 +94,14 @@ export class Exec {
 
   /** The exec's state. `ExitCode` is null until the process has exited. */
   inspect(id: string, options?: Abortable) {
+    checkBag(options, allowed.signal);
     return this.api.get('/exec/{id}/json', { path: { id }, signal: options?.signal });
   }
 
   /** Resize the exec's TTY: `h` rows by `w` columns. */
   async resize(id: string, size: { h: number; w: number }, options?: Abortable): Promise<void> {
+    checkBag(options, allowed.signal);
+    checkBag(size, allowed.size, 'size');
     await this.api.post('/exec/{id}/resize', { path: { id }, query: size, signal: options?.signal });
   }
 
@@ -104,6 +110,7 @@ export class Exec {
    * execs, so this polls inspect, backing off to twice a second.
    */
   async wait(id: string, options?: Abortable): Promise<number> {
+    checkBag(options, allowed.signal);
     for (let delay = 10; ; delay = Math.min(delay * 2, 500)) {
       const { Running, ExitCode } = await this.inspect(id, options);
       if (!Running && typeof ExitCode === 'number') return ExitCode;
@@ -209,20 +216,18 @@ const execSchemas = lazySchema((z) => {
   };
 });
 
-/** Check options before any request; the first problem is an InvalidOptionError naming its option. */
-export function checkOptions(schema: z.ZodObject, options: unknown): void {
-  const result = schema.safeParse(options);
-  if (result.success) return;
-  const issue = result.error.issues[0]!;
-  if (issue.code === 'unrecognized_keys') {
-    const known = Object.keys(schema.shape).join(', ');
-    throw new InvalidOptionError(issue.keys[0]!, `unknown option; known options are ${known}`);
-  }
-  throw new InvalidOptionError(issue.path.join('.') || 'options', issue.message);
-}
-
 function checkCommand(cmd: unknown): void {
   if (!Array.isArray(cmd) || cmd.length === 0 || !cmd.every((arg) => typeof arg === 'string')) {
     throw new InvalidOptionError('cmd', 'expected a non-empty array of strings');
   }
 }
+
+const signal = { signal: 'signal' } as const;
+
+/** What each simple method's options may hold (checkBag); run and stream use execSchemas. */
+const allowed = {
+  signal,
+  start: { detach: 'boolean', tty: 'boolean', ...signal },
+  attach: { tty: 'boolean', ...signal },
+  size: { h: 'integer', w: 'integer' },
+} satisfies Record<string, Record<string, OptionKind>>;

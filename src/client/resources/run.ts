@@ -4,10 +4,11 @@ import type { ApiClient, RawResponse } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
 import type { Operation, RequestOptions } from '../api/types.js';
 import { InvalidOptionError, type RequestInfo, StreamError } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { Session } from '../streams/hijack/session.js';
 import type { CollectedOutput } from '../streams/output.js';
 import type { ContainerCreateConfig, Containers } from './containers.js';
-import { checkOptions, envList, optionSchemas } from './exec.js';
+import { envList, optionSchemas } from './exec.js';
 import type { Abortable, Schemas } from './types.js';
 
 export interface RunOptions extends Abortable {
