@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lazySchema } from '../../dependencies.js';
+import { lazySchema, randomHex } from '../../dependencies.js';
 import type { ApiClient } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
 import type { Operation, RequestOptions } from '../api/types.js';
@@ -31,6 +31,17 @@ export interface ExecRunOptions extends Abortable {
   /** Allocate a TTY: the output is then raw, with stderr merged into stdout. */
   tty?: boolean;
   privileged?: boolean;
+}
+
+export interface ExecRunAbortOptions {
+  /**
+   * What to do with the process when `signal` aborts the run. The Engine API cannot stop an exec,
+   * so by default it keeps running in the container. With `true` (SIGKILL) or a signal name
+   * (`'SIGTERM'`), the run marks the process with an environment variable and, on abort, execs
+   * `sh` in the container to signal every process carrying the mark (the command and its
+   * children) before rejecting. Needs `sh`, `tr` and `grep` in the container.
+   */
+  killOnAbort?: boolean | string;
 }
 
 export interface ExecResult extends CollectedOutput {
@@ -119,7 +130,11 @@ export class Exec {
   }
 
   /** Run a command in a running container and collect its output, stdout and stderr apart. */
-  async run(containerId: string, cmd: string[], options: ExecRunOptions = {}): Promise<ExecResult> {
+  async run(
+    containerId: string,
+    cmd: string[],
+    options: ExecRunOptions & ExecRunAbortOptions = {},
+  ): Promise<ExecResult> {
     checkCommand(cmd);
     checkOptions(execSchemas().run, options);
     const { stdin, signal } = options;
@@ -128,6 +143,21 @@ export class Exec {
       // The daemon takes the end of a TTY's stdin as a detach: the output would stop, not the process.
       throw new InvalidOptionError('stdin', 'cannot be closed through a TTY; leave out tty, or use attach()');
     }
+    const kill = killOnAbort(options);
+    if (!kill || !signal) return this.#run(containerId, cmd, options);
+    const mark = `BERTH_EXEC_MARK=${randomHex(8)}`;
+    const env = [...envList(options.env ?? []), mark];
+    try {
+      return await this.#run(containerId, cmd, { ...options, env });
+    } catch (err) {
+      if (signal.aborted) await this.#signalMarked(containerId, mark, kill, options.user);
+      throw err;
+    }
+  }
+
+  async #run(containerId: string, cmd: string[], options: ExecRunOptions): Promise<ExecResult> {
+    const { stdin, signal } = options;
+    const tty = options.tty === true;
     const { Id } = await this.create(containerId, execConfig(cmd, options), { signal });
     if (stdin === undefined) {
       const output = await new OutputStream(() => this.#open(Id, tty, signal)).text();
@@ -149,6 +179,28 @@ export class Exec {
     const exitCode = this.wait(Id, { signal });
     exitCode.catch(() => {}); // the caller awaits it; this only keeps an unobserved failure quiet
     return { id: Id, output: new OutputStream(async () => frames), exitCode };
+  }
+
+  /**
+   * Signal the processes of the container whose environment holds `mark`, with a command run as
+   * the same user (who may read their environment). Best effort: the caller's abort is what counts.
+   */
+  async #signalMarked(containerId: string, mark: string, signal: string, user: string | undefined) {
+    const script =
+      'cd /proc && for p in [0-9]*; do ' +
+      'if tr "\\0" "\\n" < "$p/environ" 2>/dev/null | grep -qx "$1"; then kill -s "$2" "$p"; fi; ' +
+      'done';
+    try {
+      const { Id } = await this.create(containerId, {
+        Cmd: ['sh', '-c', script, 'berth', mark, signal],
+        User: user,
+        AttachStdout: true,
+        AttachStderr: true,
+      });
+      await new OutputStream(() => this.#open(Id, false, undefined)).text();
+    } catch {
+      // No shell in the image, or the container is gone: the process cannot be reached this way.
+    }
   }
 
   async #startDetached(id: string, tty: boolean | undefined, signal: AbortSignal | undefined) {
@@ -210,11 +262,23 @@ const execSchemas = lazySchema((z) => {
   const { env, text, flag, signal } = optionSchemas();
   const streamShape = { env, user: text, workingDir: text, tty: flag, privileged: flag, signal };
   const stdin = z.union([z.string(), z.instanceof(Uint8Array)], { error: 'expected a string or a Buffer' });
+  const killOnAbort = z.union([z.boolean(), z.string().regex(signalName)], {
+    error: 'expected true or a signal name such as SIGTERM',
+  });
   return {
     stream: z.strictObject(streamShape).partial(),
-    run: z.strictObject({ ...streamShape, stdin }).partial(),
+    run: z.strictObject({ ...streamShape, stdin, killOnAbort }).partial(),
   };
 });
+
+/** `SIGTERM`, `TERM`, `9`: what `kill -s` accepts (and nothing a shell would read otherwise). */
+const signalName = /^(SIG)?[A-Z0-9+-]+$/;
+
+/** The signal to send on abort, without its SIG prefix; undefined when the process is left alone. */
+function killOnAbort({ killOnAbort }: ExecRunAbortOptions): string | undefined {
+  if (killOnAbort === undefined || killOnAbort === false) return undefined;
+  return killOnAbort === true ? 'KILL' : killOnAbort.replace(/^SIG/, '');
+}
 
 function checkCommand(cmd: unknown): void {
   if (!Array.isArray(cmd) || cmd.length === 0 || !cmd.every((arg) => typeof arg === 'string')) {
