@@ -84,4 +84,22 @@ describe('a session whose connection is cut', () => {
       expect(error).toBeUndefined();
     });
   });
+
+  it('closes without an error when a container run with rm exits and is removed', async () => {
+    const session = await docker.run(inject('images').busybox, ['sh', '-c', 'read line; echo "$line"'], {
+      interactive: true,
+      rm: true,
+      labels: { 'berth.test': 'session-cut' },
+    });
+    let error: unknown;
+    session.on('error', (err) => {
+      error = err;
+    });
+    const closed = new Promise((resolve) => session.once('close', resolve));
+    session.resume();
+    session.write('bye\n');
+    await closed;
+    expect(error).toBeUndefined();
+    expect(await session.exitCode()).toBe(0);
+  });
 });

@@ -1,6 +1,6 @@
 import { Duplex, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AbortError, ConnectionError, type RequestInfo, StreamError } from '../../errors.js';
+import { AbortError, ConnectionError, NotFoundError, type RequestInfo, StreamError } from '../../errors.js';
 import { decodeOutput, OutputStream } from '../output.js';
 
 /** A terminal's size in character cells. */
@@ -163,8 +163,11 @@ export class Session extends Duplex implements AsyncDisposable {
   async #stillRunning(): Promise<boolean> {
     const { running } = this.#parts;
     if (!running) return false;
+    // Gone (a container run with rm, removed once it exited) is not running either.
+    const ask = () =>
+      running().catch((err: unknown) => (err instanceof NotFoundError ? false : Promise.reject(err)));
     for (let check = 1, pause = 25; ; check++, pause *= 2) {
-      if (!(await running())) return false;
+      if (!(await ask())) return false;
       if (check === RUNNING_CHECKS) return true;
       await sleep(pause);
     }
