@@ -35,6 +35,7 @@ export type {
 export type {
   ExecCreateConfig,
   ExecResult,
+  ExecRunAbortOptions,
   ExecRunOptions,
   ExecStartOptions,
   ExecStream,
@@ -77,6 +78,7 @@ export {
   encodeFrame,
   type Frame,
   FrameDecoder,
+  MAX_FRAME_BYTES,
   type StreamName,
 } from './client/streams/demux.js';
 export { Session, type TerminalSize } from './client/streams/hijack/session.js';

@@ -24,6 +24,8 @@ export const ErrorCode = {
   Unavailable: 'BERTH_ERR_UNAVAILABLE',
   NotSupported: 'BERTH_ERR_NOT_SUPPORTED',
   Stream: 'BERTH_ERR_STREAM',
+  Protocol: 'BERTH_ERR_PROTOCOL',
+  Consumed: 'BERTH_ERR_CONSUMED',
   Startup: 'BERTH_ERR_STARTUP',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -206,5 +208,24 @@ export class StreamError extends DockerError {
     super(ErrorCode.Stream, request ? `${request.method} ${request.path}: ${message}` : message);
     this.request = request;
     this.detail = detail;
+  }
+}
+
+/**
+ * The daemon's answer broke the protocol: malformed JSON, a body shorter than its Content-Length,
+ * a redirect, a corrupted or oversized stream frame. Never retried: the daemon may have acted.
+ */
+export class ProtocolError extends DockerError {
+  readonly request: RequestInfo | undefined;
+  constructor(message: string, request?: RequestInfo, options?: { cause?: unknown }) {
+    super(ErrorCode.Protocol, request ? `${request.method} ${request.path}: ${message}` : message, options);
+    this.request = request;
+  }
+}
+
+/** A one-shot stream (output, progress, JSON messages) was iterated a second time. */
+export class StreamConsumedError extends DockerError {
+  constructor(what: string) {
+    super(ErrorCode.Consumed, `this ${what} has already been consumed; each one can be read once`);
   }
 }

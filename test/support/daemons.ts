@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Transform } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Agent, request } from 'undici';
@@ -80,14 +81,26 @@ export interface UnixProxy extends Service {
   readonly accepted: number;
   /** Client connections open now. */
   readonly open: number;
+  /** Cut the connections open now; new ones are still accepted. */
+  cut(): void;
+}
+
+export interface ProxyOptions {
+  /** Requests whose bytes match are never forwarded: the proxy cuts their connection instead. */
+  drop?: RegExp;
 }
 
 /** A unix socket at `path` forwarding to the engine's; started late, it turns ENOENT into success. */
-export async function startUnixProxy(path: string, target = DOCKER_SOCKET): Promise<UnixProxy> {
-  const proxy = forwarder(target);
+export async function startUnixProxy(
+  path: string,
+  target = DOCKER_SOCKET,
+  options: ProxyOptions = {},
+): Promise<UnixProxy> {
+  const proxy = forwarder(target, options);
   await listen(proxy.server, () => proxy.server.listen(path));
   return {
     path,
+    cut: proxy.cut,
     get accepted() {
       return proxy.accepted;
     },
@@ -99,7 +112,7 @@ export async function startUnixProxy(path: string, target = DOCKER_SOCKET): Prom
 }
 
 /** A server piping each connection to `target`; close() also cuts the open ones. */
-function forwarder(target: string) {
+function forwarder(target: string, options: ProxyOptions = {}) {
   const sockets = new Set<Socket>();
   const state = {
     accepted: 0,
@@ -113,12 +126,24 @@ function forwarder(target: string) {
         sockets.add(socket);
         socket.once('close', () => sockets.delete(socket));
       }
-      client.pipe(upstream).pipe(client);
+      const { drop } = options;
+      const filter = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          if (!drop?.test(chunk.toString('latin1'))) return done(null, chunk);
+          client.destroy();
+          upstream.destroy();
+          done();
+        },
+      });
+      client.pipe(filter).pipe(upstream).pipe(client);
       client.once('error', () => upstream.destroy());
       upstream.once('error', () => client.destroy());
     }),
-    close: async () => {
+    cut: () => {
       for (const socket of sockets) socket.destroy();
+    },
+    close: async () => {
+      state.cut();
       await new Promise((resolve) => state.server.close(resolve));
     },
   };

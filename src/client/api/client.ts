@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import { pRetry } from '../../dependencies.js';
 import { AbortError, type DockerError, type RequestInfo } from '../errors.js';
 import { dispatchUpgrade, type UpgradeOutcome } from '../streams/hijack/upgrade.js';
+import { parseJson } from '../streams/json-lines.js';
 import type { Dialer } from '../transport/dial.js';
 import { type FailureContext, failedBeforeSending, translateFailure } from '../transport/failures.js';
 import { type ExchangeResponse, exchange, type Upload, UploadError } from '../transport/http1.js';
@@ -60,6 +61,8 @@ export interface JsonResponse<T> {
 export interface UpgradedResponse extends RawResponse {
   /** The connection itself; undefined when the daemon answered 200 without switching protocols. */
   socket: Duplex | undefined;
+  /** The daemon's address, for errors raised once the connection is the caller's. */
+  address: string;
 }
 
 type Mode = 'json' | 'stream';
@@ -124,10 +127,11 @@ export class ApiClient {
     } catch (err) {
       throw translateFailure(err, ctx);
     }
-    if (!res.upgraded && res.status >= 400) throw await this.#statusError(res.status, res.body, request);
+    if (!res.upgraded && isFailure(res.status)) throw await this.#statusError(res.status, res.body, request);
     const stream = translateBodyErrors(res.upgraded ? res.socket : res.body, ctx);
     const socket = res.upgraded ? (stream as Duplex) : undefined;
-    return { status: res.status, headers: res.headers, body: stream, socket, request };
+    const { address } = this.#options;
+    return { status: res.status, headers: res.headers, body: stream, socket, request, address };
   }
 
   /** The versioned path of a call and the request as errors name it (query left out). */
@@ -204,7 +208,7 @@ export class ApiClient {
       if (bodyFailure !== undefined) throw bodyFailure;
       throw translateFailure(err, this.#failureContext(request, req.signal));
     }
-    if (res.statusCode >= 400) throw await this.#statusError(res.statusCode, res.body, request);
+    if (isFailure(res.statusCode)) throw await this.#statusError(res.statusCode, res.body, request);
     const translated = translateBodyErrors(res.body, this.#failureContext(request, req.signal));
     return { status: res.statusCode, headers: res.headers, body: translated, request };
   }
@@ -234,7 +238,7 @@ export class ApiClient {
       if (err instanceof UploadError) throw err.cause;
       throw translateFailure(err, ctx);
     }
-    if (res.status >= 400) throw await this.#statusError(res.status, res.body, request);
+    if (isFailure(res.status)) throw await this.#statusError(res.status, res.body, request);
     return { status: res.status, headers: res.headers, body: translateBodyErrors(res.body, ctx), request };
   }
 
@@ -296,6 +300,14 @@ function mayStaySilent(template: string): boolean {
  */
 function connectionReleased(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Error statuses, and redirects: the daemon answers 301 to a path its router cleaned, which
+ * means the call never reached the endpoint it named. 304 ("not modified") is a result.
+ */
+function isFailure(status: number): boolean {
+  return status >= 400 || (status >= 300 && status !== 304);
 }
 
 function isIdempotent(method: Method): boolean {
@@ -365,7 +377,7 @@ async function decodeBody(res: RawResponse): Promise<unknown> {
   const text = await bodyText(res.body);
   if (text === '') return undefined;
   const type = String(res.headers['content-type'] ?? '');
-  if (type.includes('json') || /^[[{]/.test(text)) return JSON.parse(text);
+  if (type.includes('json') || /^[[{]/.test(text)) return parseJson(text, res.request);
   return text;
 }
 

@@ -45,7 +45,12 @@ export function expandPath(template: string, params: Record<string, unknown> | u
     if (value === undefined || value === null || value === '') {
       throw new InvalidOptionError(`path.${name}`, `required by ${template}`);
     }
-    return encodeURIComponent(String(value));
+    const text = String(value);
+    // The daemon's router cleans the path first: /containers/.. would reach another endpoint.
+    if (text === '.' || text === '..') {
+      throw new InvalidOptionError(`path.${name}`, `"${text}" cannot name anything in ${template}`);
+    }
+    return encodeURIComponent(text);
   });
 }
 

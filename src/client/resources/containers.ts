@@ -2,10 +2,12 @@ import type { Readable } from 'node:stream';
 import type { ApiClient } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
 import { compareApiVersions } from '../api/version.js';
+import { checkBag, type OptionKind } from '../options.js';
 import { checkImageName } from '../registry/references.js';
 import type { Frame } from '../streams/demux.js';
 import { JsonStream } from '../streams/json-stream.js';
 import { decodeOutput, type Framing, framingFromContentType, OutputStream } from '../streams/output.js';
+import { createOrUndo } from './create-or-undo.js';
 import {
   type Abortable,
   type Filters,
@@ -36,25 +38,35 @@ export class Containers {
   ) {}
 
   async list(options?: ContainerListOptions) {
+    checkBag(options, allowed.list);
     const [query, signal] = splitSignal(options);
     const list = await this.api.get('/containers/json', { query, signal });
     return list.map((c) => normalize(c, { Names: 'array', Ports: 'array', Labels: 'map', Mounts: 'array' }));
   }
 
+  /** An abort never leaves the container behind: see createOrUndo. */
   async create(config: ContainerCreateConfig, options?: ContainerCreateOptions) {
+    checkBag(options, allowed.create);
     const [query, signal] = splitSignal(options);
     if (config?.Image !== undefined) checkImageName(config.Image, 'Image');
-    const created = await this.api.post('/containers/create', { query, body: config, signal });
+    const created = await createOrUndo(
+      signal,
+      { method: 'POST', path: '/containers/create' },
+      () => this.api.post('/containers/create', { query, body: config }),
+      ({ Id }) => this.remove(Id, { force: true, v: true }),
+    );
     return normalize(created, { Warnings: 'array' });
   }
 
   inspect(id: string, options?: { size?: boolean } & Abortable) {
+    checkBag(options, allowed.inspect);
     const [query, signal] = splitSignal(options);
     return this.api.get('/containers/{id}/json', { path: { id }, query, signal });
   }
 
   /** Resolves true when the container started, false when it was already running (HTTP 304). */
   async start(id: string, options?: Abortable): Promise<boolean> {
+    checkBag(options, allowed.signal);
     const res = await this.api.request('post', '/containers/{id}/start', {
       path: { id },
       signal: options?.signal,
@@ -64,6 +76,7 @@ export class Containers {
 
   /** Resolves true when the container stopped, false when it was not running (HTTP 304). */
   async stop(id: string, options?: ContainerStopOptions): Promise<boolean> {
+    checkBag(options, allowed.stop);
     const { killSignal, signal, t } = options ?? {};
     const query = { t, signal: killSignal };
     const res = await this.api.request('post', '/containers/{id}/stop', { path: { id }, query, signal });
@@ -71,6 +84,7 @@ export class Containers {
   }
 
   async restart(id: string, options?: ContainerStopOptions): Promise<void> {
+    checkBag(options, allowed.stop);
     const { killSignal, signal, t } = options ?? {};
     await this.api.post('/containers/{id}/restart', {
       path: { id },
@@ -80,19 +94,23 @@ export class Containers {
   }
 
   async kill(id: string, options?: { killSignal?: string } & Abortable): Promise<void> {
+    checkBag(options, allowed.kill);
     const { killSignal, signal } = options ?? {};
     await this.api.post('/containers/{id}/kill', { path: { id }, query: { signal: killSignal }, signal });
   }
 
   async pause(id: string, options?: Abortable): Promise<void> {
+    checkBag(options, allowed.signal);
     await this.api.post('/containers/{id}/pause', { path: { id }, signal: options?.signal });
   }
 
   async unpause(id: string, options?: Abortable): Promise<void> {
+    checkBag(options, allowed.signal);
     await this.api.post('/containers/{id}/unpause', { path: { id }, signal: options?.signal });
   }
 
   async rename(id: string, name: string, options?: Abortable): Promise<void> {
+    checkBag(options, allowed.signal);
     await this.api.post('/containers/{id}/rename', {
       path: { id },
       query: { name },
@@ -101,6 +119,7 @@ export class Containers {
   }
 
   async update(id: string, resources: JsonBodyOf<'ContainerUpdate'>, options?: Abortable) {
+    checkBag(options, allowed.signal);
     const res = await this.api.post('/containers/{id}/update', {
       path: { id },
       body: resources,
@@ -111,27 +130,32 @@ export class Containers {
 
   /** Wait for the container to reach `condition` (default not-running); no timeout unless one is set. */
   wait(id: string, options?: QueryOf<'ContainerWait'> & Abortable) {
+    checkBag(options, allowed.wait);
     const [query, signal] = splitSignal(options);
     return this.api.post('/containers/{id}/wait', { path: { id }, query, signal });
   }
 
   async remove(id: string, options?: QueryOf<'ContainerDelete'> & Abortable): Promise<void> {
+    checkBag(options, allowed.remove);
     const [query, signal] = splitSignal(options);
     await this.api.delete('/containers/{id}', { path: { id }, query, signal });
   }
 
   async top(id: string, options?: QueryOf<'ContainerTop'> & Abortable) {
+    checkBag(options, allowed.top);
     const [query, signal] = splitSignal(options);
     const res = await this.api.get('/containers/{id}/top', { path: { id }, query, signal });
     return normalize(res, { Titles: 'array', Processes: 'array' });
   }
 
   async changes(id: string, options?: Abortable): Promise<Schemas['FilesystemChange'][]> {
+    checkBag(options, allowed.signal);
     return (await this.api.get('/containers/{id}/changes', { path: { id }, signal: options?.signal })) ?? [];
   }
 
   /** One stats sample. */
   async stats(id: string, options?: ContainerStatsOptions) {
+    checkBag(options, allowed.stats);
     const [query, signal] = splitSignal(options);
     const sample = await this.api.get('/containers/{id}/stats', {
       path: { id },
@@ -143,6 +167,7 @@ export class Containers {
 
   /** Stats samples as they come (about one a second), until the loop stops or the container is gone. */
   statsStream(id: string, options?: ContainerStatsOptions): JsonStream<Schemas['ContainerStatsResponse']> {
+    checkBag(options, allowed.stats);
     const [query, signal] = splitSignal(options);
     return new JsonStream(async () => {
       const res = await this.api.stream('get', '/containers/{id}/stats', {
@@ -159,25 +184,38 @@ export class Containers {
    * arrives raw as stdout. `follow: true` keeps the stream open with no idle timeout.
    */
   logs(id: string, options?: ContainerLogsOptions): OutputStream {
-    const { tty, signal, ...query } = options ?? {};
+    checkBag(options, allowed.logs);
+    const { tty, signal, ...flags } = options ?? {};
+    // Like `docker logs`: both streams unless the caller names one (the daemon refuses none).
+    const both = flags.stdout === undefined && flags.stderr === undefined;
+    const query = both ? { ...flags, stdout: true, stderr: true } : flags;
     return new OutputStream(async () => {
       // Looked up alongside the request, so an older daemon costs no extra round trip of latency.
       const framing = this.#framingOf(id, tty, signal);
       framing.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
       const res = await this.api.stream('get', '/containers/{id}/logs', { path: { id }, query, signal });
-      const announced = framingFromContentType(res.headers['content-type'], await this.client.apiVersion());
-      const framed = announced ?? (await framing);
+      let framed: Framing;
+      try {
+        const announced = framingFromContentType(res.headers['content-type'], await this.client.apiVersion());
+        framed = announced ?? (await framing);
+      } catch (err) {
+        res.body.destroy(); // a followed body would otherwise hold its connection open for good
+        throw err;
+      }
       // With timestamps each frame is one stamped line: keep frames as the daemon sent them.
       return decodeOutput(res.body, framed, { exactFrames: query.timestamps === true });
     });
   }
 
   async resize(id: string, size: { h: number; w: number }, options?: Abortable): Promise<void> {
+    checkBag(options, allowed.signal);
+    checkBag(size, allowed.size, 'size');
     await this.api.post('/containers/{id}/resize', { path: { id }, query: size, signal: options?.signal });
   }
 
   /** The container's filesystem as a tar stream. */
   async export(id: string, options?: Abortable): Promise<Readable> {
+    checkBag(options, allowed.signal);
     const res = await this.api.stream('get', '/containers/{id}/export', {
       path: { id },
       signal: options?.signal,
@@ -186,6 +224,7 @@ export class Containers {
   }
 
   async prune(options?: Filters & Abortable) {
+    checkBag(options, allowed.prune);
     const [query, signal] = splitSignal(options);
     const res = await this.api.post('/containers/prune', { query, signal });
     return normalize(res, { ContainersDeleted: 'array' });
@@ -214,3 +253,32 @@ function statsSample(sample: Schemas['ContainerStatsResponse']): Schemas['Contai
   const { Id } = sample as { Id?: string };
   return sample.id === undefined && Id !== undefined ? { ...sample, id: Id } : sample;
 }
+
+const signal = { signal: 'signal' } as const;
+
+/** What each method's options may hold (checkBag). */
+const allowed = {
+  signal,
+  list: { all: 'boolean', limit: 'integer', size: 'boolean', filters: 'filters', ...signal },
+  create: { name: 'string', platform: 'string', ...signal },
+  inspect: { size: 'boolean', ...signal },
+  stop: { t: 'integer', killSignal: 'string', ...signal },
+  kill: { killSignal: 'string', ...signal },
+  wait: { condition: 'string', ...signal },
+  remove: { v: 'boolean', force: 'boolean', link: 'boolean', ...signal },
+  top: { ps_args: 'string', ...signal },
+  stats: { 'one-shot': 'boolean', ...signal },
+  logs: {
+    follow: 'boolean',
+    stdout: 'boolean',
+    stderr: 'boolean',
+    since: 'number', // unix seconds, fractions allowed
+    until: 'number',
+    timestamps: 'boolean',
+    tail: 'stringOrInteger',
+    tty: 'boolean',
+    ...signal,
+  },
+  size: { h: 'integer', w: 'integer' },
+  prune: { filters: 'filters', ...signal },
+} satisfies Record<string, Record<string, OptionKind>>;

@@ -4,12 +4,13 @@ import type { ApiClient, RawResponse } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
 import type { Operation, RegistryAuth, RequestOptions } from '../api/types.js';
 import { InvalidOptionError, NotFoundError, type RequestInfo, StreamError } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { checkImageName, isImageId } from '../registry/references.js';
 import { Session } from '../streams/hijack/session.js';
 import type { CollectedOutput } from '../streams/output.js';
 import type { PullProgress } from '../streams/progress.js';
 import type { ContainerCreateConfig, Containers } from './containers.js';
-import { checkOptions, envList, optionSchemas } from './exec.js';
+import { envList, optionSchemas } from './exec.js';
 import type { Images } from './images.js';
 import type { Abortable, Schemas } from './types.js';
 
@@ -188,7 +189,8 @@ export class Runner {
     const res = await this.client.upgrade('post', '/containers/{id}/attach', req);
     const resize = ({ rows, cols }: { rows: number; cols: number }) =>
       this.containers.resize(id, { h: rows, w: cols });
-    return new Session({ ...res, tty, signal, resize, exitCode });
+    const running = async () => (await this.containers.inspect(id)).State?.Running === true;
+    return new Session({ ...res, tty, signal, resize, exitCode, running });
   }
 
   /**

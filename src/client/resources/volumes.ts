@@ -2,6 +2,7 @@ import type { ApiClient } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
 import { compareApiVersions } from '../api/version.js';
 import { ConflictError, NotFoundError } from '../errors.js';
+import { checkBag, type OptionKind } from '../options.js';
 import {
   type Abortable,
   type Filters,
@@ -32,6 +33,7 @@ export class Volumes {
   ) {}
 
   async list(options?: VolumeListOptions) {
+    checkBag(options, allowed.prune);
     const [query, signal] = splitSignal(options);
     const res = await this.api.get('/volumes', { query, signal });
     const { Volumes, Warnings } = normalize(res, { Volumes: 'array', Warnings: 'array' });
@@ -40,10 +42,12 @@ export class Volumes {
 
   /** Create a volume; without a `Name` the daemon picks a random one. */
   async create(config: VolumeCreateConfig = {}, options?: Abortable) {
+    checkBag(options, allowed.signal);
     return normalizeVolume(await this.api.post('/volumes/create', { body: config, signal: options?.signal }));
   }
 
   async inspect(name: string, options?: Abortable) {
+    checkBag(options, allowed.signal);
     return normalizeVolume(
       await this.api.get('/volumes/{name}', { path: { name }, signal: options?.signal }),
     );
@@ -54,6 +58,7 @@ export class Volumes {
    * when its driver fails to remove it, and makes a missing volume no error.
    */
   async remove(name: string, options?: VolumeRemoveOptions): Promise<void> {
+    checkBag(options, allowed.remove);
     const [query, signal] = splitSignal(options);
     await this.api.delete('/volumes/{name}', { path: { name }, query, signal });
   }
@@ -65,6 +70,7 @@ export class Volumes {
    * (and reports no reclaimed space).
    */
   async prune(options: VolumePruneOptions = {}) {
+    checkBag(options, allowed.prune);
     const { all = false, signal, filters = {} } = options;
     const current = compareApiVersions(await this.client.apiVersion(), '1.42') >= 0;
     if (!current && !all) return this.#pruneAnonymous(filters, signal);
@@ -95,3 +101,12 @@ export class Volumes {
 function normalizeVolume(volume: Schemas['Volume']) {
   return normalize(volume, { Labels: 'map', Options: 'map' });
 }
+
+const signal = { signal: 'signal' } as const;
+
+/** What each method's options may hold (checkBag); list and prune take the same. */
+const allowed = {
+  signal,
+  prune: { filters: 'filters', all: 'boolean', ...signal },
+  remove: { force: 'boolean', ...signal },
+} satisfies Record<string, Record<string, OptionKind>>;

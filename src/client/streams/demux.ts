@@ -11,8 +11,12 @@
  * merged), is a zero-copy view into the chunk. `{ exactFrames: true }` gives one `{ stream, data }`
  * per frame on the wire, empty ones included, all views. Either way a frame that spans chunks is
  * joined once, when it is whole.
+ *
+ * Stream 3 is the daemon's own error frame: the output before it is handed out, then its text
+ * fails the iteration with a StreamError. A header with another stream id or non-zero padding, or
+ * announcing more than MAX_FRAME_BYTES, fails it with a ProtocolError as soon as the header is in.
  */
-import { StreamError } from '../errors.js';
+import { type DockerError, ProtocolError, StreamError } from '../errors.js';
 
 export type StreamName = 'stdin' | 'stdout' | 'stderr' | 'system';
 
@@ -30,6 +34,10 @@ export interface DemuxOptions {
 }
 
 const HEADER = 8;
+/** Most one frame may announce: the daemon writes at most 32 KiB (1 MiB for a log line) per frame. */
+export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** Stream 3: the daemon's own error, reported rather than yielded. */
+const SYSTEM_ERROR = 3;
 /** Payloads this long or longer are never copied to merge them: they amortise their own step. */
 const MERGE_BELOW = 1024;
 const names: readonly StreamName[] = ['stdin', 'stdout', 'stderr', 'system'];
@@ -41,25 +49,36 @@ type Splitter = (buf: Buffer, out: Frame[]) => number;
 export class FrameDecoder {
   #parts: Buffer[] = [];
   #buffered = 0;
+  #failure: DockerError | undefined;
   readonly #split: Splitter;
 
   constructor(options: DemuxOptions = {}) {
     this.#split = options.exactFrames ? splitFrames : mergeFrames;
   }
 
-  /** Decode what `chunk` completes; frames are handed to `onFrame` in order. */
+  /** Decode what `chunk` completes; frames are handed to `onFrame` in order, then any failure thrown. */
   push(chunk: Buffer, onFrame: (frame: Frame) => void): void {
     for (const frame of this.decode(chunk)) onFrame(frame);
+    if (this.#failure) throw this.#failure;
   }
 
-  /** The frames `chunk` completes, in order. */
+  /**
+   * The frames `chunk` completes, in order, up to a frame that fails the stream (see `failure`);
+   * once failed, nothing more is decoded.
+   */
   decode(chunk: Buffer): Frame[] {
     const frames: Frame[] = [];
+    if (this.#failure) return frames;
     const rest = this.#buffered > 0 ? this.#complete(chunk, frames) : chunk;
     if (rest.length === 0) return frames;
     const used = this.#split(rest, frames);
-    if (used < rest.length) this.#keep(rest.subarray(used));
+    if (used < rest.length) this.#hold(rest.subarray(used));
     return frames;
+  }
+
+  /** Why decoding stopped: the daemon's error frame, or a header that breaks the framing. */
+  get failure(): DockerError | undefined {
+    return this.#failure;
   }
 
   /** Bytes of an unfinished frame still waiting for the rest. */
@@ -75,14 +94,29 @@ export class FrameDecoder {
   #complete(chunk: Buffer, out: Frame[]): Buffer {
     let rest = this.#take(chunk, HEADER);
     if (this.#buffered < HEADER) return rest;
-    const length = HEADER + payloadLength(this.#head(), 0);
+    const head = this.#head();
+    if (this.#failed(head)) return EMPTY;
+    const length = HEADER + payloadLength(head, 0);
     rest = this.#take(rest, length);
     if (this.#buffered < length) return rest;
     const frame = Buffer.concat(this.#parts, length);
     this.#parts = [];
     this.#buffered = 0;
-    this.#split(frame, out);
+    // Only the daemon's error frame is left unsplit, and it is whole now.
+    if (this.#split(frame, out) === 0) this.#failed(frame);
     return rest;
+  }
+
+  /** Keep the start of a frame the splitter stopped at, unless its header already fails the stream. */
+  #hold(rest: Buffer): void {
+    if (rest.length < HEADER || !this.#failed(rest)) this.#keep(rest);
+  }
+
+  /** Record the failure a frame starting at `buf[0]` causes, if any; true when it does. */
+  #failed(buf: Buffer): boolean {
+    this.#failure ??= frameFailure(buf);
+    if (this.#failure) this.#parts = [];
+    return this.#failure !== undefined;
   }
 
   /** Buffer as much of `chunk` as brings the held bytes up to `upTo`; returns the remainder. */
@@ -109,8 +143,27 @@ function payloadLength(buf: Buffer, at: number): number {
   return buf[at + 4]! * 0x1000000 + ((buf[at + 5]! << 16) | (buf[at + 6]! << 8) | buf[at + 7]!);
 }
 
-function streamId(header: number): number {
-  return Math.min(header, 3);
+/** A header the splitters decode in place: stdin, stdout or stderr, with zero padding. */
+function plain(buf: Buffer, at: number): boolean {
+  return buf[at]! < SYSTEM_ERROR && (buf[at + 1]! | buf[at + 2]! | buf[at + 3]!) === 0;
+}
+
+/**
+ * The failure a frame whose header is at `buf[0]` causes: a broken header, an oversized frame, or
+ * the daemon's error frame once all of it is in `buf`. Undefined for an ordinary frame.
+ */
+function frameFailure(buf: Buffer): DockerError | undefined {
+  const size = payloadLength(buf, 0);
+  if (buf[0]! > SYSTEM_ERROR || (buf[1]! | buf[2]! | buf[3]!) !== 0) {
+    const header = buf.subarray(0, HEADER).toString('hex');
+    return new ProtocolError(`corrupted frame header ${header} in multiplexed output`);
+  }
+  if (size > MAX_FRAME_BYTES) {
+    return new ProtocolError(`a frame announces ${size} bytes, over the limit of ${MAX_FRAME_BYTES}`);
+  }
+  if (buf[0] !== SYSTEM_ERROR || buf.length < HEADER + size) return undefined;
+  const text = buf.toString('utf8', HEADER, HEADER + size).trim();
+  return new StreamError(`the daemon reported an error in the output: ${text}`);
 }
 
 /** One frame per frame on the wire, as views; returns how many bytes of `buf` were used. */
@@ -118,8 +171,8 @@ function splitFrames(buf: Buffer, out: Frame[]): number {
   let at = 0;
   while (buf.length - at >= HEADER) {
     const end = at + HEADER + payloadLength(buf, at);
-    if (end > buf.length) break;
-    out.push({ stream: names[streamId(buf[at]!)]!, data: buf.subarray(at + HEADER, end) });
+    if (end > buf.length || !plain(buf, at)) break;
+    out.push({ stream: names[buf[at]!]!, data: buf.subarray(at + HEADER, end) });
     at = end;
   }
   return at;
@@ -131,8 +184,8 @@ function mergeFrames(buf: Buffer, out: Frame[]): number {
   let at = 0;
   while (buf.length - at >= HEADER) {
     const size = payloadLength(buf, at);
-    if (at + HEADER + size > buf.length) break;
-    merged.add(streamId(buf[at]!), at + HEADER, size);
+    if (at + HEADER + size > buf.length || !plain(buf, at)) break;
+    merged.add(buf[at]!, at + HEADER, size);
     at += HEADER + size;
   }
   merged.flush();
@@ -202,7 +255,7 @@ function smallPayloadBytes(buf: Buffer, from: number): number {
   let bytes = 0;
   for (let at = from; buf.length - at >= HEADER; ) {
     const size = payloadLength(buf, at);
-    if (at + HEADER + size > buf.length) break;
+    if (at + HEADER + size > buf.length || !plain(buf, at)) break;
     if (size < MERGE_BELOW) bytes += size;
     at += HEADER + size;
   }
@@ -244,6 +297,11 @@ class FrameIterator implements AsyncGenerator<Frame, void, undefined> {
   async #pull(): Promise<IteratorResult<Frame, void>> {
     try {
       while (!this.#closed) {
+        const failure = this.decoder.failure;
+        if (failure) {
+          await this.#source?.return?.(); // nothing more is read: close the connection
+          throw failure;
+        }
         this.#source ??= this.chunks[Symbol.asyncIterator]();
         const { done, value } = await this.#source.next();
         if (this.#closed) break;

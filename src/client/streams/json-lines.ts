@@ -1,5 +1,4 @@
-import type { RequestInfo } from '../errors.js';
-import { StreamError } from '../errors.js';
+import { ProtocolError, type RequestInfo, StreamError } from '../errors.js';
 
 const newline = 0x0a;
 
@@ -8,7 +7,10 @@ const newline = 0x0a;
  * a chunk may hold several values, and one value may span chunks. Bytes are only decoded once a
  * whole line has arrived, so multi-byte characters split across chunks stay intact.
  */
-export async function* jsonLines<T = unknown>(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<T> {
+export async function* jsonLines<T = unknown>(
+  chunks: AsyncIterable<Uint8Array | string>,
+  request?: RequestInfo,
+): AsyncGenerator<T> {
   let pending: Buffer[] = [];
   for await (const chunk of chunks) {
     const buf =
@@ -21,12 +23,24 @@ export async function* jsonLines<T = unknown>(chunks: AsyncIterable<Uint8Array |
       const line = (pending.length === 0 ? tail : Buffer.concat([...pending, tail])).toString('utf8');
       pending = [];
       start = end + 1;
-      if (line.trim() !== '') yield JSON.parse(line) as T;
+      if (line.trim() !== '') yield parseJson<T>(line, request);
     }
     if (start < buf.length) pending.push(buf.subarray(start));
   }
   const rest = Buffer.concat(pending).toString('utf8');
-  if (rest.trim() !== '') yield JSON.parse(rest) as T;
+  if (rest.trim() !== '') yield parseJson<T>(rest, request);
+}
+
+/** JSON.parse, with malformed text reported as a ProtocolError rather than a bare SyntaxError. */
+export function parseJson<T>(text: string, request?: RequestInfo): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    const excerpt = text.length > 80 ? `${text.slice(0, 80)}...` : text;
+    throw new ProtocolError(`the daemon sent malformed JSON: ${JSON.stringify(excerpt)}`, request, {
+      cause: err,
+    });
+  }
 }
 
 /** The error shape the daemon puts inside a 200 progress stream. */

@@ -1,3 +1,4 @@
+import { StreamConsumedError } from '../errors.js';
 import { jsonLines } from './json-lines.js';
 
 /**
@@ -14,7 +15,7 @@ export class JsonStream<T> implements AsyncIterable<T> {
   ) {}
 
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    if (this.#started) throw new Error('this stream has already been consumed');
+    if (this.#started) throw new StreamConsumedError('stream');
     this.#started = true;
     const messages = jsonLines<T>(await this.open());
     if (!this.normalize) return yield* messages;

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { compareApiVersions } from '../api/version.js';
+import { StreamConsumedError } from '../errors.js';
 import { type DemuxOptions, demultiplex, type Frame } from './demux.js';
 
 /** How a container's output is framed: multiplexed (no TTY) or raw (TTY, where stderr is merged). */
@@ -60,7 +61,7 @@ export class OutputStream implements AsyncIterable<Frame> {
 
   [Symbol.asyncIterator](): AsyncIterator<Frame> {
     return new OpenOnFirstNext(async () => {
-      if (this.#started) throw new Error('this output stream has already been consumed');
+      if (this.#started) throw new StreamConsumedError('output stream');
       this.#started = true;
       return (await this.open())[Symbol.asyncIterator]();
     });

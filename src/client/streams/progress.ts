@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { components } from '../../generated/engine-api.js';
-import { type RequestInfo, StreamError } from '../errors.js';
+import { type RequestInfo, StreamConsumedError, StreamError } from '../errors.js';
 import { jsonLines, type ProgressFailure } from './json-lines.js';
 
 /** What a progress stream reads: the daemon's JSON-lines body and the request, for error messages. */
@@ -43,11 +43,11 @@ export class ProgressStream<M extends object, R> implements AsyncIterable<M> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<M> {
-    if (this.#started) throw new Error('this progress stream has already been consumed');
+    if (this.#started) throw new StreamConsumedError('progress stream');
     this.#started = true;
     try {
       const { body, request } = await this.open();
-      for await (const message of jsonLines<M>(body)) {
+      for await (const message of jsonLines<M>(body, request)) {
         this.#throwIfFailure(message, request);
         this.tracker.observe(message);
         yield message;

@@ -1,14 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { StreamError } from '../../../src/client/errors.js';
+import { ProtocolError, StreamError } from '../../../src/client/errors.js';
 import {
   type DemuxOptions,
   demultiplex,
   encodeFrame,
   type Frame,
   FrameDecoder,
+  MAX_FRAME_BYTES,
   type StreamName,
 } from '../../../src/client/streams/demux.js';
+import { OutputStream } from '../../../src/client/streams/output.js';
 
 type Decoded = { stream: StreamName; data: string };
 
@@ -68,7 +70,7 @@ function normalised(frames: Decoded[]): Decoded[] {
 }
 
 const frameArb = fc.record({
-  stream: fc.constantFrom<StreamName>('stdout', 'stderr', 'stdin', 'system'),
+  stream: fc.constantFrom<StreamName>('stdout', 'stderr', 'stdin'),
   data: fc.oneof(
     { weight: 4, arbitrary: fc.uint8Array({ maxLength: 40 }) },
     { weight: 1, arbitrary: fc.uint8Array({ minLength: 1000, maxLength: 1100 }) },
@@ -235,12 +237,10 @@ describe('demultiplex as an async iterator', () => {
     expect(await frames.next()).toEqual({ done: true, value: undefined });
   });
 
-  it('names streams by id, unknown ids as system', async () => {
-    const unknown = encodeFrame('stdout', Buffer.from('x'));
-    unknown[0] = 9;
-    const frames = [encodeFrame('stdin', Buffer.from('i')), encodeFrame('system', Buffer.from('s')), unknown];
+  it('names streams by id', async () => {
+    const frames = [encodeFrame('stdin', Buffer.from('i')), encodeFrame('stderr', Buffer.from('e'))];
     const decoded = await decode(cutInto(Buffer.concat(frames), []), { exactFrames: true });
-    expect(decoded.map((f) => f.stream)).toEqual(['stdin', 'system', 'system']);
+    expect(decoded.map((f) => f.stream)).toEqual(['stdin', 'stderr']);
   });
 
   it('reads the next chunk only once the frames of the last one are consumed', async () => {
@@ -347,3 +347,72 @@ function payloadBefore(frames: Frame[], bytes: number): number {
 function arrived(chunks: Buffer[], count: number): number {
   return chunks.slice(0, count).reduce((n, chunk) => n + chunk.length, 0);
 }
+
+describe('frames that carry an error or break the framing', () => {
+  const out = encodeFrame('stdout', Buffer.from('before\n'));
+  /** Everything the frames gave before failing, and the failure. */
+  async function outcome(chunks: Buffer[], options?: DemuxOptions) {
+    const seen: string[] = [];
+    const { state, source } = recordingSource(chunks);
+    try {
+      for await (const frame of demultiplex(source, options)) seen.push(frame.data.toString());
+    } catch (err) {
+      return { seen, err, state };
+    }
+    return { seen, err: undefined, state };
+  }
+
+  for (const exactFrames of [false, true]) {
+    describe(exactFrames ? 'exact frames' : 'merged frames', () => {
+      it("reports the daemon's own error frame (stream 3) as a StreamError after the output before it", async () => {
+        const error = encodeFrame('system', Buffer.from('unable to read the log file\n'));
+        for (const cuts of [[], [3], [out.length + 4], [out.length + 9]]) {
+          const { seen, err, state } = await outcome(cutAt(Buffer.concat([out, error]), cuts), {
+            exactFrames,
+          });
+          expect(seen.join('')).toBe('before\n');
+          expect(err).toBeInstanceOf(StreamError);
+          expect((err as StreamError).message).toContain('unable to read the log file');
+          expect(state.closed).toBe(true);
+        }
+      });
+
+      it('reports a stream id above 3 or a corrupted header as a ProtocolError', async () => {
+        const unknown = encodeFrame('stdout', Buffer.from('x'));
+        unknown[0] = 9;
+        const padded = encodeFrame('stderr', Buffer.from('y'));
+        padded[2] = 1;
+        for (const bad of [unknown, padded]) {
+          for (const cuts of [[], [out.length + 2]]) {
+            const { seen, err } = await outcome(cutAt(Buffer.concat([out, bad, out]), cuts), { exactFrames });
+            expect(seen.join('')).toBe('before\n');
+            expect(err).toBeInstanceOf(ProtocolError);
+          }
+        }
+      });
+
+      it('refuses a frame announced over the size limit as soon as its header arrives', async () => {
+        const forged = Buffer.from([1, 0, 0, 0, 0x80, 0, 0, 0]); // 2 GiB
+        const filler = Buffer.alloc(64 * 1024, 0x61);
+        const chunks = [Buffer.concat([out, forged, filler]), filler, filler, filler];
+        const { seen, err, state } = await outcome(chunks, { exactFrames });
+        expect(seen.join('')).toBe('before\n');
+        expect(err).toBeInstanceOf(ProtocolError);
+        expect(state.pulled).toBe(1); // nothing more was read, let alone buffered
+        expect(state.closed).toBe(true);
+      });
+    });
+  }
+
+  it('makes text() reject rather than drop the error frame', async () => {
+    const error = encodeFrame('system', Buffer.from('boom'));
+    const output = new OutputStream(async () => demultiplex(cutInto(Buffer.concat([out, error]), [])));
+    await expect(output.text()).rejects.toBeInstanceOf(StreamError);
+  });
+
+  it('accepts a frame at the size limit', async () => {
+    const big = Buffer.alloc(MAX_FRAME_BYTES, 0x62);
+    const frames = await decode(cutInto(encodeFrame('stdout', big), [100, 1 << 20]));
+    expect(frames.reduce((n, f) => n + f.data.length / 2, 0)).toBe(MAX_FRAME_BYTES);
+  });
+});
