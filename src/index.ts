@@ -35,6 +35,7 @@ export type {
 export type {
   ExecCreateConfig,
   ExecResult,
+  ExecRunAbortOptions,
   ExecRunOptions,
   ExecStartOptions,
   ExecStream,

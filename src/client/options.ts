@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import type { z } from 'zod';
 import { lazySchema } from '../dependencies.js';
 import { InvalidOptionError } from './errors.js';
 
@@ -83,4 +84,99 @@ export function validateTransportOptions(options: TransportOptions): void {
   if (result.success) return;
   const issue = result.error.issues[0]!;
   throw new InvalidOptionError(issue.path.join('.') || 'options', issue.message);
+}
+
+/** Check options against a zod schema; the first problem is an InvalidOptionError naming its option. */
+export function checkOptions(schema: z.ZodObject, options: unknown): void {
+  const result = schema.safeParse(options);
+  if (result.success) return;
+  const issue = result.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const known = Object.keys(schema.shape).join(', ');
+    throw new InvalidOptionError(issue.keys[0]!, `unknown option; known options are ${known}`);
+  }
+  throw new InvalidOptionError(issue.path.join('.') || 'options', issue.message);
+}
+
+/** What a value in a simple option bag must be. */
+export type OptionKind =
+  | 'boolean'
+  | 'string'
+  | 'strings'
+  | 'stringMap'
+  | 'integer'
+  | 'number'
+  | 'stringOrInteger'
+  | 'object'
+  | 'filters'
+  | 'signal'
+  | 'any';
+
+/** Each kind's test, and what the message says was expected. */
+const kinds: Record<OptionKind, [test: (value: unknown) => boolean, expected: string]> = {
+  boolean: [(v) => typeof v === 'boolean', 'a boolean'],
+  string: [(v) => typeof v === 'string', 'a string'],
+  strings: [(v) => Array.isArray(v) && v.every((item) => typeof item === 'string'), 'an array of strings'],
+  stringMap: [
+    (v) => isPlainObject(v) && Object.values(v).every((item) => typeof item === 'string'),
+    'an object of strings',
+  ],
+  integer: [(v) => Number.isSafeInteger(v), 'an integer'],
+  number: [(v) => Number.isFinite(v), 'a finite number'],
+  stringOrInteger: [(v) => typeof v === 'string' || Number.isSafeInteger(v), 'a string or an integer'],
+  object: [isPlainObject, 'an object'],
+  filters: [isFilters, 'an object such as { label: ["a=b"] }'],
+  signal: [(v) => v instanceof AbortSignal, 'an AbortSignal'],
+  any: [() => true, 'anything'],
+};
+
+/**
+ * Check a simple option bag from plain JavaScript before any request: an unknown (e.g. misspelt)
+ * key and a value of the wrong kind are InvalidOptionErrors naming the option. Undefined values
+ * count as left out.
+ */
+export function checkBag(
+  options: unknown,
+  allowed: Readonly<Record<string, OptionKind>>,
+  name = 'options',
+): void {
+  if (options === undefined) return;
+  if (!isPlainObject(options)) throw new InvalidOptionError(name, 'expected an object');
+  for (const key of Object.keys(options)) {
+    const kind = allowed[key];
+    if (kind === undefined) {
+      throw new InvalidOptionError(
+        key,
+        `unknown option; known options are ${Object.keys(allowed).join(', ')}`,
+      );
+    }
+    const value = options[key];
+    const [test, expected] = kinds[kind];
+    if (value !== undefined && !test(value)) {
+      throw new InvalidOptionError(key, `expected ${expected}, got ${describe(value)}`);
+    }
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** `{ label: ['a=b'] }`, or the daemon's older map form `{ label: { 'a=b': true } }`. */
+function isFilters(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  return Object.values(value).every(
+    (terms) =>
+      (Array.isArray(terms) && terms.every((term) => typeof term === 'string')) ||
+      (isPlainObject(terms) && Object.values(terms).every((flag) => typeof flag === 'boolean')),
+  );
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  return Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value;
 }

@@ -79,6 +79,8 @@ export interface UnixProxy extends Service {
   readonly accepted: number;
   /** Client connections open now. */
   readonly open: number;
+  /** Cut the connections open now; new ones are still accepted. */
+  cut(): void;
 }
 
 export interface ProxyOptions {
@@ -96,6 +98,7 @@ export async function startUnixProxy(
   await listen(proxy.server, () => proxy.server.listen(path));
   return {
     path,
+    cut: proxy.cut,
     get accepted() {
       return proxy.accepted;
     },
@@ -134,8 +137,11 @@ function forwarder(target: string, options: ProxyOptions = {}) {
       client.once('error', () => upstream.destroy());
       upstream.once('error', () => client.destroy());
     }),
-    close: async () => {
+    cut: () => {
       for (const socket of sockets) socket.destroy();
+    },
+    close: async () => {
+      state.cut();
       await new Promise((resolve) => state.server.close(resolve));
     },
   };

@@ -60,6 +60,8 @@ export interface JsonResponse<T> {
 export interface UpgradedResponse extends RawResponse {
   /** The connection itself; undefined when the daemon answered 200 without switching protocols. */
   socket: Duplex | undefined;
+  /** The daemon's address, for errors raised once the connection is the caller's. */
+  address: string;
 }
 
 type Mode = 'json' | 'stream';
@@ -127,7 +129,8 @@ export class ApiClient {
     if (!res.upgraded && isFailure(res.status)) throw await this.#statusError(res.status, res.body, request);
     const stream = translateBodyErrors(res.upgraded ? res.socket : res.body, ctx);
     const socket = res.upgraded ? (stream as Duplex) : undefined;
-    return { status: res.status, headers: res.headers, body: stream, socket, request };
+    const { address } = this.#options;
+    return { status: res.status, headers: res.headers, body: stream, socket, request, address };
   }
 
   /** The versioned path of a call and the request as errors name it (query left out). */

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ApiClient } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
 import { compareApiVersions } from '../api/version.js';
+import { checkBag, type OptionKind } from '../options.js';
 import type { Frame } from '../streams/demux.js';
 import { JsonStream } from '../streams/json-stream.js';
 import { decodeOutput, type Framing, framingFromContentType, OutputStream } from '../streams/output.js';
@@ -36,6 +37,7 @@ export class Containers {
   ) {}
 
   async list(options?: ContainerListOptions) {
+    checkBag(options, allowed.list);
     const [query, signal] = splitSignal(options);
     const list = await this.api.get('/containers/json', { query, signal });
     return list.map((c) => normalize(c, { Names: 'array', Ports: 'array', Labels: 'map', Mounts: 'array' }));
@@ -43,6 +45,7 @@ export class Containers {
 
   /** An abort never leaves the container behind: see createOrUndo. */
   async create(config: ContainerCreateConfig, options?: ContainerCreateOptions) {
+    checkBag(options, allowed.create);
     const [query, signal] = splitSignal(options);
     const created = await createOrUndo(
       signal,
@@ -54,12 +57,14 @@ export class Containers {
   }
 
   inspect(id: string, options?: { size?: boolean } & Abortable) {
+    checkBag(options, allowed.inspect);
     const [query, signal] = splitSignal(options);
     return this.api.get('/containers/{id}/json', { path: { id }, query, signal });
   }
 
   /** Resolves true when the container started, false when it was already running (HTTP 304). */
   async start(id: string, options?: Abortable): Promise<boolean> {
+    checkBag(options, allowed.signal);
     const res = await this.api.request('post', '/containers/{id}/start', {
       path: { id },
       signal: options?.signal,
@@ -69,6 +74,7 @@ export class Containers {
 
   /** Resolves true when the container stopped, false when it was not running (HTTP 304). */
   async stop(id: string, options?: ContainerStopOptions): Promise<boolean> {
+    checkBag(options, allowed.stop);
     const { killSignal, signal, t } = options ?? {};
     const query = { t, signal: killSignal };
     const res = await this.api.request('post', '/containers/{id}/stop', { path: { id }, query, signal });
@@ -76,6 +82,7 @@ export class Containers {
   }
 
   async restart(id: string, options?: ContainerStopOptions): Promise<void> {
+    checkBag(options, allowed.stop);
     const { killSignal, signal, t } = options ?? {};
     await this.api.post('/containers/{id}/restart', {
       path: { id },
@@ -85,19 +92,23 @@ export class Containers {
   }
 
   async kill(id: string, options?: { killSignal?: string } & Abortable): Promise<void> {
+    checkBag(options, allowed.kill);
     const { killSignal, signal } = options ?? {};
     await this.api.post('/containers/{id}/kill', { path: { id }, query: { signal: killSignal }, signal });
   }
 
   async pause(id: string, options?: Abortable): Promise<void> {
+    checkBag(options, allowed.signal);
     await this.api.post('/containers/{id}/pause', { path: { id }, signal: options?.signal });
   }
 
   async unpause(id: string, options?: Abortable): Promise<void> {
+    checkBag(options, allowed.signal);
     await this.api.post('/containers/{id}/unpause', { path: { id }, signal: options?.signal });
   }
 
   async rename(id: string, name: string, options?: Abortable): Promise<void> {
+    checkBag(options, allowed.signal);
     await this.api.post('/containers/{id}/rename', {
       path: { id },
       query: { name },
@@ -106,6 +117,7 @@ export class Containers {
   }
 
   async update(id: string, resources: JsonBodyOf<'ContainerUpdate'>, options?: Abortable) {
+    checkBag(options, allowed.signal);
     const res = await this.api.post('/containers/{id}/update', {
       path: { id },
       body: resources,
@@ -116,27 +128,32 @@ export class Containers {
 
   /** Wait for the container to reach `condition` (default not-running); no timeout unless one is set. */
   wait(id: string, options?: QueryOf<'ContainerWait'> & Abortable) {
+    checkBag(options, allowed.wait);
     const [query, signal] = splitSignal(options);
     return this.api.post('/containers/{id}/wait', { path: { id }, query, signal });
   }
 
   async remove(id: string, options?: QueryOf<'ContainerDelete'> & Abortable): Promise<void> {
+    checkBag(options, allowed.remove);
     const [query, signal] = splitSignal(options);
     await this.api.delete('/containers/{id}', { path: { id }, query, signal });
   }
 
   async top(id: string, options?: QueryOf<'ContainerTop'> & Abortable) {
+    checkBag(options, allowed.top);
     const [query, signal] = splitSignal(options);
     const res = await this.api.get('/containers/{id}/top', { path: { id }, query, signal });
     return normalize(res, { Titles: 'array', Processes: 'array' });
   }
 
   async changes(id: string, options?: Abortable): Promise<Schemas['FilesystemChange'][]> {
+    checkBag(options, allowed.signal);
     return (await this.api.get('/containers/{id}/changes', { path: { id }, signal: options?.signal })) ?? [];
   }
 
   /** One stats sample. */
   stats(id: string, options?: ContainerStatsOptions) {
+    checkBag(options, allowed.stats);
     const [query, signal] = splitSignal(options);
     return this.api.get('/containers/{id}/stats', {
       path: { id },
@@ -147,6 +164,7 @@ export class Containers {
 
   /** Stats samples as they come (about one a second), until the loop stops or the container is gone. */
   statsStream(id: string, options?: ContainerStatsOptions): JsonStream<Schemas['ContainerStatsResponse']> {
+    checkBag(options, allowed.stats);
     const [query, signal] = splitSignal(options);
     return new JsonStream(async () => {
       const res = await this.api.stream('get', '/containers/{id}/stats', {
@@ -163,6 +181,7 @@ export class Containers {
    * arrives raw as stdout. `follow: true` keeps the stream open with no idle timeout.
    */
   logs(id: string, options?: ContainerLogsOptions): OutputStream {
+    checkBag(options, allowed.logs);
     const { tty, signal, ...flags } = options ?? {};
     // Like `docker logs`: both streams unless the caller names one (the daemon refuses none).
     const both = flags.stdout === undefined && flags.stderr === undefined;
@@ -185,11 +204,14 @@ export class Containers {
   }
 
   async resize(id: string, size: { h: number; w: number }, options?: Abortable): Promise<void> {
+    checkBag(options, allowed.signal);
+    checkBag(size, allowed.size, 'size');
     await this.api.post('/containers/{id}/resize', { path: { id }, query: size, signal: options?.signal });
   }
 
   /** The container's filesystem as a tar stream. */
   async export(id: string, options?: Abortable): Promise<Readable> {
+    checkBag(options, allowed.signal);
     const res = await this.api.stream('get', '/containers/{id}/export', {
       path: { id },
       signal: options?.signal,
@@ -198,6 +220,7 @@ export class Containers {
   }
 
   async prune(options?: Filters & Abortable) {
+    checkBag(options, allowed.prune);
     const [query, signal] = splitSignal(options);
     const res = await this.api.post('/containers/prune', { query, signal });
     return normalize(res, { ContainersDeleted: 'array' });
@@ -220,3 +243,32 @@ function framingFor(tty: boolean): Framing {
 }
 
 export type { Frame };
+
+const signal = { signal: 'signal' } as const;
+
+/** What each method's options may hold (checkBag). */
+const allowed = {
+  signal,
+  list: { all: 'boolean', limit: 'integer', size: 'boolean', filters: 'filters', ...signal },
+  create: { name: 'string', platform: 'string', ...signal },
+  inspect: { size: 'boolean', ...signal },
+  stop: { t: 'integer', killSignal: 'string', ...signal },
+  kill: { killSignal: 'string', ...signal },
+  wait: { condition: 'string', ...signal },
+  remove: { v: 'boolean', force: 'boolean', link: 'boolean', ...signal },
+  top: { ps_args: 'string', ...signal },
+  stats: { 'one-shot': 'boolean', ...signal },
+  logs: {
+    follow: 'boolean',
+    stdout: 'boolean',
+    stderr: 'boolean',
+    since: 'number', // unix seconds, fractions allowed
+    until: 'number',
+    timestamps: 'boolean',
+    tail: 'stringOrInteger',
+    tty: 'boolean',
+    ...signal,
+  },
+  size: { h: 'integer', w: 'integer' },
+  prune: { filters: 'filters', ...signal },
+} satisfies Record<string, Record<string, OptionKind>>;

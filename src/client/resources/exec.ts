@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { z } from 'zod';
-import { lazySchema } from '../../dependencies.js';
+import { lazySchema, randomHex } from '../../dependencies.js';
 import type { ApiClient } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
 import type { Operation, RequestOptions } from '../api/types.js';
 import { InvalidOptionError } from '../errors.js';
+import { checkBag, checkOptions, type OptionKind } from '../options.js';
 import type { Frame } from '../streams/demux.js';
 import { Session } from '../streams/hijack/session.js';
 import { type CollectedOutput, decodeOutput, OutputStream } from '../streams/output.js';
@@ -33,6 +33,17 @@ export interface ExecRunOptions extends Abortable {
   privileged?: boolean;
 }
 
+export interface ExecRunAbortOptions {
+  /**
+   * What to do with the process when `signal` aborts the run. The Engine API cannot stop an exec,
+   * so by default it keeps running in the container. With `true` (SIGKILL) or a signal name
+   * (`'SIGTERM'`), the run marks the process with an environment variable and, on abort, execs
+   * `sh` in the container to signal every process carrying the mark (the command and its
+   * children) before rejecting. Needs `sh`, `tr` and `grep` in the container.
+   */
+  killOnAbort?: boolean | string;
+}
+
 export interface ExecResult extends CollectedOutput {
   exitCode: number;
 }
@@ -54,6 +65,7 @@ export class Exec {
 
   /** Create an exec instance in a running container; resolves with its `Id`. */
   create(containerId: string, config: ExecCreateConfig, options?: Abortable) {
+    checkBag(options, allowed.signal);
     const path = { id: containerId };
     return this.api.post('/containers/{id}/exec', { path, body: config, signal: options?.signal });
   }
@@ -65,6 +77,7 @@ export class Exec {
   start(id: string, options: ExecStartOptions & { detach: true }): Promise<void>;
   start(id: string, options?: ExecStartOptions & { detach?: false }): OutputStream;
   start(id: string, options: ExecStartOptions & { detach?: boolean } = {}): Promise<void> | OutputStream {
+    checkBag(options, allowed.start);
     const { detach, tty, signal } = options;
     if (detach) return this.#startDetached(id, tty, signal);
     return new OutputStream(async () => this.#open(id, tty ?? (await this.#ttyOf(id, signal)), signal));
@@ -75,6 +88,7 @@ export class Exec {
    * (`docker exec -i`). Create it with `AttachStdin: true` for the process to read stdin.
    */
   async attach(id: string, options: ExecStartOptions = {}): Promise<Session> {
+    checkBag(options, allowed.attach);
     const { signal } = options;
     const tty = options.tty ?? (await this.#ttyOf(id, signal));
     const req = { path: { id }, body: { Detach: false, Tty: tty }, signal } satisfies StartRequest;
@@ -85,16 +99,20 @@ export class Exec {
       signal,
       resize: ({ rows, cols }) => this.resize(id, { h: rows, w: cols }),
       exitCode: () => this.wait(id, { signal }),
+      running: async () => (await this.inspect(id)).Running === true,
     });
   }
 
   /** The exec's state. `ExitCode` is null until the process has exited. */
   inspect(id: string, options?: Abortable) {
+    checkBag(options, allowed.signal);
     return this.api.get('/exec/{id}/json', { path: { id }, signal: options?.signal });
   }
 
   /** Resize the exec's TTY: `h` rows by `w` columns. */
   async resize(id: string, size: { h: number; w: number }, options?: Abortable): Promise<void> {
+    checkBag(options, allowed.signal);
+    checkBag(size, allowed.size, 'size');
     await this.api.post('/exec/{id}/resize', { path: { id }, query: size, signal: options?.signal });
   }
 
@@ -103,6 +121,7 @@ export class Exec {
    * execs, so this polls inspect, backing off to twice a second.
    */
   async wait(id: string, options?: Abortable): Promise<number> {
+    checkBag(options, allowed.signal);
     for (let delay = 10; ; delay = Math.min(delay * 2, 500)) {
       const { Running, ExitCode } = await this.inspect(id, options);
       if (!Running && typeof ExitCode === 'number') return ExitCode;
@@ -111,7 +130,11 @@ export class Exec {
   }
 
   /** Run a command in a running container and collect its output, stdout and stderr apart. */
-  async run(containerId: string, cmd: string[], options: ExecRunOptions = {}): Promise<ExecResult> {
+  async run(
+    containerId: string,
+    cmd: string[],
+    options: ExecRunOptions & ExecRunAbortOptions = {},
+  ): Promise<ExecResult> {
     checkCommand(cmd);
     checkOptions(execSchemas().run, options);
     const { stdin, signal } = options;
@@ -120,6 +143,21 @@ export class Exec {
       // The daemon takes the end of a TTY's stdin as a detach: the output would stop, not the process.
       throw new InvalidOptionError('stdin', 'cannot be closed through a TTY; leave out tty, or use attach()');
     }
+    const kill = killOnAbort(options);
+    if (!kill || !signal) return this.#run(containerId, cmd, options);
+    const mark = `BERTH_EXEC_MARK=${randomHex(8)}`;
+    const env = [...envList(options.env ?? []), mark];
+    try {
+      return await this.#run(containerId, cmd, { ...options, env });
+    } catch (err) {
+      if (signal.aborted) await this.#signalMarked(containerId, mark, kill, options.user);
+      throw err;
+    }
+  }
+
+  async #run(containerId: string, cmd: string[], options: ExecRunOptions): Promise<ExecResult> {
+    const { stdin, signal } = options;
+    const tty = options.tty === true;
     const { Id } = await this.create(containerId, execConfig(cmd, options), { signal });
     if (stdin === undefined) {
       const output = await new OutputStream(() => this.#open(Id, tty, signal)).text();
@@ -141,6 +179,28 @@ export class Exec {
     const exitCode = this.wait(Id, { signal });
     exitCode.catch(() => {}); // the caller awaits it; this only keeps an unobserved failure quiet
     return { id: Id, output: new OutputStream(async () => frames), exitCode };
+  }
+
+  /**
+   * Signal the processes of the container whose environment holds `mark`, with a command run as
+   * the same user (who may read their environment). Best effort: the caller's abort is what counts.
+   */
+  async #signalMarked(containerId: string, mark: string, signal: string, user: string | undefined) {
+    const script =
+      'cd /proc && for p in [0-9]*; do ' +
+      'if tr "\\0" "\\n" < "$p/environ" 2>/dev/null | grep -qx "$1"; then kill -s "$2" "$p"; fi; ' +
+      'done';
+    try {
+      const { Id } = await this.create(containerId, {
+        Cmd: ['sh', '-c', script, 'berth', mark, signal],
+        User: user,
+        AttachStdout: true,
+        AttachStderr: true,
+      });
+      await new OutputStream(() => this.#open(Id, false, undefined)).text();
+    } catch {
+      // No shell in the image, or the container is gone: the process cannot be reached this way.
+    }
   }
 
   async #startDetached(id: string, tty: boolean | undefined, signal: AbortSignal | undefined) {
@@ -202,22 +262,22 @@ const execSchemas = lazySchema((z) => {
   const { env, text, flag, signal } = optionSchemas();
   const streamShape = { env, user: text, workingDir: text, tty: flag, privileged: flag, signal };
   const stdin = z.union([z.string(), z.instanceof(Uint8Array)], { error: 'expected a string or a Buffer' });
+  const killOnAbort = z.union([z.boolean(), z.string().regex(signalName)], {
+    error: 'expected true or a signal name such as SIGTERM',
+  });
   return {
     stream: z.strictObject(streamShape).partial(),
-    run: z.strictObject({ ...streamShape, stdin }).partial(),
+    run: z.strictObject({ ...streamShape, stdin, killOnAbort }).partial(),
   };
 });
 
-/** Check options before any request; the first problem is an InvalidOptionError naming its option. */
-export function checkOptions(schema: z.ZodObject, options: unknown): void {
-  const result = schema.safeParse(options);
-  if (result.success) return;
-  const issue = result.error.issues[0]!;
-  if (issue.code === 'unrecognized_keys') {
-    const known = Object.keys(schema.shape).join(', ');
-    throw new InvalidOptionError(issue.keys[0]!, `unknown option; known options are ${known}`);
-  }
-  throw new InvalidOptionError(issue.path.join('.') || 'options', issue.message);
+/** `SIGTERM`, `TERM`, `9`: what `kill -s` accepts (and nothing a shell would read otherwise). */
+const signalName = /^(SIG)?[A-Z0-9+-]+$/;
+
+/** The signal to send on abort, without its SIG prefix; undefined when the process is left alone. */
+function killOnAbort({ killOnAbort }: ExecRunAbortOptions): string | undefined {
+  if (killOnAbort === undefined || killOnAbort === false) return undefined;
+  return killOnAbort === true ? 'KILL' : killOnAbort.replace(/^SIG/, '');
 }
 
 function checkCommand(cmd: unknown): void {
@@ -225,3 +285,13 @@ function checkCommand(cmd: unknown): void {
     throw new InvalidOptionError('cmd', 'expected a non-empty array of strings');
   }
 }
+
+const signal = { signal: 'signal' } as const;
+
+/** What each simple method's options may hold (checkBag); run and stream use execSchemas. */
+const allowed = {
+  signal,
+  start: { detach: 'boolean', tty: 'boolean', ...signal },
+  attach: { tty: 'boolean', ...signal },
+  size: { h: 'integer', w: 'integer' },
+} satisfies Record<string, Record<string, OptionKind>>;

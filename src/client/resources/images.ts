@@ -5,7 +5,7 @@ import type { EngineApi } from '../api/engine-api.js';
 import type { RegistryAuth } from '../api/types.js';
 import { packContext } from '../build/context.js';
 import { ConfigError, InvalidOptionError, NotFoundError } from '../errors.js';
-import { rejectUnknownOptions } from '../options.js';
+import { checkBag, type OptionKind } from '../options.js';
 import {
   type AuthSource,
   authKeyFor,
@@ -94,25 +94,6 @@ export interface BuildOptions extends Abortable {
   registryAuth?: Record<string, RegistryAuth>;
 }
 
-const buildOptionKeys = [
-  'signal',
-  'dockerfile',
-  'tags',
-  'buildArgs',
-  'target',
-  'labels',
-  'noCache',
-  'cacheFrom',
-  'pull',
-  'platform',
-  'networkMode',
-  'rm',
-  'forceRm',
-  'quiet',
-  'shmSize',
-  'registryAuth',
-];
-
 export interface ImportOptions extends Abortable {
   /** Name for the imported image, e.g. `app:rootfs`. */
   reference?: string;
@@ -147,18 +128,21 @@ export class Images {
   ) {}
 
   async list(options?: ImageListOptions) {
+    checkBag(options, allowed.list);
     const [query, signal] = splitSignal(options);
     const list = await this.api.get('/images/json', { query, signal });
     return list.map((image) => normalize(image, { RepoTags: 'array', RepoDigests: 'array', Labels: 'map' }));
   }
 
   async inspect(name: string, options?: Abortable) {
+    checkBag(options, allowed.signal);
     const image = await this.api.get('/images/{name}/json', { path: { name }, signal: options?.signal });
     return normalize(image, { RepoTags: 'array', RepoDigests: 'array' });
   }
 
   /** True when the daemon has the image (by name, tag, digest or id). */
   async exists(name: string, options?: Abortable): Promise<boolean> {
+    checkBag(options, allowed.signal);
     try {
       await this.inspect(name, options);
       return true;
@@ -169,12 +153,14 @@ export class Images {
   }
 
   async history(name: string, options?: Abortable) {
+    checkBag(options, allowed.signal);
     const layers = await this.api.get('/images/{name}/history', { path: { name }, signal: options?.signal });
     return layers.map((layer) => normalize(layer, { Tags: 'array' }));
   }
 
   /** Name `source` (a name or id) as `target`; a target without a tag gets `:latest`. */
   async tag(source: string, target: string, options?: Abortable): Promise<void> {
+    checkBag(options, allowed.signal);
     const ref = parseReference(target, 'target').withDefaultTag();
     if (ref.digest !== undefined) throw new InvalidOptionError('target', 'a tag cannot carry a digest');
     const query = { repo: ref.familiarName, tag: ref.tag };
@@ -182,12 +168,14 @@ export class Images {
   }
 
   async remove(name: string, options?: QueryOf<'ImageDelete'> & Abortable) {
+    checkBag(options, allowed.remove);
     const [query, signal] = splitSignal(options);
     return (await this.api.delete('/images/{name}', { path: { name }, query, signal })) ?? [];
   }
 
   /** Search Docker Hub (needs the daemon to reach it). */
   async search(term: string, options?: { limit?: number } & Filters & Abortable) {
+    checkBag(options, allowed.search);
     const [query, signal] = splitSignal(options);
     if (typeof term !== 'string' || term.trim() === '') {
       throw new InvalidOptionError('term', 'expected a search term');
@@ -200,6 +188,7 @@ export class Images {
   }
 
   async prune(options?: Filters & Abortable) {
+    checkBag(options, allowed.prune);
     const [query, signal] = splitSignal(options);
     const res = await this.api.post('/images/prune', { query, signal });
     return normalize(res, { ImagesDeleted: 'array' });
@@ -207,6 +196,7 @@ export class Images {
 
   /** Save a container's filesystem and settings as a new image. */
   async commit(container: string, options: CommitOptions = {}) {
+    checkBag(options, allowed.commit);
     const { reference, config, signal, changes, ...rest } = options;
     const ref = reference === undefined ? undefined : parseReference(reference).withDefaultTag();
     const query = {
@@ -227,6 +217,7 @@ export class Images {
   pull(reference: string, options: PullOptions = {}): ProgressStream<PullProgress, PullResult> {
     const { auth, platform, allTags, signal } = options;
     return new ProgressStream(async () => {
+      checkBag(options, allowed.pull);
       const ref = registryReference(reference, allTags);
       const header = { 'X-Registry-Auth': auth ?? (await this.#authFor(ref, signal)) };
       const query = { fromImage: ref.familiarName, tag: ref.tagOrDigest, platform };
@@ -238,6 +229,7 @@ export class Images {
   push(reference: string, options: PushOptions = {}): ProgressStream<PushProgress, PushResult> {
     const { auth, allTags, signal } = options;
     return new ProgressStream(async () => {
+      checkBag(options, allowed.push);
       const ref = registryReference(reference, allTags);
       if (ref.digest !== undefined) {
         throw new InvalidOptionError('reference', 'a digest reference cannot be pushed');
@@ -255,6 +247,7 @@ export class Images {
 
   /** What the registry holds for a reference: the manifest descriptor and its platforms. */
   async distribution(reference: string, options: RegistryOptions = {}) {
+    checkBag(options, allowed.registry);
     const ref = parseReference(reference).withDefaultTag();
     const auth = options.auth ?? (await this.#authFor(ref, options.signal));
     const res = await this.api.get('/distribution/{name}/json', {
@@ -272,7 +265,7 @@ export class Images {
    */
   build(context: string | TarSource, options: BuildOptions = {}): ProgressStream<BuildProgress, BuildResult> {
     return new ProgressStream(async () => {
-      rejectUnknownOptions(options, buildOptionKeys);
+      checkBag(options, allowed.build);
       const tags = (options.tags ?? []).map((tag, i) => buildTag(tag, i));
       const packed = typeof context === 'string' ? await packContext(context, options.dockerfile) : undefined;
       const auths = options.registryAuth ?? (await this.#allAuth(options.signal));
@@ -291,6 +284,7 @@ export class Images {
   ): ProgressStream<ImportProgress, ImportResult> {
     const { reference, message, changes, platform, signal } = options;
     return new ProgressStream(async () => {
+      checkBag(options, allowed.import);
       const ref = reference === undefined ? undefined : parseReference(reference).withDefaultTag();
       const body = typeof source === 'string' ? await tarOfPath(source) : source;
       const query = { fromSrc: '-', repo: ref?.familiarName, tag: ref?.tag, message, changes, platform };
@@ -303,6 +297,7 @@ export class Images {
    * however large. One name uses `GET /images/{name}/get`, several `GET /images/get?names=`.
    */
   async save(names: string | string[], options?: Abortable): Promise<Readable> {
+    checkBag(options, allowed.signal);
     const list = typeof names === 'string' ? [names] : names;
     if (list.length === 0 || list.some((n) => typeof n !== 'string' || n === '')) {
       throw new InvalidOptionError('names', 'expected one or more image names');
@@ -318,10 +313,10 @@ export class Images {
   /** Load images from a tar stream made by `save` (or `docker save`); streamed, constant memory. */
   load(tar: TarSource, options?: { quiet?: boolean } & Abortable): ProgressStream<LoadProgress, LoadResult> {
     const [query, signal] = splitSignal(options);
-    return new ProgressStream(
-      () => this.api.stream('post', '/images/load', { query, body: tar, signal }),
-      loadTracker(),
-    );
+    return new ProgressStream(async () => {
+      checkBag(options, allowed.load);
+      return this.api.stream('post', '/images/load', { query, body: tar, signal });
+    }, loadTracker());
   }
 
   /** Best effort, as in the CLI: most builds need no credentials, so a failing helper must not stop them. */
@@ -386,3 +381,47 @@ async function tarOfPath(path: string): Promise<TarSource> {
   // Device nodes and sockets are skipped (the daemon provides /dev in containers).
   return packTree(path);
 }
+
+const signal = { signal: 'signal' } as const;
+const registry = { auth: 'object', ...signal } as const;
+
+/** What each method's options may hold (checkBag). */
+const allowed = {
+  signal,
+  registry,
+  list: { all: 'boolean', filters: 'filters', 'shared-size': 'boolean', digests: 'boolean', ...signal },
+  remove: { force: 'boolean', noprune: 'boolean', ...signal },
+  search: { limit: 'integer', filters: 'filters', ...signal },
+  prune: { filters: 'filters', ...signal },
+  commit: {
+    reference: 'string',
+    comment: 'string',
+    author: 'string',
+    pause: 'boolean',
+    changes: 'strings',
+    config: 'object',
+    ...signal,
+  },
+  pull: { platform: 'string', allTags: 'boolean', ...registry },
+  push: { allTags: 'boolean', ...registry },
+  build: {
+    dockerfile: 'string',
+    tags: 'strings',
+    buildArgs: 'stringMap',
+    target: 'string',
+    labels: 'stringMap',
+    noCache: 'boolean',
+    cacheFrom: 'strings',
+    pull: 'boolean',
+    platform: 'string',
+    networkMode: 'string',
+    rm: 'boolean',
+    forceRm: 'boolean',
+    quiet: 'boolean',
+    shmSize: 'integer',
+    registryAuth: 'object',
+    ...signal,
+  },
+  import: { reference: 'string', message: 'string', changes: 'strings', platform: 'string', ...signal },
+  load: { quiet: 'boolean', ...signal },
+} satisfies Record<string, Record<string, OptionKind>>;

@@ -1,4 +1,5 @@
 import type { EngineApi } from '../api/engine-api.js';
+import { checkBag, type OptionKind } from '../options.js';
 import { createOrUndo } from './create-or-undo.js';
 import {
   type Abortable,
@@ -25,6 +26,7 @@ export class Networks {
   constructor(private readonly api: EngineApi) {}
 
   async list(options?: NetworkListOptions) {
+    checkBag(options, allowed.prune);
     const [query, signal] = splitSignal(options);
     const list = await this.api.get('/networks', { query, signal });
     return list.map((n) => normalize(n, { Containers: 'map', Options: 'map', Labels: 'map' }));
@@ -32,6 +34,7 @@ export class Networks {
 
   /** Resolves with the new network's `Id` and the daemon's `Warning` ('' when there is none). */
   async create(config: NetworkCreateConfig, options?: Abortable): Promise<Schemas['NetworkCreateResponse']> {
+    checkBag(options, allowed.signal);
     // An abort never leaves the network behind: see createOrUndo.
     const res = await createOrUndo(
       options?.signal,
@@ -44,6 +47,7 @@ export class Networks {
   }
 
   async inspect(id: string, options?: NetworkInspectOptions) {
+    checkBag(options, allowed.inspect);
     const [query, signal] = splitSignal(options);
     const network = await this.api.get('/networks/{id}', { path: { id }, query, signal });
     return normalize(network, { Containers: 'map', Options: 'map', Labels: 'map' });
@@ -51,6 +55,7 @@ export class Networks {
 
   /** Attach a container; `aliases` are the extra names it answers to on this network. */
   async connect(id: string, container: string, options?: NetworkConnectOptions): Promise<void> {
+    checkBag(options, allowed.connect);
     const { aliases, EndpointConfig, signal } = options ?? {};
     const endpoint = aliases
       ? { ...EndpointConfig, Aliases: [...(EndpointConfig?.Aliases ?? []), ...aliases] }
@@ -64,6 +69,7 @@ export class Networks {
 
   /** Detach a container; `force` detaches it even when it is not running or its endpoint is stale. */
   async disconnect(id: string, container: string, options?: NetworkDisconnectOptions): Promise<void> {
+    checkBag(options, allowed.disconnect);
     const { force, signal } = options ?? {};
     await this.api.post('/networks/{id}/disconnect', {
       path: { id },
@@ -73,13 +79,26 @@ export class Networks {
   }
 
   async remove(id: string, options?: Abortable): Promise<void> {
+    checkBag(options, allowed.signal);
     await this.api.delete('/networks/{id}', { path: { id }, signal: options?.signal });
   }
 
   /** Remove unused networks (all of them unless `filters` narrows it down). */
   async prune(options?: Filters & Abortable) {
+    checkBag(options, allowed.prune);
     const [query, signal] = splitSignal(options);
     const res = await this.api.post('/networks/prune', { query, signal });
     return normalize(res, { NetworksDeleted: 'array' });
   }
 }
+
+const signal = { signal: 'signal' } as const;
+
+/** What each method's options may hold (checkBag); list and prune take the same. */
+const allowed = {
+  signal,
+  prune: { filters: 'filters', ...signal },
+  inspect: { verbose: 'boolean', scope: 'string', ...signal },
+  connect: { aliases: 'strings', EndpointConfig: 'object', ...signal },
+  disconnect: { force: 'boolean', ...signal },
+} satisfies Record<string, Record<string, OptionKind>>;

@@ -4,10 +4,11 @@ import type { ApiClient, RawResponse } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
 import type { Operation, RequestOptions } from '../api/types.js';
 import { InvalidOptionError, type RequestInfo, StreamError } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { Session } from '../streams/hijack/session.js';
 import type { CollectedOutput } from '../streams/output.js';
 import type { ContainerCreateConfig, Containers } from './containers.js';
-import { checkOptions, envList, optionSchemas } from './exec.js';
+import { envList, optionSchemas } from './exec.js';
 import type { Abortable, Schemas } from './types.js';
 
 export interface RunOptions extends Abortable {
@@ -125,7 +126,8 @@ export class Runner {
     const res = await this.client.upgrade('post', '/containers/{id}/attach', req);
     const resize = ({ rows, cols }: { rows: number; cols: number }) =>
       this.containers.resize(id, { h: rows, w: cols });
-    return new Session({ ...res, tty, signal, resize, exitCode });
+    const running = async () => (await this.containers.inspect(id)).State?.Running === true;
+    return new Session({ ...res, tty, signal, resize, exitCode, running });
   }
 
   /** Resolves once the daemon has registered the wait (it answers with headers at once). */

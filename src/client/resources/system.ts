@@ -1,14 +1,21 @@
 import type { EngineApi } from '../api/engine-api.js';
-import type { JsonQueryValue } from '../api/types.js';
 import { type DockerError, HttpError, httpError } from '../errors.js';
+import { checkBag, type OptionKind } from '../options.js';
 import { type DockerEvent, type EventTime, eventTime } from '../streams/events.js';
 import { JsonStream } from '../streams/json-stream.js';
-import { type Abortable, type JsonBodyOf, normalize, type QueryOf, type Schemas } from './types.js';
+import {
+  type Abortable,
+  type FilterMap,
+  type JsonBodyOf,
+  normalize,
+  type QueryOf,
+  type Schemas,
+} from './types.js';
 
 export type { DockerEvent, EventTime };
 
 export type EventsOptions = {
-  filters?: JsonQueryValue;
+  filters?: FilterMap;
   /** Replay events from this time on, then keep streaming. */
   since?: EventTime;
   /** Stop at this time: the stream ends by itself once it has passed. */
@@ -25,20 +32,24 @@ export class System {
 
   /** `GET /_ping`: resolves with "OK" when the daemon answers. */
   ping(options?: Abortable): Promise<string> {
+    checkBag(options, allowed.signal);
     return this.api.get('/_ping', { signal: options?.signal }) as Promise<string>;
   }
 
   version(options?: Abortable) {
+    checkBag(options, allowed.signal);
     return this.api.get('/version', { signal: options?.signal });
   }
 
   async info(options?: Abortable) {
+    checkBag(options, allowed.signal);
     const info = await this.api.get('/info', { signal: options?.signal });
     return normalize(info, { Warnings: 'array' });
   }
 
   /** Disk usage by images, containers, volumes and build cache. */
   async df(options?: DataUsageOptions) {
+    checkBag(options, allowed.df);
     const { signal, ...query } = options ?? {};
     const usage = await this.api.get('/system/df', { query, signal });
     return normalize(usage, { BuildCache: 'array' });
@@ -49,6 +60,7 @@ export class System {
    * an error never repeats the password, even when the registry's answer does.
    */
   async auth(credentials: AuthCredentials, options?: Abortable): Promise<AuthResult> {
+    checkBag(options, allowed.signal);
     try {
       const res = await this.api.post('/auth', { body: credentials, signal: options?.signal });
       return res ?? { Status: '' }; // 204: accepted with nothing to say
@@ -62,6 +74,7 @@ export class System {
    * loop stops or `signal` fires; breaking out of `for await` closes the connection.
    */
   events(options?: EventsOptions): JsonStream<DockerEvent> {
+    checkBag(options, allowed.events);
     const { filters, since, until, signal } = options ?? {};
     const query = { filters, since: eventTime('since', since), until: eventTime('until', until) };
     return new JsonStream(async () => (await this.api.stream('get', '/events', { query, signal })).body);
@@ -72,3 +85,12 @@ function withoutSecret(err: DockerError, secret: string | undefined): DockerErro
   if (!secret || !(err instanceof HttpError) || !err.message.includes(secret)) return err;
   return httpError(err.status, err.reason.replaceAll(secret, '***'), err.request);
 }
+
+const signal = { signal: 'signal' } as const;
+
+/** What each method's options may hold (checkBag); `since` and `until` are checked by eventTime. */
+const allowed = {
+  signal,
+  df: { type: 'strings', ...signal },
+  events: { filters: 'filters', since: 'any', until: 'any', ...signal },
+} satisfies Record<string, Record<string, OptionKind>>;

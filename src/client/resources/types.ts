@@ -1,5 +1,4 @@
 import type { components, operations } from '../../generated/engine-api.js';
-import type { JsonQueryValue } from '../api/types.js';
 
 export type Schemas = components['schemas'];
 
@@ -13,8 +12,11 @@ export type JsonBodyOf<Op extends keyof operations> = operations[Op] extends {
   ? B
   : never;
 
-/** List and prune filters: an object such as `{ label: ['app=web'] }`, sent JSON-encoded. */
-export type Filters = { filters?: JsonQueryValue };
+/** Filter terms by name: `{ label: ['app=web'] }` (or the older `{ label: { 'app=web': true } }`). */
+export type FilterMap = Record<string, readonly string[] | Record<string, boolean>>;
+
+/** List and prune filters, sent JSON-encoded; a pre-encoded string is not accepted (checkBag). */
+export type Filters = { filters?: FilterMap };
 
 /** Every resource method accepts an AbortSignal. */
 export interface Abortable {

@@ -3,6 +3,7 @@ import {
   ConnectionError,
   type DockerError,
   isDockerError,
+  ProtocolError,
   type RequestInfo,
   TimeoutError,
   TlsError,
@@ -89,6 +90,11 @@ export function translateFailure(err: unknown, ctx: FailureContext): DockerError
   }
   if (code === 'UND_ERR_BODY_TIMEOUT' || code === 'BERTH_BODY_TIMEOUT') {
     return new TimeoutError('idle', `${request.method} ${request.path}: the response stalled`, request, {
+      cause: err,
+    });
+  }
+  if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+    return new ProtocolError('the response body was shorter than its Content-Length', request, {
       cause: err,
     });
   }

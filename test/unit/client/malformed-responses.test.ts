@@ -62,6 +62,13 @@ describe('a body shorter than its Content-Length', () => {
       expect(isDockerError(ping), `${transport}: ${ping}`).toBe(true);
       await docker.close();
     }
+    await using closing = await startFakeDaemon([
+      { match: /_ping/, answer: response('200 OK', 'O', { 'Api-Version': '1.41', Connection: 'close' }, 10) },
+    ]);
+    for (const [transport, docker] of Object.entries(clientsOf(closing.socketPath))) {
+      expect(await failure(docker.ping()), transport).toBeInstanceOf(ProtocolError);
+      await docker.close();
+    }
     const pinned = new Docker({ socketPath: daemon.socketPath, env: { DOCKER_API_VERSION: '1.41' } });
     const inspect = await failure(pinned.containers.inspect('abc'));
     expect(isDockerError(inspect), String(inspect)).toBe(true);
