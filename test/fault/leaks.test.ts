@@ -28,8 +28,11 @@ beforeAll(() => {
 afterAll(async () => {
   const left = await main.containers.list({ all: true, filters: byLabel });
   await Promise.all(left.map((c) => main.containers.remove(c.Id!, { force: true })));
-  const images = await main.images.list({ filters: byLabel });
-  await Promise.all(images.map((i) => main.images.remove(i.Id, { force: true }).catch(() => {})));
+  // Newest first: a build's step images are parents of its final one.
+  const images = await main.images.list({ all: true, filters: byLabel });
+  for (const i of images.sort((a, b) => b.Created - a.Created)) {
+    await main.images.remove(i.Id, { force: true }).catch(() => {});
+  }
   await main.close();
 });
 
@@ -190,9 +193,9 @@ describe('100 aborts at random moments', () => {
     await aborting('pull', 200, (docker, signal) => docker.images.pull(image, { auth, signal }).done());
   });
 
-  it('of build close their connections and leave no build container running', {
-    timeout: 180_000,
-  }, async () => {
+  // The daemon may still commit the image of a build aborted during its last step (RELIABILITY.md,
+  // known limits): only step containers are checked here.
+  it('of build close their connections and leave no step container', { timeout: 180_000 }, async () => {
     await aborting('build', 1500, (docker, signal) =>
       docker.images.build(context, { labels, noCache: true, signal }).done(),
     );

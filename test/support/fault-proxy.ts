@@ -138,9 +138,7 @@ function pick(rules: LiveRule[], req: IncomingMessage): LiveRule | undefined {
 async function handle(req: IncomingMessage, res: ServerResponse, fault: Fault | undefined, target: string) {
   if (fault?.kind === 'hang-up') return void req.socket.destroy();
   if (fault?.kind === 'status') return answer(req, res, fault);
-  const upstream = await forward(req, target);
-  // The client went away (a break, an abort): stop reading from the daemon too.
-  res.once('close', () => upstream.destroy());
+  const upstream = await forward(req, res, target);
   if (!fault) return passThrough(upstream, res);
   const socket = req.socket;
   switch (fault.kind) {
@@ -184,8 +182,12 @@ function statusAnswer(fault: StatusFault): string {
   return `HTTP/1.1 ${fault.status} Proxy\r\n${headers.join('')}Connection: close\r\n\r\n${statusBody(fault)}`;
 }
 
-/** Send the request on to the daemon over a connection of its own; resolves with its response. */
-function forward(req: IncomingMessage, target: string): Promise<IncomingMessage> {
+/**
+ * Send the request on to the daemon over a connection of its own; resolves with its response. When
+ * the client goes away (a break, an abort), even before the daemon has answered, the daemon's
+ * connection is closed too, as it would be without the proxy.
+ */
+function forward(req: IncomingMessage, res: ServerResponse, target: string): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const headers = { ...req.headers };
     delete headers.connection;
@@ -198,9 +200,7 @@ function forward(req: IncomingMessage, target: string): Promise<IncomingMessage>
       agent: false,
     });
     upstream.once('response', resolve).once('error', reject);
-    req.once('close', () => {
-      if (!req.complete) upstream.destroy();
-    });
+    res.once('close', () => upstream.destroy());
     req.pipe(upstream);
   });
 }
