@@ -62,8 +62,9 @@ describe('an aborted create', () => {
 
   it('never leaves a network behind, whenever the abort comes', async () => {
     const before = (await docker.networks.list({ filters })).length;
+    let created = 0; // names stay unique: newer engines refuse a duplicate
     const outcomes = await abortAtRandom(20, 40, (signal) =>
-      docker.networks.create({ Name: `berth-abort-${run}`, Labels: labels }, { signal }),
+      docker.networks.create({ Name: `berth-abort-${run}-${++created}`, Labels: labels }, { signal }),
     );
     const left = (await docker.networks.list({ filters })).length - before;
     expect(left).toBe(outcomes.created);

@@ -1,5 +1,6 @@
 import type { RegistryAuth } from '../api/types.js';
 import { InvalidOptionError } from '../errors.js';
+import { checkBag } from '../options.js';
 import type { System } from '../resources/system.js';
 import type { Abortable } from '../resources/types.js';
 import { type AuthSource, authKeyFor, DOCKER_HUB_AUTH_KEY, resolveRegistryAuth } from './auth.js';
@@ -42,6 +43,7 @@ export class Registries {
 
   /** The credentials a pull or push of `reference` would send, resolved from config.json like the CLI. */
   async credentialsFor(reference: string, options?: Abortable): Promise<RegistryAuth> {
+    checkBag(options, { signal: 'signal' });
     return resolveRegistryAuth(authKeyFor(parseReference(reference)), this.authSource, options?.signal);
   }
 }

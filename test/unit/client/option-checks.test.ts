@@ -50,6 +50,8 @@ function badCalls(docker: Docker): [string, () => unknown][] {
     ['type', () => docker.system.df(loose({ type: 'volume' }))],
     ['timeout', () => docker.system.info(loose({ timeout: 5 }))],
     ['signal', () => docker.ping(loose({ signal: 'x' }))],
+    ['signal', () => docker.registries.credentialsFor('busybox', loose({ signal: 1 }))],
+    ['timeout', () => docker.registries.login({ username: 'u', password: 'p' }, loose({ timeout: 1 }))],
   ];
 }
 
