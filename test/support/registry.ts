@@ -55,25 +55,43 @@ function configYaml(dir: string, port: number): string {
   ].join('\n');
 }
 
+/** The `/v2/` status, asked from inside `netns` when given (its loopback is not ours). */
+async function v2Status(port: number, netns: string | undefined): Promise<number> {
+  const url = `http://127.0.0.1:${port}/v2/`;
+  if (!netns) return (await fetch(url)).status;
+  const { stdout } = await promisify(execFile)('nsenter', [
+    `--net=/var/run/netns/${netns}`,
+    ...['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', url],
+  ]);
+  return Number(stdout);
+}
+
 /** Resolves once `/v2/` answers (401 without credentials: auth is on). */
-async function waitUntilReady(child: ChildProcess, port: number, output: () => string): Promise<void> {
+async function waitUntilReady(
+  child: ChildProcess,
+  port: number,
+  netns: string | undefined,
+  output: () => string,
+): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited (${child.exitCode}):\n${output()}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/v2/`);
-      if (res.status === 401) return;
-    } catch {
-      // not listening yet
-    }
+    if ((await v2Status(port, netns).catch(() => 0)) === 401) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`docker-registry did not answer on 127.0.0.1:${port} within 15 s:\n${output()}`);
 }
 
-export async function startRegistry(
-  credentials: { username: string; password: string } = { username: 'berth', password: 'berth-pass-1' },
-): Promise<TestRegistry> {
+export interface RegistryOptions {
+  username?: string;
+  password?: string;
+  /** Run the registry inside this network namespace (its 127.0.0.1 is the namespace's own). */
+  netns?: string;
+}
+
+export async function startRegistry(options: RegistryOptions = {}): Promise<TestRegistry> {
+  const credentials = { username: options.username ?? 'berth', password: options.password ?? 'berth-pass-1' };
+  const { netns } = options;
   const dir = await mkdtemp(join(tmpdir(), 'berth-registry-'));
   const { stdout } = await promisify(execFile)('htpasswd', [
     '-Bbn',
@@ -83,9 +101,9 @@ export async function startRegistry(
   await writeFile(join(dir, 'htpasswd'), stdout);
   const port = await freePort();
   await writeFile(join(dir, 'config.yml'), configYaml(dir, port));
-  const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const command = ['docker-registry', 'serve', join(dir, 'config.yml')];
+  if (netns) command.unshift('nsenter', `--net=/var/run/netns/${netns}`);
+  const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const keep = (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-4000);
@@ -101,7 +119,7 @@ export async function startRegistry(
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await waitUntilReady(child, port, () => log);
+    await waitUntilReady(child, port, netns, () => log);
   } catch (err) {
     await stop();
     throw err;
