@@ -3,7 +3,9 @@
  * afterAll, whatever happened. It refuses to start when the engine is already in a swarm, so it never
  * touches a swarm it did not make.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   Docker,
@@ -57,6 +59,26 @@ async function runningTasks(serviceId: string) {
   return tasks.filter((t) => t.Status?.State === 'running');
 }
 
+/** Run examples/scale-service.ts with the fixture image. */
+async function scaleExample() {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'examples/scale-service.ts', image],
+    { timeout: 100_000 },
+  );
+  return stdout;
+}
+
+function expectScaledOutput(stdout: string) {
+  expect(stdout).toContain('container: hello from one container\n');
+  const converged = stdout.split('\n').filter((line) => line.startsWith('converged at'));
+  expect(converged).toEqual([
+    'converged at 1: running 1',
+    'converged at 3: running 3',
+    'converged at 1: running 1',
+  ]);
+}
+
 async function execIn(serviceId: string, cmd: string) {
   const [task] = await runningTasks(serviceId);
   const container = task?.Status?.ContainerStatus?.ContainerID;
@@ -75,6 +97,16 @@ describe('outside a swarm', () => {
     await expect(listing).rejects.toBeInstanceOf(UnavailableError);
     await expect(listing).rejects.toMatchObject({ code: ErrorCode.NotInSwarm, status: 503 });
     await expect(docker.swarm.leave()).rejects.toMatchObject({ code: ErrorCode.NotInSwarm });
+  });
+
+  it('examples/scale-service.ts initialises a swarm for itself and leaves it', {
+    timeout: 120_000,
+  }, async () => {
+    const stdout = await scaleExample();
+    expectScaledOutput(stdout);
+    expect(stdout).toContain('initialised a single-node swarm');
+    expect(stdout).toContain('left the swarm');
+    expect((await docker.info()).Swarm?.LocalNodeState).toBe('inactive');
   });
 });
 
@@ -289,10 +321,22 @@ describe('in a swarm', () => {
     expect(await docker.configs.list({ filters: byRun })).toEqual([]);
   });
 
+  it('examples/scale-service.ts uses the swarm it finds and leaves it in place', {
+    timeout: 120_000,
+  }, async () => {
+    const stdout = await scaleExample();
+    expectScaledOutput(stdout);
+    expect(stdout).toContain("using the engine's swarm (active)");
+    expect(stdout).not.toContain('left the swarm');
+    expect((await docker.info()).Swarm?.LocalNodeState).toBe('active');
+    const left = await docker.services.list({ filters: { name: ['scale-demo-'] } });
+    expect(left).toEqual([]);
+  });
+
   it('rejects waitConverged with the failing task error and its last log lines', async () => {
     const { ID } = await docker.services.create(spec('failing', {}, 'echo "cannot open /data" >&2; exit 3'));
     const failure = await docker.services.waitConverged(ID).catch((err: unknown) => err);
-    expect(failure).toBeInstanceOf(ServiceFailedError);
+    expect(failure, String(failure)).toBeInstanceOf(ServiceFailedError);
     expect(failure).toMatchObject({
       code: ErrorCode.ServiceFailed,
       serviceId: ID,

@@ -31,9 +31,17 @@ export interface ServiceCreated {
 export interface WaitConvergedOptions extends Abortable {
   /** Log lines of a failing task quoted in the error (default 20). */
   logLines?: number;
+  /**
+   * Milliseconds every task must have been seen running before the service counts as converged
+   * (default 1000), so a task that crashes right after starting is not taken for a healthy one. The
+   * docker CLI waits 5 s for the same reason.
+   */
+  stableFor?: number;
 }
 
-const runningStates = new Set(['running']);
+function isRunning(task: Task): boolean {
+  return task.Status?.State === 'running';
+}
 const failedStates = new Set(['failed', 'rejected']);
 
 /**
@@ -119,11 +127,15 @@ export class Services {
    * Resolve when every task the service wants runs its current spec and nothing else of it runs:
    * `Replicas` running up-to-date tasks (replicated), one on each eligible node (global). Rejects
    * with a ServiceFailedError quoting the task's error and last log lines when a task of the current
-   * spec fails, or when the daemon pauses the update. Polls one request at a time, backing off from
-   * 100 ms to 1 s.
+   * spec fails, or when the daemon pauses the update. Every task must have been running for
+   * `stableFor` ms (default 1000). Polls one request at a time, backing off from 100 ms to 1 s.
    */
   async waitConverged(id: string, options: WaitConvergedOptions = {}): Promise<Service> {
-    const { signal, logLines = 20 } = options;
+    const { signal, logLines = 20, stableFor = 1000 } = options;
+    if (!(Number.isFinite(stableFor) && stableFor >= 0)) {
+      throw new InvalidOptionError('stableFor', `expected a number of milliseconds, got ${stableFor}`);
+    }
+    const runningSince = new Map<string, number>();
     for (let pause = 100; ; pause = Math.min(pause * 2, 1000)) {
       const service = await this.inspect(id, { signal });
       const update = service.UpdateStatus;
@@ -135,7 +147,12 @@ export class Services {
       const current = await this.tasks.list({ filters: { ...filters, '_up-to-date': ['true'] }, signal });
       const failed = failingTask(service, current);
       if (failed) throw await this.#failure(service, failed, logLines, signal);
-      if (await this.#converged(service, all, current, signal)) return service;
+      const now = performance.now();
+      const running = new Set(current.filter(isRunning).map((t) => t.ID ?? ''));
+      for (const taskId of runningSince.keys()) if (!running.has(taskId)) runningSince.delete(taskId);
+      for (const taskId of running) if (!runningSince.has(taskId)) runningSince.set(taskId, now);
+      const stable = [...runningSince.values()].every((since) => now - since >= stableFor);
+      if ((await this.#converged(service, all, current, signal)) && stable) return service;
       await delay(pause, signal);
     }
   }
@@ -144,10 +161,10 @@ export class Services {
     const update = service.UpdateStatus?.State as string | undefined;
     if (update === 'updating' || update === 'rollback_started') return false;
     const wanted = current.filter((t) => t.DesiredState === 'running');
-    if (!wanted.every((t) => runningStates.has(t.Status?.State ?? ''))) return false;
+    if (!wanted.every(isRunning)) return false;
     // Tasks of an older spec, or told to shut down, must be gone.
     const wantedIds = new Set(wanted.map((t) => t.ID));
-    if (all.some((t) => !wantedIds.has(t.ID) && runningStates.has(t.Status?.State ?? ''))) return false;
+    if (all.some((t) => !wantedIds.has(t.ID) && isRunning(t))) return false;
     const mode = service.Spec?.Mode;
     if (mode?.Replicated) return wanted.length === (mode.Replicated.Replicas ?? 1);
     if (mode?.Global) {
