@@ -5,7 +5,7 @@
  *   npx tsx examples/scale-service.ts [image]      (default busybox)
  *
  * It initialises a single-node swarm on 127.0.0.1 only when the engine is in none, and leaves only
- * the swarm it initialised; the service is removed either way.
+ * the swarm it initialised (and its docker_gwbridge network); the service is removed either way.
  */
 import { Docker } from 'berth';
 
@@ -19,6 +19,9 @@ process.stdout.write(`container: ${once.stdout}`);
 // 2. A swarm, unless the engine already is in one.
 const { Swarm } = await docker.info();
 const initialised = Swarm?.LocalNodeState === 'inactive';
+// A swarm brings the docker_gwbridge network, which outlives it: remove it too if it is ours.
+const gwbridge = { filters: { name: ['docker_gwbridge'] } };
+const hadGwbridge = (await docker.networks.list(gwbridge)).some((n) => n.Name === 'docker_gwbridge');
 if (initialised) {
   await docker.swarm.init({ ListenAddr: '127.0.0.1', AdvertiseAddr: '127.0.0.1' });
   console.log('initialised a single-node swarm');
@@ -46,6 +49,7 @@ try {
   if (serviceId) await docker.services.remove(serviceId);
   if (initialised) {
     await docker.swarm.leave({ force: true });
+    if (!hadGwbridge) await docker.networks.remove('docker_gwbridge');
     console.log('left the swarm');
   }
 }

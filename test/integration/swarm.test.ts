@@ -24,6 +24,7 @@ const labels = { 'berth.test': 'swarm', 'berth.run': run };
 const byRun = { label: [`berth.run=${run}`] };
 let image: string;
 let initialised = false;
+let hadGwbridge = true;
 
 beforeAll(() => {
   image = inject('images').busybox;
@@ -35,6 +36,8 @@ afterAll(async () => {
       const services = await docker.services.list({ filters: byRun }).catch(() => []);
       await Promise.all(services.map((s) => docker.services.remove(s.ID!).catch(() => {})));
       await docker.swarm.leave({ force: true });
+      // Joining a swarm creates docker_gwbridge, and leaving keeps it: remove it when the run made it.
+      if (!hadGwbridge) await docker.networks.remove('docker_gwbridge').catch(() => {});
     }
   } finally {
     await docker.close();
@@ -102,11 +105,13 @@ describe('outside a swarm', () => {
   it('examples/scale-service.ts initialises a swarm for itself and leaves it', {
     timeout: 120_000,
   }, async () => {
+    const gwbridgeBefore = await docker.networks.list({ filters: { name: ['docker_gwbridge'] } });
     const stdout = await scaleExample();
     expectScaledOutput(stdout);
     expect(stdout).toContain('initialised a single-node swarm');
     expect(stdout).toContain('left the swarm');
     expect((await docker.info()).Swarm?.LocalNodeState).toBe('inactive');
+    expect(await docker.networks.list({ filters: { name: ['docker_gwbridge'] } })).toEqual(gwbridgeBefore);
   });
 });
 
@@ -114,6 +119,7 @@ describe('in a swarm', () => {
   beforeAll(async () => {
     const info = await docker.info();
     if (info.Swarm?.LocalNodeState !== 'inactive') throw new Error('the engine is already in a swarm');
+    hadGwbridge = (await docker.networks.list({ filters: { name: ['docker_gwbridge'] } })).length > 0;
     initialised = true; // set first: afterAll leaves even if init fails half-way
     await docker.swarm.init({ ListenAddr: '127.0.0.1', AdvertiseAddr: '127.0.0.1' });
   });
