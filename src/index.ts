@@ -58,7 +58,44 @@ export type {
   NetworkInspectOptions,
   NetworkListOptions,
 } from './client/resources/networks.js';
+export type {
+  Plugin,
+  PluginInstallOptions,
+  PluginListOptions,
+  PluginPrivilege,
+  PluginSettings,
+} from './client/resources/plugins.js';
 export type { AttachOptions, DetachedRun, RunOptions, RunResult } from './client/resources/run.js';
+export type {
+  ConfigCreateConfig,
+  ConfigListOptions,
+  CreatedId,
+  LabelsUpdate,
+  SecretCreateConfig,
+  SecretListOptions,
+} from './client/resources/secrets.js';
+export type {
+  Service,
+  ServiceCreated,
+  ServiceCreateOptions,
+  ServiceListOptions,
+  ServiceLogsOptions,
+  ServiceSpec,
+  ServiceUpdateOptions,
+  Task,
+  TaskListOptions,
+  WaitConvergedOptions,
+} from './client/resources/services.js';
+export type {
+  JoinTokens,
+  NodeListOptions,
+  NodeSpec,
+  NodeUpdateOptions,
+  SwarmInitConfig,
+  SwarmJoinConfig,
+  SwarmSpec,
+  SwarmUpdateOptions,
+} from './client/resources/swarm.js';
 export type {
   AuthCredentials,
   AuthResult,
@@ -67,6 +104,7 @@ export type {
   EventsOptions,
   EventTime,
 } from './client/resources/system.js';
+export type { SpecChange } from './client/resources/versioned.js';
 export type {
   VolumeCreateConfig,
   VolumeListOptions,

@@ -22,7 +22,11 @@ import { Containers } from './resources/containers.js';
 import { Exec } from './resources/exec.js';
 import { Images } from './resources/images.js';
 import { Networks } from './resources/networks.js';
+import { Plugins } from './resources/plugins.js';
 import { Runner } from './resources/run.js';
+import { Configs, Secrets } from './resources/secrets.js';
+import { Services, Tasks } from './resources/services.js';
+import { Nodes, Swarm } from './resources/swarm.js';
 import { System } from './resources/system.js';
 import { Volumes } from './resources/volumes.js';
 import { streamDialer } from './transport/dial.js';
@@ -59,6 +63,20 @@ export class Docker {
   readonly archives: Archives;
   /** Registries: login checks and the credentials a reference resolves to. */
   readonly registries: Registries;
+  /** The swarm: init, join, leave, inspect, update, join tokens, unlock key and unlock. */
+  readonly swarm: Swarm;
+  /** Swarm nodes: list, inspect, update (availability, role, labels), remove. */
+  readonly nodes: Nodes;
+  /** Swarm services: create, inspect, list, update, scale, rollback, remove, logs, waitConverged. */
+  readonly services: Services;
+  /** Tasks of swarm services: list, inspect, logs. */
+  readonly tasks: Tasks;
+  /** Swarm secrets: create, list, inspect, update, remove. */
+  readonly secrets: Secrets;
+  /** Swarm configs: create, list, inspect, update, remove. */
+  readonly configs: Configs;
+  /** Managed plugins: install, create, enable, disable, set, upgrade, push, remove ... */
+  readonly plugins: Plugins;
   readonly #client: ApiClient;
   /** The pool this client dialed itself; undefined when the caller gave a dispatcher. */
   readonly #pool: LazyPool | undefined;
@@ -100,6 +118,13 @@ export class Docker {
     this.volumes = new Volumes(this.api, this.#client);
     this.system = new System(this.api);
     this.registries = new Registries(this.system, authSource);
+    this.swarm = new Swarm(this.api);
+    this.nodes = new Nodes(this.api);
+    this.tasks = new Tasks(this.api, this.#client);
+    this.services = new Services(this.api, this.#client, this.tasks, authSource);
+    this.secrets = new Secrets(this.api);
+    this.configs = new Configs(this.api);
+    this.plugins = new Plugins(this.api, authSource);
   }
 
   /** A client configured from the environment exactly as the docker CLI would be. */

@@ -23,6 +23,10 @@ export const ErrorCode = {
   Server: 'BERTH_ERR_SERVER',
   Unavailable: 'BERTH_ERR_UNAVAILABLE',
   NotSupported: 'BERTH_ERR_NOT_SUPPORTED',
+  NotInSwarm: 'BERTH_ERR_NOT_IN_SWARM',
+  NotSwarmManager: 'BERTH_ERR_NOT_SWARM_MANAGER',
+  VersionConflict: 'BERTH_ERR_VERSION_CONFLICT',
+  ServiceFailed: 'BERTH_ERR_SERVICE_FAILED',
   Stream: 'BERTH_ERR_STREAM',
   Protocol: 'BERTH_ERR_PROTOCOL',
   Consumed: 'BERTH_ERR_CONSUMED',
@@ -166,13 +170,13 @@ export class ConflictError extends HttpError {
   }
 }
 export class ServerError extends HttpError {
-  constructor(reason: string, request: RequestInfo) {
-    super(500, reason, request, ErrorCode.Server);
+  constructor(reason: string, request: RequestInfo, code: ErrorCode = ErrorCode.Server) {
+    super(500, reason, request, code);
   }
 }
 export class UnavailableError extends HttpError {
-  constructor(reason: string, request: RequestInfo) {
-    super(503, reason, request, ErrorCode.Unavailable);
+  constructor(reason: string, request: RequestInfo, code: ErrorCode = ErrorCode.Unavailable) {
+    super(503, reason, request, code);
   }
 }
 
@@ -180,6 +184,33 @@ export class UnavailableError extends HttpError {
 export class NotSupportedError extends HttpError {
   constructor(reason: string, request: RequestInfo) {
     super(404, reason, request, ErrorCode.NotSupported);
+  }
+}
+
+/**
+ * The node is no manager of a swarm (503): a worker, or a manager that lost quorum. Operations on
+ * services, nodes, tasks, secrets and configs need a manager.
+ */
+export class NotSwarmManagerError extends UnavailableError {
+  constructor(reason: string, request: RequestInfo) {
+    super(reason, request, ErrorCode.NotSwarmManager);
+  }
+}
+
+/** The node is not part of any swarm (503): `docker.swarm.init()` or `join()` first. */
+export class NotInSwarmError extends UnavailableError {
+  constructor(reason: string, request: RequestInfo) {
+    super(reason, request, ErrorCode.NotInSwarm);
+  }
+}
+
+/**
+ * An update named an outdated version index ("update out of sequence", a 500): someone changed the
+ * object since it was read. Read it again and retry; berth's read-modify-write methods do so.
+ */
+export class VersionConflictError extends ServerError {
+  constructor(reason: string, request: RequestInfo) {
+    super(reason, request, ErrorCode.VersionConflict);
   }
 }
 
@@ -227,5 +258,27 @@ export class ProtocolError extends DockerError {
 export class StreamConsumedError extends DockerError {
   constructor(what: string) {
     super(ErrorCode.Consumed, `this ${what} has already been consumed; each one can be read once`);
+  }
+}
+
+/** A task of a service failed (or the daemon paused the update) while waiting for it to converge. */
+export class ServiceFailedError extends DockerError {
+  readonly serviceId: string;
+  /** The failing task, when a task failed. */
+  readonly taskId: string | undefined;
+  /** The task's `Status.Err` (or the update status message). */
+  readonly reason: string;
+  /** The task's last log lines, when any could be read. */
+  readonly logs: string;
+  constructor(serviceId: string, reason: string, taskId?: string, logs = '') {
+    const tail = logs.trim() ? `\nlast log lines:\n${logs.trimEnd()}` : '';
+    super(
+      ErrorCode.ServiceFailed,
+      `service ${serviceId}${taskId ? `: task ${taskId}` : ''} failed: ${reason}${tail}`,
+    );
+    this.serviceId = serviceId;
+    this.taskId = taskId;
+    this.reason = reason;
+    this.logs = logs;
   }
 }

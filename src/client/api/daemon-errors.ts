@@ -3,7 +3,16 @@
  * Podman answers 500 where Docker answers 404 or 409, and a version pinned above the daemon's newest
  * comes back as a bare 400, and an endpoint Podman lacks as a 404 saying so.
  */
-import { type DockerError, httpError, NotSupportedError, type RequestInfo, VersionError } from '../errors.js';
+import {
+  type DockerError,
+  httpError,
+  NotInSwarmError,
+  NotSupportedError,
+  NotSwarmManagerError,
+  type RequestInfo,
+  VersionConflictError,
+  VersionError,
+} from '../errors.js';
 
 const tooNew = /client version (\S+) is too new\. Maximum supported API version is (\S+)/i;
 /**
@@ -17,6 +26,13 @@ const unsupported = /^Path \S+ is not supported$|^Not Found$/;
  * (its attach starts a created container), with this cause.
  */
 const badCommand = /OCI runtime attempted to invoke a command that was not found/;
+
+/** Outside any swarm: "This node is not part of a swarm", or the manager message that says to init. */
+const notInSwarm = /\bnot part of a swarm\b|not a swarm manager\. Use "docker swarm init"/i;
+/** A worker, or a manager without quorum. */
+const notManager = /\bnot a swarm manager\b/i;
+/** swarmkit's answer to a stale version index (`rpc error: code = Unknown desc = update out of sequence`). */
+const outOfSequence = /\bupdate out of sequence\b/i;
 
 /**
  * Podman's words for what Docker reports with its own status (Podman 4: "no container with name or
@@ -41,6 +57,9 @@ export function daemonError(status: number, reason: string, request: RequestInfo
   }
   if (status === 404 && unsupported.test(reason)) return new NotSupportedError(reason, request);
   if ((status === 500 || status === 409) && badCommand.test(reason)) return httpError(400, reason, request);
+  if (status === 503 && notInSwarm.test(reason)) return new NotInSwarmError(reason, request);
+  if (status === 503 && notManager.test(reason)) return new NotSwarmManagerError(reason, request);
+  if (status === 500 && outOfSequence.test(reason)) return new VersionConflictError(reason, request);
   return httpError(status === 500 ? (engineStatus(reason) ?? status) : status, reason, request);
 }
 

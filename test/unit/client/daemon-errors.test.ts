@@ -5,8 +5,12 @@ import {
   ConflictError,
   HttpError,
   NotFoundError,
+  NotInSwarmError,
   NotSupportedError,
+  NotSwarmManagerError,
   ServerError,
+  UnavailableError,
+  VersionConflictError,
   VersionError,
 } from '../../../src/client/errors.js';
 
@@ -74,5 +78,32 @@ describe('daemonError: the same typed error whichever engine answered', () => {
     const err = daemonError(status, reason, request);
     expect(err).toBeInstanceOf(BadRequestError);
     expect(err).toMatchObject({ status: 400, reason });
+  });
+
+  it.each([
+    ['This node is not part of a swarm', NotInSwarmError, 'BERTH_ERR_NOT_IN_SWARM'],
+    [
+      'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.',
+      NotInSwarmError,
+      'BERTH_ERR_NOT_IN_SWARM',
+    ],
+    [
+      "This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state. Please run this command on a manager node or promote the current node to a manager.",
+      NotSwarmManagerError,
+      'BERTH_ERR_NOT_SWARM_MANAGER',
+    ],
+  ])('maps the swarm 503 %# to its own UnavailableError', (reason, Class, code) => {
+    const err = daemonError(503, reason, request);
+    expect(err).toBeInstanceOf(Class);
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect(err).toMatchObject({ code, status: 503, reason });
+  });
+
+  it('maps "update out of sequence" to a VersionConflictError, still a ServerError', () => {
+    const err = daemonError(500, 'rpc error: code = Unknown desc = update out of sequence', request);
+    expect(err).toBeInstanceOf(VersionConflictError);
+    expect(err).toBeInstanceOf(ServerError);
+    expect(err).toMatchObject({ code: 'BERTH_ERR_VERSION_CONFLICT', status: 500 });
+    expect(daemonError(503, 'swarm unavailable', request)).not.toBeInstanceOf(NotSwarmManagerError);
   });
 });

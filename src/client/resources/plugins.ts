@@ -1,0 +1,156 @@
+import { encodeRegistryAuth } from '../api/encoding.js';
+import type { EngineApi } from '../api/engine-api.js';
+import type { RegistryAuth } from '../api/types.js';
+import { InvalidOptionError } from '../errors.js';
+import { type AuthSource, authKeyFor, resolveRegistryAuth } from '../registry/auth.js';
+import { parseReference } from '../registry/references.js';
+import {
+  ProgressStream,
+  type PullProgress,
+  type PullResult,
+  type PushProgress,
+  type PushResult,
+  pullTracker,
+  pushTracker,
+} from '../streams/progress.js';
+import { packTree } from '../tar/pack.js';
+import type { TarSource } from './images.js';
+import { type Abortable, type Filters, type Schemas, splitSignal } from './types.js';
+
+export type Plugin = Schemas['Plugin'];
+export type PluginPrivilege = Schemas['PluginPrivilege'];
+export type PluginListOptions = Filters & Abortable;
+export interface PluginInstallOptions extends Abortable {
+  /** Local name of the plugin (default: the remote reference). */
+  name?: string;
+  /**
+   * The privileges granted. By default the ones the plugin asks for (`privileges(remote)`), like
+   * `docker plugin install --grant-all-permissions`.
+   */
+  privileges?: PluginPrivilege[];
+  /** Credentials for the registry; by default resolved from config.json like pulls. */
+  auth?: RegistryAuth;
+}
+/** Settings as `KEY=value` strings or a map: `{ DEBUG: '1', 'mount.source': '/data' }`. */
+export type PluginSettings = string[] | Record<string, string>;
+
+/**
+ * Managed plugins: list, inspect, privileges, install, create from a rootfs, enable, disable, set,
+ * upgrade, push, remove.
+ */
+export class Plugins {
+  constructor(
+    private readonly api: EngineApi,
+    private readonly authSource: AuthSource = {},
+  ) {}
+
+  async list(options?: PluginListOptions): Promise<Plugin[]> {
+    const [query, signal] = splitSignal(options);
+    return this.api.get('/plugins', { query, signal });
+  }
+
+  async inspect(name: string, options?: Abortable): Promise<Plugin> {
+    return this.api.get('/plugins/{name}/json', { path: { name }, signal: options?.signal });
+  }
+
+  /** The privileges a remote plugin asks for. */
+  async privileges(
+    remote: string,
+    options: { auth?: RegistryAuth } & Abortable = {},
+  ): Promise<PluginPrivilege[]> {
+    const { auth, signal } = options;
+    const header = { 'X-Registry-Auth': auth ?? (await this.#authFor(remote, signal)) };
+    return (await this.api.get('/plugins/privileges', { query: { remote }, header, signal })) ?? [];
+  }
+
+  /** `docker plugin install`: pull a plugin (granting its privileges); enable it yourself after. */
+  install(remote: string, options: PluginInstallOptions = {}): ProgressStream<PullProgress, PullResult> {
+    const { name, signal } = options;
+    return new ProgressStream(async () => {
+      const auth = options.auth ?? (await this.#authFor(remote, signal));
+      const body = options.privileges ?? (await this.privileges(remote, { auth, signal }));
+      const header = { 'X-Registry-Auth': auth };
+      return this.api.stream('post', '/plugins/pull', { query: { remote, name }, header, body, signal });
+    }, pullTracker());
+  }
+
+  /** Same as `install`. */
+  pull(remote: string, options: PluginInstallOptions = {}): ProgressStream<PullProgress, PullResult> {
+    return this.install(remote, options);
+  }
+
+  /**
+   * Create a plugin from a directory holding `config.json` and `rootfs/` (packed as the tar the API
+   * wants), or from such a tar. The plugin starts disabled.
+   */
+  async create(name: string, context: string | TarSource, options?: Abortable): Promise<void> {
+    if (typeof name !== 'string' || name === '')
+      throw new InvalidOptionError('name', 'expected a plugin name');
+    const body = typeof context === 'string' ? packTree(context) : context;
+    await this.api.post('/plugins/create', { query: { name }, body, signal: options?.signal });
+  }
+
+  /** Start the plugin; `timeout` (seconds) bounds how long its socket may take to appear. */
+  async enable(name: string, options?: { timeout?: number } & Abortable): Promise<void> {
+    const [query, signal] = splitSignal(options);
+    await this.api.post('/plugins/{name}/enable', { path: { name }, query, signal });
+  }
+
+  async disable(name: string, options?: { force?: boolean } & Abortable): Promise<void> {
+    const [query, signal] = splitSignal(options);
+    await this.api.post('/plugins/{name}/disable', { path: { name }, query, signal });
+  }
+
+  /** Change settings (env, mount sources, device paths, args) of a disabled plugin. */
+  async set(name: string, settings: PluginSettings, options?: Abortable): Promise<void> {
+    const body = Array.isArray(settings)
+      ? settings
+      : Object.entries(settings ?? {}).map(([key, value]) => `${key}=${value}`);
+    if (body.length === 0) throw new InvalidOptionError('settings', 'expected at least one setting');
+    await this.api.post('/plugins/{name}/set', { path: { name }, body, signal: options?.signal });
+  }
+
+  /** Replace a disabled plugin with another version of it from a registry. */
+  upgrade(
+    name: string,
+    remote: string,
+    options: Omit<PluginInstallOptions, 'name'> = {},
+  ): ProgressStream<PullProgress, PullResult> {
+    const { signal } = options;
+    return new ProgressStream(async () => {
+      const auth = options.auth ?? (await this.#authFor(remote, signal));
+      const body = options.privileges ?? (await this.privileges(remote, { auth, signal }));
+      const header = { 'X-Registry-Auth': auth };
+      return this.api.stream('post', '/plugins/{name}/upgrade', {
+        path: { name },
+        query: { remote },
+        header,
+        body,
+        signal,
+      });
+    }, pullTracker());
+  }
+
+  /** Push a plugin to its registry. */
+  push(
+    name: string,
+    options: { auth?: RegistryAuth } & Abortable = {},
+  ): ProgressStream<PushProgress, PushResult> {
+    const { signal } = options;
+    return new ProgressStream(async () => {
+      const auth = options.auth ?? (await this.#authFor(name, signal));
+      const extraHeaders = { 'X-Registry-Auth': encodeRegistryAuth(auth) };
+      return this.api.stream('post', '/plugins/{name}/push', { path: { name }, extraHeaders, signal });
+    }, pushTracker());
+  }
+
+  /** Remove a plugin; `force` removes an enabled one. */
+  async remove(name: string, options?: { force?: boolean } & Abortable): Promise<void> {
+    const [query, signal] = splitSignal(options);
+    await this.api.delete('/plugins/{name}', { path: { name }, query, signal });
+  }
+
+  #authFor(remote: string, signal: AbortSignal | undefined): Promise<RegistryAuth> {
+    return resolveRegistryAuth(authKeyFor(parseReference(remote, 'remote')), this.authSource, signal);
+  }
+}
