@@ -3,13 +3,7 @@
  * Podman answers 500 where Docker answers 404 or 409, and a version pinned above the daemon's newest
  * comes back as a bare 400, and an endpoint Podman lacks as a 404 saying so.
  */
-import {
-  type DockerError,
-  httpError,
-  NotSupportedError,
-  type RequestInfo,
-  VersionError,
-} from '../errors.js';
+import { type DockerError, httpError, NotSupportedError, type RequestInfo, VersionError } from '../errors.js';
 
 const tooNew = /client version (\S+) is too new\. Maximum supported API version is (\S+)/i;
 /** Podman's answer for an endpoint it does not implement. */
