@@ -146,3 +146,71 @@ describe('examples', () => {
     }
   });
 });
+
+describe('examples/cli', () => {
+  const cli = (args: string[]) => example('cli/main.ts', args);
+  const failed = (args: string[]) =>
+    cli(args).then(
+      () => undefined,
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
+
+  it('ps lists containers, -a the stopped ones too', async () => {
+    const name = `berth-cli-${randomUUID().slice(0, 8)}`;
+    const id = await container(['true'], { name });
+    const all = await cli(['ps', '-a']);
+    expect(all.stdout).toMatch(/^CONTAINER ID {2}IMAGE {2}STATUS {2}NAMES\n/);
+    expect(all.stdout).toContain(`${id.slice(0, 12)}  ${inject('images').busybox}  Created  ${name}\n`);
+    expect((await cli(['ps'])).stdout).not.toContain(id.slice(0, 12));
+  });
+
+  it('exec runs a command in a container and exits with its code', async () => {
+    const id = await container(['sleep', '600']);
+    await docker.containers.start(id);
+    expect(await cli(['exec', id, 'sh', '-c', 'echo in there'])).toMatchObject({ stdout: 'in there\n' });
+    const failure = await failed(['exec', id, 'sh', '-c', 'echo oops >&2; exit 5']);
+    expect(failure).toMatchObject({ code: 5, stdout: '', stderr: 'oops\n' });
+  });
+
+  it('run without -i collects the output; with -i it feeds stdin to the container', async () => {
+    const image = inject('images').busybox;
+    const failure = await failed(['run', '--rm', image, 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    expect(failure).toMatchObject({ code: 3, stdout: 'out\n', stderr: 'err\n' });
+    const piped = await new Promise<string>((resolve, reject) => {
+      const child = execFile(
+        process.execPath,
+        ['--import', 'tsx', 'examples/cli/main.ts', 'run', '-i', '--rm', image, 'sh'],
+        (err, stdout) => (err ? reject(err) : resolve(stdout)),
+      );
+      child.stdin?.end('echo from stdin\n');
+    });
+    expect(piped).toBe('from stdin\n');
+  });
+
+  it('build shows the build output and names the image', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-cli-build-'));
+    const tag = `berth-examples/cli-build:${randomUUID().slice(0, 8)}`;
+    try {
+      await writeFile(join(dir, 'Dockerfile'), `FROM ${inject('images').busybox}\nRUN echo step output\n`);
+      const { stdout } = await cli(['build', '-t', tag, dir]);
+      expect(stdout).toContain('Step 2/2 : RUN echo step output\n');
+      expect(stdout).toContain('step output\n');
+      expect(stdout).toMatch(new RegExp(`built sha256:[0-9a-f]{64} as ${tag}\n$`));
+      expect(await docker.images.exists(tag)).toBe(true);
+    } finally {
+      await docker.images.remove(tag, { force: true }).catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a berth error with its code, and usage errors with exit code 2', async () => {
+    expect(await failed(['pull', '127.0.0.1:1/nothing:1'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^error \(BERTH_ERR_/),
+    });
+    expect(await failed(['run', '-x', 'img'])).toMatchObject({
+      code: 2,
+      stderr: 'main.ts run: unknown flag -x\n',
+    });
+  });
+});
