@@ -1,9 +1,10 @@
 /** Every example runs as a user would run it, against the engine under test, its output asserted. */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { buildBusybox } from '../../examples/lib/local-image.js';
@@ -213,4 +214,36 @@ describe('examples/cli', () => {
       stderr: 'main.ts run: unknown flag -x\n',
     });
   });
+});
+
+describe('examples/app-with-tests', () => {
+  it('passes its own vitest suite, with PostgreSQL and Redis fixtures on the local images', async () => {
+    const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
+    const dir = await mkdtemp(join(tmpdir(), 'berth-app-tests-'));
+    const report = join(dir, 'report.json');
+    // A test run of its own: none of this worker's vitest or session variables.
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'BERTH_SESSION'),
+    );
+    const { postgres, redis } = inject('images');
+    try {
+      const args = ['run', '--config', 'examples/app-with-tests/vitest.config.ts', '--reporter=json'];
+      await execFileAsync(process.execPath, [vitest, ...args, `--outputFile=${report}`], {
+        env: { ...env, POSTGRES_IMAGE: postgres, REDIS_IMAGE: redis },
+        timeout: 240_000,
+      });
+      const results = JSON.parse(await readFile(report, 'utf8'));
+      const tests = results.testResults.flatMap(
+        (file: { assertionResults: object[] }) => file.assertionResults,
+      );
+      expect(tests.map((t: { title: string; status: string }) => [t.title, t.status])).toEqual([
+        ['counts in PostgreSQL', 'passed'],
+        ['starts from an empty database and an empty cache in every test', 'passed'],
+        ['serves reads from Redis once cached', 'passed'],
+        ['keeps counts consistent under concurrent increments', 'passed'],
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
