@@ -10,6 +10,7 @@ import type { ContainerCreateConfig, Containers } from './containers.js';
 import { checkOptions, envList, optionSchemas } from './exec.js';
 import type { Abortable, Schemas } from './types.js';
 
+/** Options of `docker.run()`, the flags of `docker run`. */
 export interface RunOptions extends Abortable {
   /** The container's name (`--name`). */
   name?: string;
@@ -31,12 +32,14 @@ export interface RunOptions extends Abortable {
   config?: Partial<ContainerCreateConfig>;
 }
 
+/** A finished `docker.run()`: the container's collected output and exit code. */
 export interface RunResult extends CollectedOutput {
   exitCode: number;
   /** The container's id (already removed when `rm` was set). */
   containerId: string;
 }
 
+/** Options of `docker.attach()`. */
 export interface AttachOptions extends Abortable {
   /** Attach stdin (default true); the container needs `OpenStdin` for its process to read it. */
   stdin?: boolean;

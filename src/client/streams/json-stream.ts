@@ -9,6 +9,7 @@ export class JsonStream<T> implements AsyncIterable<T> {
 
   constructor(private readonly open: () => Promise<AsyncIterable<Uint8Array>>) {}
 
+  /** The decoded values, as they arrive. */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     if (this.#started) throw new Error('this stream has already been consumed');
     this.#started = true;

@@ -37,6 +37,7 @@ export function framingFromContentType(
   return undefined;
 }
 
+/** Output collected into strings, one per stream. */
 export interface CollectedOutput {
   stdout: string;
   stderr: string;
@@ -52,6 +53,7 @@ export class OutputStream implements AsyncIterable<Frame> {
 
   constructor(private readonly open: () => Promise<AsyncIterable<Frame>>) {}
 
+  /** The frames, as they arrive. */
   [Symbol.asyncIterator](): AsyncIterator<Frame> {
     return new OpenOnFirstNext(async () => {
       if (this.#started) throw new Error('this output stream has already been consumed');

@@ -90,26 +90,31 @@ export class Session extends Duplex implements AsyncDisposable {
     await closed;
   }
 
+  /** Closes the session, for `await using`. */
   override async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 
+  /** @internal */
   override _read(): void {
     this.#parts.body.resume();
   }
 
+  /** @internal */
   override _write(chunk: Buffer, encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
     const { socket, request } = this.#parts;
     if (socket) return void socket.write(chunk, encoding, callback);
     callback(new StreamError('the daemon did not upgrade the connection, so stdin cannot be sent', request));
   }
 
+  /** @internal */
   override _final(callback: (err?: Error | null) => void): void {
     // A half-close: the daemon reads EOF and closes the process's stdin.
     this.#parts.socket?.end();
     callback();
   }
 
+  /** @internal */
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     this.#parts.body.destroy();
     callback(err);
