@@ -204,6 +204,38 @@ describe('examples/cli', () => {
     }
   });
 
+  it('pull shows progress per layer and pulls from a registry', async () => {
+    await using registry = await startRegistry();
+    const reference = `${registry.host}/examples/pulled:1`;
+    const auth = { username: registry.username, password: registry.password, serveraddress: registry.host };
+    try {
+      // A layer of its own, so the pull has one to download once the local copy is gone.
+      const context = await mkdtemp(join(tmpdir(), 'berth-cli-pull-'));
+      await writeFile(
+        join(context, 'Dockerfile'),
+        `FROM ${inject('images').busybox}\nRUN echo ${randomUUID()} > /id\n`,
+      );
+      await docker.images.build(context, { tags: [reference], labels: LABELS }).done();
+      await rm(context, { recursive: true, force: true });
+      await docker.images.push(reference, { auth }).done();
+      await docker.images.remove(reference);
+      // The tool reads credentials from config.json, as docker does.
+      const config = await mkdtemp(join(tmpdir(), 'berth-cli-config-'));
+      const basic = Buffer.from(`${registry.username}:${registry.password}`).toString('base64');
+      await writeFile(
+        join(config, 'config.json'),
+        JSON.stringify({ auths: { [registry.host]: { auth: basic } } }),
+      );
+      const { stdout } = await example('cli/main.ts', ['pull', reference], { DOCKER_CONFIG: config });
+      await rm(config, { recursive: true, force: true });
+      expect(stdout).toMatch(/[0-9a-f]{12}: Pull complete\n/);
+      expect(stdout).toMatch(new RegExp(`pulled ${reference.replace(/\./g, '\\.')}@sha256:[0-9a-f]{64}\n$`));
+      expect(await docker.images.exists(reference)).toBe(true);
+    } finally {
+      await docker.images.remove(reference, { force: true }).catch(() => {});
+    }
+  });
+
   it('reports a berth error with its code, and usage errors with exit code 2', async () => {
     expect(await failed(['pull', '127.0.0.1:1/nothing:1'])).toMatchObject({
       code: 1,
