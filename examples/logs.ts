@@ -20,9 +20,14 @@ const created = Math.floor(Date.parse(info.Created ?? '') / 1000);
 
 async function followLogs(): Promise<void> {
   const logs = docker.containers.logs(info.Id!, { follow: true, stdout: true, stderr: true });
+  // A chunk may hold several lines or part of one: keep each stream's unfinished line until it ends.
+  const pending: Record<string, string> = { stdout: '', stderr: '' };
   for await (const { stream, data } of logs) {
-    for (const line of data.toString().split('\n').filter(Boolean)) console.log(`${stream} | ${line}`);
+    const lines = (pending[stream] + data.toString()).split('\n');
+    pending[stream] = lines.pop() ?? '';
+    for (const line of lines) console.log(`${stream} | ${line}`);
   }
+  for (const [stream, rest] of Object.entries(pending)) if (rest) console.log(`${stream} | ${rest}`);
 }
 
 async function followEvents(): Promise<void> {
