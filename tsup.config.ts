@@ -9,6 +9,9 @@ const entry = {
   'testing/watchdog': 'src/testing/reaper/watchdog-main.ts',
 };
 
+/** `berth doctor`: the package's bin, ESM only (Node runs it directly; nobody requires it). */
+const cliEntry = { 'cli/main': 'src/cli/main.ts' };
+
 const clientEntry = resolve('src/index.ts');
 
 /**
@@ -30,7 +33,14 @@ const shareClientBundle: NonNullable<Options['esbuildPlugins']>[number] = {
 };
 
 export default defineConfig([
-  { entry, format: ['esm'], dts: true, sourcemap: true, clean: true, target: 'node20' },
+  {
+    entry: { ...entry, ...cliEntry },
+    format: ['esm'],
+    dts: { entry },
+    sourcemap: true,
+    clean: true,
+    target: 'node20',
+  },
   // p-retry is published as ESM only; the CommonJS build carries its own copy so `require('berth')` works.
   // The shims give it import.meta.url (src/dependencies.ts loads dependencies relative to it).
   {

@@ -41,7 +41,25 @@ export async function engineApiSource(built) {
     emptyObjectsUnknown: true,
     silent: true,
   });
-  return `${header(built, 'Types of every path, operation and schema of the Docker Engine API.')}\n${astToString(ast)}`;
+  const source = withTopLevelDocs(astToString(ast));
+  return `${header(built, 'Types of every path, operation and schema of the Docker Engine API.')}\n${source}`;
+}
+
+/** openapi-typescript leaves its top-level exports undocumented; the API reference requires docs. */
+const topLevelDocs = {
+  'export interface paths': 'Every Engine API path, by HTTP method: parameters, request body and responses.',
+  'export type webhooks': 'The specification declares no webhooks.',
+  'export interface components': 'Schemas, responses and parameters the paths share.',
+  'export interface operations':
+    "Every operation by its operationId (e.g. `ContainerList`), with the path's types.",
+};
+
+function withTopLevelDocs(source) {
+  let out = `\n${source}`; // so the first declaration has a line break before it too
+  for (const [declaration, doc] of Object.entries(topLevelDocs)) {
+    out = out.replace(`\n${declaration}`, `\n/** ${doc} */\n${declaration}`);
+  }
+  return out.slice(1);
 }
 
 function literal(value) {

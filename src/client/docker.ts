@@ -32,6 +32,7 @@ import { Volumes } from './resources/volumes.js';
 import { streamDialer } from './transport/dial.js';
 import { createPool, LazyPool } from './transport/dispatcher.js';
 
+/** Options of `new Docker(...)`: where to connect and how (pool, timeouts, retries). */
 export type DockerOptions = ConnectionOptions & TransportOptions;
 
 /**
@@ -163,6 +164,7 @@ export class Docker {
     await this.#closing;
   }
 
+  /** Same as `close()`, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -40,6 +40,7 @@ export interface RequestInfo {
   path: string;
 }
 
+/** The base of every error berth throws; `code` says which kind (see docs/errors.md). */
 export class DockerError extends Error {
   readonly code: ErrorCode;
   readonly [brand] = true;
@@ -96,6 +97,7 @@ export class TlsError extends DockerError {
   }
 }
 
+/** Which timeout expired: connecting, waiting for response headers, or an idle body. */
 export type TimeoutPhase = 'connect' | 'headers' | 'idle';
 
 /** A configured timeout expired. */

@@ -16,6 +16,7 @@
  * root of this package.
  */
 
+/** Every Engine API path, by HTTP method: parameters, request body and responses. */
 export interface paths {
     "/containers/json": {
         parameters: {
@@ -2106,7 +2107,9 @@ export interface paths {
         trace?: never;
     };
 }
+/** The specification declares no webhooks. */
 export type webhooks = Record<string, never>;
+/** Schemas, responses and parameters the paths share. */
 export interface components {
     schemas: {
         /**
@@ -9460,6 +9463,7 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
+/** Every operation by its operationId (e.g. `ContainerList`), with the path's types. */
 export interface operations {
     ContainerList: {
         parameters: {

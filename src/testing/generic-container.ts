@@ -90,26 +90,31 @@ export class GenericContainer {
     return this;
   }
 
+  /** Environment variables, added to those set before. */
   withEnvironment(env: Record<string, string>): this {
     Object.assign(this.#env, parseOption('withEnvironment', schemas().environment, env));
     return this;
   }
 
+  /** The command, replacing the image's CMD. */
   withCommand(cmd: string[]): this {
     this.#cmd = parseOption('withCommand', schemas().command, cmd);
     return this;
   }
 
+  /** The entrypoint, replacing the image's ENTRYPOINT. */
   withEntrypoint(entrypoint: string[]): this {
     this.#entrypoint = parseOption('withEntrypoint', schemas().command, entrypoint);
     return this;
   }
 
+  /** Labels, added to berth's own. */
   withLabels(labels: Record<string, string>): this {
     Object.assign(this.#labels, parseOption('withLabels', schemas().labels, labels));
     return this;
   }
 
+  /** Host paths to mount into the container. */
   withBindMounts(mounts: BindMount[]): this {
     this.#binds.push(...parseOption('withBindMounts', schemas().bindMount.array(), mounts));
     return this;
@@ -154,6 +159,7 @@ export class GenericContainer {
     return this;
   }
 
+  /** Run privileged (`docker run --privileged`). */
   withPrivilegedMode(privileged = true): this {
     this.#privileged = privileged;
     return this;
@@ -171,6 +177,7 @@ export class GenericContainer {
     return this;
   }
 
+  /** What makes the container ready (default: its exposed ports answer). */
   withWaitStrategy(strategy: WaitStrategy): this {
     if (typeof strategy?.waitUntilReady !== 'function' || typeof strategy.describe !== 'function') {
       throw new InvalidOptionError('withWaitStrategy', 'expected a wait strategy (from Wait.*)');
@@ -195,11 +202,13 @@ export class GenericContainer {
     return this;
   }
 
+  /** When to pull the image: `missing` (default), `always` or `never`. */
   withPullPolicy(policy: PullPolicy): this {
     this.#pullPolicy = parseOption('withPullPolicy', schemas().pullPolicy, policy);
     return this;
   }
 
+  /** The container's name (default: one the daemon chooses). */
   withName(name: string): this {
     this.#name = parseOption('withName', schemas().name, name).replace(/^\//, '');
     return this;
@@ -397,6 +406,7 @@ export class DockerfileContainer {
     parseOption('fromDockerfile', schemas().hostPath, context);
   }
 
+  /** The client to build with (default: one configured from the environment). */
   withClient(docker: Docker): this {
     this.#docker = docker;
     return this;

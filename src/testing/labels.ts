@@ -12,4 +12,5 @@ export const LABEL_REUSE = 'org.berth.reuse';
 /** Hash of the options a reused container was created from. */
 export const LABEL_REUSE_HASH = 'org.berth.reuse-hash';
 
+/** The kinds of resource a test session tracks and cleans up. */
 export type ResourceKind = 'container' | 'network' | 'volume';

@@ -3,6 +3,7 @@ import { type Docker, InvalidOptionError, NotFoundError } from '../index.js';
 import { clientOf } from './options.js';
 import { getSession, type TestSession } from './session.js';
 
+/** Options of `new Network()`. */
 export interface NetworkOptions {
   /** Default: `berth-<random>`. */
   name?: string;
@@ -33,6 +34,7 @@ export class Network {
     this.#options = options;
   }
 
+  /** Create the network, labelled with the test session. */
   async start(options: { signal?: AbortSignal } = {}): Promise<StartedNetwork> {
     const { driver = 'bridge', internal, labels } = this.#options;
     const docker = clientOf(this.#options.docker);
@@ -47,6 +49,7 @@ export class Network {
   }
 }
 
+/** A created network; `stop()` (or `await using`) removes it. */
 export class StartedNetwork implements AsyncDisposable {
   #stopping: Promise<void> | undefined;
 
@@ -57,10 +60,12 @@ export class StartedNetwork implements AsyncDisposable {
     readonly name: string,
   ) {}
 
+  /** The network's id. */
   getId(): string {
     return this.id;
   }
 
+  /** The network's name. */
   getName(): string {
     return this.name;
   }
@@ -71,6 +76,7 @@ export class StartedNetwork implements AsyncDisposable {
     return this.#stopping;
   }
 
+  /** Same as `stop()`, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }

@@ -74,13 +74,17 @@ export const schemas = lazySchema((z) => {
 
 type Schemas = ReturnType<typeof schemas>;
 
+/** A container port to publish: a number, or `{ container, host }` for a fixed host port. */
 export type PortSpec = z.infer<Schemas['port']>;
+/** A host path mounted into the container. */
 export type BindMount = z.infer<Schemas['bindMount']>;
 /** A host file or directory copied to `target` (the full path it gets in the container). */
 export type FileCopy = z.infer<Schemas['fileCopy']>;
 /** Text or bytes written to `target` in the container. */
 export type ContentCopy = z.infer<Schemas['contentCopy']>;
+/** CPU and memory limits. */
 export type Resources = z.infer<Schemas['resources']>;
+/** A health check, like a Dockerfile's HEALTHCHECK. */
 export type HealthCheck = z.infer<Schemas['healthCheck']>;
 /** When the image is pulled: only when it is missing (default), before every start, or never. */
 export type PullPolicy = z.infer<Schemas['pullPolicy']>;

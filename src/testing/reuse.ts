@@ -49,6 +49,7 @@ export function reuseLabels(optionsHash: string): Record<string, string> {
   return { [LABEL_MANAGED]: 'true', [LABEL_REUSE]: 'true', [LABEL_REUSE_HASH]: optionsHash };
 }
 
+/** Options of `findOrCreateReusable()`. */
 export interface ReusableOptions {
   /** How long to wait for the container another process created to run. Default 60 s. */
   timeoutMs?: number;
@@ -60,6 +61,7 @@ export interface ReusableOptions {
   signal?: AbortSignal;
 }
 
+/** The container `findOrCreateReusable()` settled on. */
 export interface Reusable {
   id: string;
   /** false when `create` made it in this call; either way the caller runs its wait strategy. */

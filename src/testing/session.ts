@@ -9,11 +9,12 @@ import type { WatchdogLink } from './reaper/watchdog.js';
 
 export type { ResourceKind } from './labels.js';
 
+/** A test run's session: the labels it puts on resources, and what it removes at the end. */
 export interface TestSession {
   readonly id: string;
   /**
    * Labels every resource of this session carries: { [LABEL_MANAGED]: 'true', [LABEL_SESSION]: id,
-   * [LABEL_SESSION_OWNER]: 'pid@host' of the process that keeps the session alive }.
+   * [LABEL_SESSION_OWNER]: `pid@host` of the process that keeps the session alive }.
    */
   readonly labels: Readonly<Record<string, string>>;
   /** Remember a created resource so it is removed at exit and by the watchdog. */

@@ -32,6 +32,7 @@ export interface StartedState {
   reused: boolean;
 }
 
+/** Options of a started container's `logs()`. */
 export interface LogsOptions {
   /** Keep the stream open for new output until the container stops or the loop breaks. */
   follow?: boolean;
@@ -43,6 +44,7 @@ export interface LogsOptions {
   signal?: AbortSignal;
 }
 
+/** Options of a started container's `stop()`. */
 export interface StopOptions {
   /**
    * Seconds to let the process shut down after SIGTERM before SIGKILL. Left out, the container is
@@ -68,10 +70,12 @@ export class StartedContainer implements AsyncDisposable {
     this.#ports = publishedPorts(state.info);
   }
 
+  /** The host its published ports answer on (same as `host`). */
   getHost(): string {
     return this.host;
   }
 
+  /** The container's id. */
   getId(): string {
     return this.#state.id;
   }
@@ -81,6 +85,7 @@ export class StartedContainer implements AsyncDisposable {
     return (this.#state.info.Name ?? '').replace(/^\//, '');
   }
 
+  /** The container's labels. */
   getLabels(): Record<string, string> {
     return { ...this.#state.info.Config?.Labels };
   }

@@ -1,10 +1,12 @@
 /** What a fixture needs from a container builder: GenericContainer and anything shaped like it. */
 export interface Startable<T extends Stoppable> {
+  /** Start it. */
   start(): Promise<T>;
 }
 
 /** A started container (or any resource) that can be stopped. */
 export interface Stoppable {
+  /** Stop and remove it. */
   stop(): Promise<unknown>;
 }
 

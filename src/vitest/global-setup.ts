@@ -3,6 +3,7 @@ import { type BuilderSource, builderOf, type Stoppable } from './fixtures.js';
 
 /** What startShared needs from globalSetup's TestProject. */
 export interface ProvideTarget {
+  /** vitest's `project.provide`: makes a value available to tests through `inject`. */
   provide<K extends keyof ProvidedContext & string>(key: K, value: ProvidedContext[K]): void;
 }
 
@@ -15,6 +16,7 @@ export interface SharedEndpoint {
 /** A started container whose ports are published, like GenericContainer's StartedContainer. */
 export interface PortMapped {
   host: string;
+  /** The host port a container port is published on. */
   getMappedPort(port: number): number;
 }
 

@@ -95,7 +95,7 @@ describe('interactive sessions', () => {
   });
 });
 
-describe('examples/interactive.ts', () => {
+describe('examples/run-interactive.ts', () => {
   it('runs a shell on a pseudo-terminal: raw mode, resize on SIGWINCH, exit code, terminal restored', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'berth-interactive-'));
     let child: ChildProcess | undefined;
@@ -106,7 +106,7 @@ describe('examples/interactive.ts', () => {
       const inner = [
         'stty rows 24 cols 80',
         `tty > ${ttyFile}`,
-        `BERTH_IMAGE=${inject('images').busybox} node --import tsx examples/interactive.ts`,
+        `BERTH_IMAGE=${inject('images').busybox} node --import tsx examples/run-interactive.ts`,
         'code=$?',
         "stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?icanon'",
         'exit $code',

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,6 +24,15 @@ describe('package build', () => {
       await docker.close();`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script]);
     expect(JSON.parse(stdout)).toEqual({ ping: 'OK', max: '1.55', fn: 'function' });
+  });
+
+  it('runs the berth bin from the build', async () => {
+    const pkg = JSON.parse(await readFile('package.json', 'utf8'));
+    const { stdout } = await run(process.execPath, [pkg.bin.berth, 'doctor', '--json', '--no-ports']);
+    expect(JSON.parse(stdout)).toMatchObject({
+      healthy: true,
+      facts: { engine: { kind: expect.any(String) } },
+    });
   });
 
   it('leaves undici, zod, tar-fs and p-retry unloaded until they are needed', async () => {

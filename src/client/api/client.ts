@@ -51,6 +51,7 @@ export interface RawResponse {
   request: RequestInfo;
 }
 
+/** A decoded JSON response with its status and headers. */
 export interface JsonResponse<T> {
   status: number;
   headers: Record<string, string | string[] | undefined>;

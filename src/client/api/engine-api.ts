@@ -8,18 +8,22 @@ import type { Method, Operation, OptionalArgs, PathsFor, ResponseData } from './
 export class EngineApi {
   constructor(private readonly client: ApiClient) {}
 
+  /** `GET` an Engine API path, typed from the specification. */
   get<P extends PathsFor<'get'>>(path: P, ...args: OptionalArgs<Operation<P, 'get'>>) {
     return this.#data<ResponseData<Operation<P, 'get'>>>('get', path, args[0]);
   }
 
+  /** `POST` to an Engine API path, typed from the specification. */
   post<P extends PathsFor<'post'>>(path: P, ...args: OptionalArgs<Operation<P, 'post'>>) {
     return this.#data<ResponseData<Operation<P, 'post'>>>('post', path, args[0]);
   }
 
+  /** `PUT` to an Engine API path, typed from the specification. */
   put<P extends PathsFor<'put'>>(path: P, ...args: OptionalArgs<Operation<P, 'put'>>) {
     return this.#data<ResponseData<Operation<P, 'put'>>>('put', path, args[0]);
   }
 
+  /** `DELETE` an Engine API path, typed from the specification. */
   delete<P extends PathsFor<'delete'>>(path: P, ...args: OptionalArgs<Operation<P, 'delete'>>) {
     return this.#data<ResponseData<Operation<P, 'delete'>>>('delete', path, args[0]);
   }

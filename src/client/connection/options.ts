@@ -16,6 +16,7 @@ export interface TlsOption {
   verify?: boolean;
 }
 
+/** Where to connect, overriding what the environment and config.json say. */
 export interface ConnectionOptions {
   /** Daemon URL: unix://, tcp://, http://, https:// or ssh://user@host[:port]. Overrides DOCKER_HOST and contexts. */
   host?: string;

@@ -44,6 +44,7 @@ export interface ResolutionSource {
   host: string;
 }
 
+/** The endpoint a client connects to, how it was chosen, and a pinned API version if any. */
 export interface ResolvedConnection {
   endpoint: Endpoint;
   source: ResolutionSource;

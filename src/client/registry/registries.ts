@@ -6,6 +6,7 @@ import type { Abortable } from '../resources/types.js';
 import { type AuthSource, authKeyFor, DOCKER_HUB_AUTH_KEY, resolveRegistryAuth } from './auth.js';
 import { parseReference } from './references.js';
 
+/** What `docker login` asks for. */
 export interface LoginCredentials {
   username: string;
   password: string;
@@ -13,6 +14,7 @@ export interface LoginCredentials {
   serveraddress?: string;
 }
 
+/** The daemon's answer to a login check. */
 export interface LoginResult {
   /** The daemon's word, e.g. `Login Succeeded`. */
   Status: string;

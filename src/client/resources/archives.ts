@@ -40,6 +40,7 @@ export interface PathStat {
   permissions: number;
 }
 
+/** Options for extracting a tar archive into a container. */
 export interface PutArchiveOptions extends Abortable {
   /** Fail rather than replace a directory with a non-directory, or the reverse. */
   noOverwriteDirNonDir?: boolean;
@@ -47,6 +48,7 @@ export interface PutArchiveOptions extends Abortable {
   copyUIDGID?: boolean;
 }
 
+/** Options of `archives.copyTo()`. */
 export interface CopyToOptions extends PutArchiveOptions {
   /** Name the copy gets inside `containerDir` (default: the source's own name). */
   name?: string;

@@ -18,14 +18,19 @@ import {
   splitSignal,
 } from './types.js';
 
+/** Query of `containers.list()`: `all`, `limit`, `size`, `filters`. */
 export type ContainerListOptions = Omit<QueryOf<'ContainerList'>, 'filters'> & Filters & Abortable;
+/** The body of `POST /containers/create`: the container's configuration. */
 export type ContainerCreateConfig = JsonBodyOf<'ContainerCreate'>;
+/** Query of `containers.create()`: `name`, `platform`. */
 export type ContainerCreateOptions = QueryOf<'ContainerCreate'> & Abortable;
+/** Which output `containers.logs()` returns, and whether it follows. */
 export type ContainerLogsOptions = QueryOf<'ContainerLogs'> &
   Abortable & {
     /** The container's Tty flag, when known: saves a lookup on daemons older than API 1.42. */
     tty?: boolean;
   };
+/** Query of `containers.stats()` and `statsStream()`. */
 export type ContainerStatsOptions = Omit<QueryOf<'ContainerStats'>, 'stream'> & Abortable;
 /** Unix signals are named `killSignal`, because `signal` is the AbortSignal everywhere in berth. */
 export type ContainerStopOptions = { t?: number; killSignal?: string } & Abortable;

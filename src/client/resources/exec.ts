@@ -10,8 +10,10 @@ import { Session } from '../streams/hijack/session.js';
 import { type CollectedOutput, decodeOutput, OutputStream } from '../streams/output.js';
 import type { Abortable, JsonBodyOf } from './types.js';
 
+/** The body of `POST /containers/{id}/exec`. */
 export type ExecCreateConfig = JsonBodyOf<'ContainerExec'>;
 
+/** Options of `exec.start()`. */
 export interface ExecStartOptions extends Abortable {
   /**
    * Whether the exec has a TTY, as it was created: the daemon frames the output by this flag.
@@ -20,6 +22,7 @@ export interface ExecStartOptions extends Abortable {
   tty?: boolean;
 }
 
+/** Options of `exec.run()`: environment, user, working directory, stdin. */
 export interface ExecRunOptions extends Abortable {
   /** Extra environment: `{ KEY: 'value' }` or `['KEY=value']`. */
   env?: Record<string, string> | string[];
@@ -44,10 +47,12 @@ export interface ExecRunAbortOptions {
   killOnAbort?: boolean | string;
 }
 
+/** A finished command's collected output and exit code. */
 export interface ExecResult extends CollectedOutput {
   exitCode: number;
 }
 
+/** A running command's output as a stream, and its exit code once it ends. */
 export interface ExecStream {
   /** The exec instance's id. */
   id: string;
@@ -222,6 +227,7 @@ export class Exec {
 
 type StartRequest = RequestOptions<Operation<'/exec/{id}/start', 'post'>>;
 
+/** Options of `exec.stream()`. */
 export type ExecStreamOptions = Omit<ExecRunOptions, 'stdin'>;
 
 function execConfig(cmd: string[], options: ExecStreamOptions & { stdin?: unknown }): ExecCreateConfig {

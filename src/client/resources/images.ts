@@ -45,13 +45,16 @@ import {
 /** A tar archive: bytes, a Node stream or any async iterable of chunks. */
 export type TarSource = Uint8Array | Readable | AsyncIterable<Uint8Array>;
 
+/** Query of `images.list()`. */
 export type ImageListOptions = Omit<QueryOf<'ImageList'>, 'filters'> & Filters & Abortable;
 
+/** Credentials for a registry call; read from config.json when not given. */
 export interface RegistryOptions extends Abortable {
   /** Credentials for this call; by default they are resolved from config.json like the CLI does. */
   auth?: RegistryAuth;
 }
 
+/** Options of `images.pull()`. */
 export interface PullOptions extends RegistryOptions {
   /** `os[/arch[/variant]]`, e.g. `linux/arm64`. */
   platform?: string;
@@ -59,11 +62,13 @@ export interface PullOptions extends RegistryOptions {
   allTags?: boolean;
 }
 
+/** Options of `images.push()`. */
 export interface PushOptions extends RegistryOptions {
   /** Push every local tag of the repository (the reference must then have no tag). */
   allTags?: boolean;
 }
 
+/** Options of `images.build()`. */
 export interface BuildOptions extends Abortable {
   /** The Dockerfile, relative to the context directory (default `Dockerfile`). */
   dockerfile?: string;
@@ -94,6 +99,7 @@ export interface BuildOptions extends Abortable {
   registryAuth?: Record<string, RegistryAuth>;
 }
 
+/** Options of `images.import()`. */
 export interface ImportOptions extends Abortable {
   /** Name for the imported image, e.g. `app:rootfs`. */
   reference?: string;
@@ -103,6 +109,7 @@ export interface ImportOptions extends Abortable {
   platform?: string;
 }
 
+/** Options of `images.commit()`. */
 export interface CommitOptions extends Abortable {
   /** Name for the new image, e.g. `app:snapshot`. */
   reference?: string;

@@ -11,14 +11,19 @@ import {
   splitSignal,
 } from './types.js';
 
+/** Options of `networks.list()`. */
 export type NetworkListOptions = Filters & Abortable;
+/** The body of `POST /networks/create`. */
 export type NetworkCreateConfig = JsonBodyOf<'NetworkCreate'>;
+/** Options of `networks.inspect()`. */
 export type NetworkInspectOptions = QueryOf<'NetworkInspect'> & Abortable;
+/** Options of `networks.connect()`: aliases and endpoint settings. */
 export type NetworkConnectOptions = {
   /** Names other containers on the network resolve to this one (added to `EndpointConfig.Aliases`). */
   aliases?: string[];
   EndpointConfig?: Schemas['EndpointSettings'];
 } & Abortable;
+/** Options of `networks.disconnect()`. */
 export type NetworkDisconnectOptions = { force?: boolean } & Abortable;
 
 /** Networks: create, connect containers, inspect and remove. Methods are thin over `docker.api`. */

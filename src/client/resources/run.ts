@@ -14,6 +14,7 @@ import { envList, optionSchemas } from './exec.js';
 import type { Images } from './images.js';
 import type { Abortable, Schemas } from './types.js';
 
+/** Options of `docker.run()`, the flags of `docker run`. */
 export interface RunOptions extends Abortable {
   /** The container's name (`--name`). */
   name?: string;
@@ -47,6 +48,7 @@ export interface RunOptions extends Abortable {
   config?: Partial<ContainerCreateConfig>;
 }
 
+/** A finished `docker.run()`: the container's collected output and exit code. */
 export interface RunResult extends CollectedOutput {
   exitCode: number;
   /** The container's id (already removed when `rm` was set). */
@@ -59,6 +61,7 @@ export interface DetachedRun {
   info: Awaited<ReturnType<Containers['inspect']>> | undefined;
 }
 
+/** Options of `docker.attach()`. */
 export interface AttachOptions extends Abortable {
   /** Attach stdin (default true); the container needs `OpenStdin` for its process to read it. */
   stdin?: boolean;

@@ -14,6 +14,7 @@ import {
 
 export type { DockerEvent, EventTime };
 
+/** Options of `system.events()`: a time window and filters. */
 export type EventsOptions = {
   filters?: FilterMap;
   /** Replay events from this time on, then keep streaming. */
@@ -22,8 +23,11 @@ export type EventsOptions = {
   until?: EventTime;
 } & Abortable;
 
+/** The body of `POST /auth`. */
 export type AuthCredentials = JsonBodyOf<'SystemAuth'>;
+/** The daemon's answer to `POST /auth`. */
 export type AuthResult = Schemas['AuthResponse'];
+/** Options of `system.df()`. */
 export type DataUsageOptions = QueryOf<'SystemDataUsage'> & Abortable;
 
 /** The daemon as a whole: ping, version, info, disk usage, registry login check and events. */

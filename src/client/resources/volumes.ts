@@ -12,8 +12,11 @@ import {
   splitSignal,
 } from './types.js';
 
+/** Options of `volumes.list()`. */
 export type VolumeListOptions = Filters & Abortable;
+/** The body of `POST /volumes/create`. */
 export type VolumeCreateConfig = JsonBodyOf<'VolumeCreate'>;
+/** Options of `volumes.remove()`. */
 export type VolumeRemoveOptions = { force?: boolean } & Abortable;
 export interface VolumePruneOptions extends Abortable {
   /** e.g. `{ label: ['team=a'] }`; the daemon's `all` filter is the `all` option here. */

@@ -18,13 +18,16 @@
  */
 import { type DockerError, ProtocolError, StreamError } from '../errors.js';
 
+/** The stream a frame of multiplexed output belongs to. */
 export type StreamName = 'stdin' | 'stdout' | 'stderr' | 'system';
 
+/** One piece of demultiplexed output, tagged with its stream. */
 export interface Frame {
   stream: StreamName;
   data: Buffer;
 }
 
+/** Options of `demultiplex()`. */
 export interface DemuxOptions {
   /**
    * One `{ stream, data }` per frame on the wire, empty frames included, rather than merging

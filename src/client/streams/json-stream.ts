@@ -14,6 +14,7 @@ export class JsonStream<T> implements AsyncIterable<T> {
     private readonly normalize?: (message: T) => T,
   ) {}
 
+  /** The decoded values, as they arrive. */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     if (this.#started) throw new StreamConsumedError('stream');
     this.#started = true;

@@ -44,6 +44,7 @@ export interface OutputLine {
   line: string;
 }
 
+/** Output collected into strings, one per stream. */
 export interface CollectedOutput {
   stdout: string;
   stderr: string;
@@ -59,6 +60,7 @@ export class OutputStream implements AsyncIterable<Frame> {
 
   constructor(private readonly open: () => Promise<AsyncIterable<Frame>>) {}
 
+  /** The frames, as they arrive. */
   [Symbol.asyncIterator](): AsyncIterator<Frame> {
     return new OpenOnFirstNext(async () => {
       if (this.#started) throw new StreamConsumedError('output stream');

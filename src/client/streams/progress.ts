@@ -42,6 +42,7 @@ export class ProgressStream<M extends object, R> implements AsyncIterable<M> {
     this.#outcome.promise.catch(() => {}); // reported through done() or the loop, never unhandled
   }
 
+  /** The progress messages, as they arrive; an error reported in the stream is thrown. */
   async *[Symbol.asyncIterator](): AsyncIterator<M> {
     if (this.#started) throw new StreamConsumedError('progress stream');
     this.#started = true;
@@ -101,12 +102,18 @@ function deferred<T>(): Deferred<T> {
 }
 
 type Schemas = components['schemas'];
+/** A progress message of a pull. */
 export type PullProgress = Schemas['CreateImageInfo'];
+/** A progress message of an import. */
 export type ImportProgress = Schemas['CreateImageInfo'];
+/** A progress message of a push. */
 export type PushProgress = Schemas['PushImageInfo'];
+/** A progress message of a build: output of its steps, or an aux message. */
 export type BuildProgress = Schemas['BuildInfo'];
+/** A progress message of `images.load()`. */
 export type LoadProgress = Schemas['BuildInfo'];
 
+/** What a finished pull reports. */
 export interface PullResult {
   /** The manifest digest the registry served (`Digest: sha256:...`). */
   digest: string | undefined;
@@ -125,12 +132,14 @@ export function pullTracker(): ProgressTracker<PullProgress, PullResult> {
   };
 }
 
+/** One tag a push sent, with its manifest digest and size. */
 export interface PushedTag {
   tag: string;
   digest: string;
   size: number;
 }
 
+/** What a finished push reports. */
 export interface PushResult {
   /** The last tag pushed (the only one unless every tag was pushed). */
   tag: string | undefined;
@@ -162,6 +171,7 @@ export function pushTracker(): ProgressTracker<PushProgress, PushResult> {
   };
 }
 
+/** What a finished build reports. */
 export interface BuildResult {
   /** The built image, `sha256:<64 hex>`. */
   id: string;
@@ -251,6 +261,7 @@ function isBuilderNote(line: string): boolean {
   return /^\s*---> /.test(line) || line.startsWith('Removing intermediate container ');
 }
 
+/** What a finished import reports. */
 export interface ImportResult {
   /** The imported image, `sha256:<64 hex>`. */
   id: string;
@@ -269,6 +280,7 @@ export function importTracker(): ProgressTracker<ImportProgress, ImportResult> {
   };
 }
 
+/** What a finished load reports. */
 export interface LoadResult {
   /** What was loaded: `name:tag` for tagged images, `sha256:...` for untagged ones. */
   images: string[];

@@ -10,6 +10,7 @@ const PORT = 5432;
 /** A plain identifier, so names need no quoting rules beyond double quotes. */
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** A database made by `createDatabase()`; disposing of it drops it. */
 export interface PostgresDatabase extends AsyncDisposable {
   name: string;
   /** `postgresql://user:password@host:port/name` */
@@ -33,16 +34,19 @@ export class PostgreSqlContainer extends GenericContainer {
     this.withExposedPorts(PORT).withWaitStrategy(new PostgresReadyWait(() => this.#username));
   }
 
+  /** The database created at start (default `test`). */
   withDatabase(database: string): this {
     this.#database = identifier('withDatabase', database);
     return this;
   }
 
+  /** The superuser created at start (default `test`). */
   withUsername(username: string): this {
     this.#username = identifier('withUsername', username);
     return this;
   }
 
+  /** Its password (default `test`). */
   withPassword(password: string): this {
     if (typeof password !== 'string' || password === '') {
       throw new InvalidOptionError('withPassword', 'expected a non-empty string');
@@ -77,18 +81,22 @@ export class StartedPostgreSqlContainer extends StartedContainer {
     super(state);
   }
 
+  /** The database created at start. */
   getDatabase(): string {
     return this.credentials.database;
   }
 
+  /** The superuser. */
   getUsername(): string {
     return this.credentials.username;
   }
 
+  /** The superuser's password. */
   getPassword(): string {
     return this.credentials.password;
   }
 
+  /** The host port PostgreSQL is published on. */
   getPort(): number {
     return this.getMappedPort(PORT);
   }

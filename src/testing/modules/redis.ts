@@ -17,6 +17,7 @@ export class RedisContainer extends GenericContainer {
     this.withExposedPorts(PORT);
   }
 
+  /** Require this password (`requirepass`). */
   withPassword(password: string): this {
     if (typeof password !== 'string' || password === '' || /\s/.test(password)) {
       throw new InvalidOptionError('withPassword', 'expected a non-empty string without spaces');
@@ -43,10 +44,12 @@ export class StartedRedisContainer extends StartedContainer {
     super(state);
   }
 
+  /** The host port Redis is published on. */
   getPort(): number {
     return this.getMappedPort(PORT);
   }
 
+  /** The password, if one is required. */
   getPassword(): string | undefined {
     return this.password;
   }

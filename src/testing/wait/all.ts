@@ -24,6 +24,7 @@ export class AllWait implements WaitStrategy {
     return this.strategies.map((s) => s.describe()).join(' and ');
   }
 
+  /** @inheritDoc */
   async waitUntilReady(ctx: WaitContext): Promise<void> {
     const controller = new AbortController();
     const signal = AbortSignal.any([ctx.signal, controller.signal]);

@@ -11,6 +11,7 @@ export class HealthCheckWait implements WaitStrategy {
     return 'waiting for the health check to pass';
   }
 
+  /** @inheritDoc */
   async waitUntilReady(ctx: WaitContext): Promise<void> {
     if (!ctx.info.Config?.Healthcheck?.Test?.length || ctx.info.Config.Healthcheck.Test[0] === 'NONE') {
       throw new NotReadyError('the container has no health check (none in the image, no withHealthCheck)');

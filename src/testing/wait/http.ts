@@ -4,6 +4,7 @@ import { InvalidOptionError } from '../../index.js';
 import { RetryLater, retryUntilReady } from './backoff.js';
 import type { WaitContext, WaitStrategy } from './strategy.js';
 
+/** Options of `Wait.forHttp()`. */
 export interface HttpWaitOptions {
   /** Speak HTTPS; `insecure` accepts any certificate (self-signed test servers), `ca` trusts one. */
   tls?: boolean | { insecure?: boolean; ca?: string };
@@ -50,6 +51,7 @@ export class HttpWait implements WaitStrategy {
     return this;
   }
 
+  /** Ready when the status satisfies `check`. */
   forStatusCodeMatching(check: StatusCheck): this {
     this.#statusChecks.push(check);
     return this;
@@ -61,6 +63,7 @@ export class HttpWait implements WaitStrategy {
     return this;
   }
 
+  /** Speak HTTPS; `insecure` accepts any certificate, `ca` trusts one. */
   usingTls(options: { insecure?: boolean; ca?: string } = {}): this {
     this.#options = { ...this.#options, tls: options };
     return this;
@@ -71,6 +74,7 @@ export class HttpWait implements WaitStrategy {
     return `waiting for an answer to ${this.#options.method ?? 'GET'} ${this.path} on port ${this.port}${tls}`;
   }
 
+  /** @inheritDoc */
   async waitUntilReady(ctx: WaitContext): Promise<void> {
     const url = `${this.#scheme()}://${ctx.host}:${ctx.mappedPort(this.port)}${this.path}`;
     const agent = new (undici().Agent)({ connect: this.#tlsOptions(), pipelining: 0 });

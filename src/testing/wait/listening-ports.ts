@@ -27,6 +27,7 @@ export class ListeningPortsWait implements WaitStrategy {
     return `waiting for port${ports} to accept connections`;
   }
 
+  /** @inheritDoc */
   async waitUntilReady(ctx: WaitContext): Promise<void> {
     const ports = this.#ports.length > 0 ? this.#ports : ctx.ports;
     await Promise.all(ports.map((port) => waitForPort(ctx, port)));

@@ -8,6 +8,7 @@ import type { Docker } from '../../index.js';
 
 export type LogStreamName = 'stdout' | 'stderr';
 
+/** One line of container output, with its stream. */
 export interface LogLine {
   stream: LogStreamName;
   text: string;
@@ -20,6 +21,7 @@ const RETAINED_LINES = 10_000;
 /** Lines quoted in error messages. */
 const QUOTED_LINES = 25;
 
+/** Follows a container's output line by line, for log waits and error messages. */
 export class LogFollower {
   readonly #lines: LogLine[] = [];
   readonly #listeners = new Set<LineListener>();

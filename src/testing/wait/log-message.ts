@@ -23,6 +23,7 @@ export class LogMessageWait implements WaitStrategy {
     return `waiting for log message ${what}${this.times > 1 ? ` ${this.times} times` : ''}`;
   }
 
+  /** @inheritDoc */
   waitUntilReady(ctx: WaitContext): Promise<void> {
     const matches = matcher(this.message);
     return new Promise((resolve, reject) => {

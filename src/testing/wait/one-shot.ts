@@ -22,6 +22,7 @@ export class OneShotWait implements WaitStrategy {
     return `waiting for the container to exit with code ${this.#exitCode}`;
   }
 
+  /** @inheritDoc */
   async waitUntilReady(ctx: WaitContext): Promise<void> {
     const { StatusCode } = await ctx.docker.containers.wait(ctx.containerId, { signal: ctx.signal });
     if (StatusCode !== this.#exitCode) {

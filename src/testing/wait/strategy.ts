@@ -41,5 +41,6 @@ export interface WaitStrategy {
   describe(): string;
   /** True when the container is meant to exit (one-shot): its exit is then not a failed startup. */
   readonly expectsExit?: boolean;
+  /** Resolves when the container is ready; rejects when it cannot become ready. */
   waitUntilReady(ctx: WaitContext): Promise<void>;
 }

@@ -20,6 +20,7 @@ export class SuccessfulCommandWait implements WaitStrategy {
     return `waiting for \`${this.cmd.join(' ')}\` to succeed`;
   }
 
+  /** @inheritDoc */
   async waitUntilReady(ctx: WaitContext): Promise<void> {
     await retryUntilReady(
       async () => {

@@ -111,6 +111,7 @@ export class Session extends Duplex implements AsyncDisposable {
     await closed;
   }
 
+  /** Closes the session, for `await using`. */
   override async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -128,10 +129,12 @@ export class Session extends Duplex implements AsyncDisposable {
     return false;
   }
 
+  /** @internal */
   override _read(): void {
     this.#parts.body.resume();
   }
 
+  /** @internal */
   override _write(chunk: Buffer, encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
     if (this.#gone) return void callback(this.#gone);
     const { socket, request } = this.#parts;
@@ -139,12 +142,14 @@ export class Session extends Duplex implements AsyncDisposable {
     callback(new StreamError('the daemon did not upgrade the connection, so stdin cannot be sent', request));
   }
 
+  /** @internal */
   override _final(callback: (err?: Error | null) => void): void {
     // A half-close: the daemon reads EOF and closes the process's stdin.
     this.#parts.socket?.end();
     callback();
   }
 
+  /** @internal */
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     this.#parts.body.destroy();
     callback(err);

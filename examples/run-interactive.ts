@@ -1,7 +1,7 @@
 /**
  * `docker run -i -t --rm IMAGE sh`: a shell in a new container, wired to this terminal.
  *
- *   node --import tsx examples/interactive.ts [IMAGE] [COMMAND...]
+ *   node --import tsx examples/run-interactive.ts [IMAGE] [COMMAND...]
  *
  * IMAGE defaults to $BERTH_IMAGE and must exist locally (nothing is pulled). On a terminal, keys go
  * to the container as typed (raw mode) and window resizes follow; the terminal is restored at the
@@ -11,7 +11,7 @@ import { Docker } from 'berth';
 
 const [image = process.env.BERTH_IMAGE, ...command] = process.argv.slice(2);
 if (!image) {
-  console.error('usage: interactive.ts IMAGE [COMMAND...]   (or set BERTH_IMAGE)');
+  console.error('usage: run-interactive.ts IMAGE [COMMAND...]   (or set BERTH_IMAGE)');
   process.exit(2);
 }
 

@@ -1,0 +1,32 @@
+/** berth/testing's cleanup as it applies here: watchdog settings and what labelled resources exist. */
+import type { Docker } from '../../client/docker.js';
+import { LABEL_REUSE, LABEL_SESSION_OWNER } from '../../testing/labels.js';
+import { listLabelled } from '../../testing/reaper/resources.js';
+import { reaperDisabled, reaperGraceMs } from '../../testing/reaper/settings.js';
+import { orphansOf } from '../../testing/reaper/sweep.js';
+import type { CleanupFacts, FailureFacts } from '../facts.js';
+import { failureFacts } from './failure.js';
+
+export async function cleanupFacts(
+  docker: Docker,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal,
+): Promise<CleanupFacts | { error: FailureFacts }> {
+  try {
+    const [owned, reused] = await Promise.all([
+      listLabelled(docker, LABEL_SESSION_OWNER, signal),
+      listLabelled(docker, LABEL_REUSE, signal),
+    ]);
+    const sessions = owned.filter((r) => r.labels[LABEL_REUSE] === undefined);
+    const orphans = orphansOf(sessions).length;
+    return {
+      watchdog: !reaperDisabled(env),
+      graceMs: reaperGraceMs(env),
+      reused: reused.filter((r) => r.kind === 'container').length,
+      orphans,
+      live: sessions.length - orphans,
+    };
+  } catch (err) {
+    return { error: failureFacts(err) };
+  }
+}
