@@ -36,6 +36,7 @@ export interface ExecRunOptions extends Abortable {
   privileged?: boolean;
 }
 
+/** What `exec.run()` does with the process when its signal aborts the run. */
 export interface ExecRunAbortOptions {
   /**
    * What to do with the process when `signal` aborts the run. The Engine API cannot stop an exec,

@@ -17,9 +17,13 @@ import { packTree } from '../tar/pack.js';
 import type { TarSource } from './images.js';
 import { type Abortable, type Filters, type Schemas, splitSignal } from './types.js';
 
+/** A managed plugin as the daemon describes it. */
 export type Plugin = Schemas['Plugin'];
+/** A privilege a plugin asks for, granted when it is installed. */
 export type PluginPrivilege = Schemas['PluginPrivilege'];
+/** Options of `plugins.list()`: `filters` (e.g. `{ enabled: ["true"] }`). */
 export type PluginListOptions = Filters & Abortable;
+/** Options of `plugins.install()` and `plugins.upgrade()`. */
 export interface PluginInstallOptions extends Abortable {
   /** Local name of the plugin (default: the remote reference). */
   name?: string;

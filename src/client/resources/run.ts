@@ -55,6 +55,7 @@ export interface RunResult extends CollectedOutput {
   containerId: string;
 }
 
+/** What `docker.run(..., { detach: true })` resolves with: the started container. */
 export interface DetachedRun {
   containerId: string;
   /** The container as inspected once started; undefined only with `rm` when it has already exited and gone. */

@@ -5,15 +5,20 @@ import { readModifyWrite, versionOf } from './versioned.js';
 
 /** A secret or config spec whose `Data` is given as text or bytes; berth base64-encodes it. */
 export type WithData<S> = Omit<S, 'Data'> & { Name: string; Data: string | Uint8Array };
+/** A secret to create: its name, labels and data (a string or bytes, base64-encoded for you). */
 export type SecretCreateConfig = WithData<Schemas['SecretSpec']>;
+/** A config to create: its name, labels and data (a string or bytes, base64-encoded for you). */
 export type ConfigCreateConfig = WithData<Schemas['ConfigSpec']>;
+/** Options of `secrets.list()`: `filters` (id, label, name, names). */
 export type SecretListOptions = Filters & Abortable;
+/** Options of `configs.list()`: `filters` (id, label, name, names). */
 export type ConfigListOptions = Filters & Abortable;
 /** What an update may change: the daemon accepts new labels only (data is immutable). */
 export interface LabelsUpdate {
   Labels: Record<string, string>;
 }
 
+/** The id the daemon gives a new secret or config. */
 export interface CreatedId {
   ID: string;
 }

@@ -9,16 +9,24 @@ import { decodeOutput, type Framing, framingFromContentType, OutputStream } from
 import { type Abortable, type Filters, normalize, type QueryOf, type Schemas, splitSignal } from './types.js';
 import { applyChange, delay, readModifyWrite, type SpecChange, versionOf } from './versioned.js';
 
+/** What a service runs and how: task template, mode (replicated or global), update and rollback policy. */
 export type ServiceSpec = Schemas['ServiceSpec'];
+/** A service as inspected or listed, with its spec and version index. */
 export type Service = Schemas['Service'];
+/** One task of a service: a container scheduled on a node, with its desired and current state. */
 export type Task = Schemas['Task'];
+/** Options of `services.list()`: `filters`, and `status` for running and desired task counts. */
 export type ServiceListOptions = Filters & { status?: boolean } & Abortable;
+/** Options of `tasks.list()`: `filters` (service, node, desired-state, label, name, id). */
 export type TaskListOptions = Filters & Abortable;
+/** Options of `services.logs()` and `tasks.logs()`, as for container logs. */
 export type ServiceLogsOptions = QueryOf<'ServiceLogs'> & Abortable;
+/** Options of `services.create()`. */
 export interface ServiceCreateOptions extends Abortable {
   /** Credentials for the image's registry; by default resolved from config.json like pulls. */
   auth?: RegistryAuth;
 }
+/** Options of `services.update()`, `scale()` and `rollback()`. */
 export interface ServiceUpdateOptions extends ServiceCreateOptions {
   /** Retries when the service changed between the read and the write (default 5). */
   retries?: number;
@@ -28,6 +36,7 @@ export interface ServiceCreated {
   ID: string;
   Warnings: string[];
 }
+/** Options of `services.waitConverged()`. */
 export interface WaitConvergedOptions extends Abortable {
   /** Log lines of a failing task quoted in the error (default 20). */
   logLines?: number;

@@ -3,9 +3,13 @@ import { InvalidOptionError } from '../errors.js';
 import { type Abortable, type Filters, type JsonBodyOf, type Schemas, splitSignal } from './types.js';
 import { applyChange, readModifyWrite, type SpecChange, versionOf } from './versioned.js';
 
+/** The body of `swarm.init()`: listen and advertise addresses, spec. */
 export type SwarmInitConfig = JsonBodyOf<'SwarmInit'>;
+/** The body of `swarm.join()`: the managers to reach and the join token. */
 export type SwarmJoinConfig = JsonBodyOf<'SwarmJoin'>;
+/** The swarm's settings: orchestration, raft, dispatcher, CA and encryption. */
 export type SwarmSpec = Schemas['SwarmSpec'];
+/** Options of `swarm.update()`. */
 export interface SwarmUpdateOptions extends Abortable {
   rotateWorkerToken?: boolean;
   rotateManagerToken?: boolean;
@@ -13,15 +17,19 @@ export interface SwarmUpdateOptions extends Abortable {
   /** Retries when the swarm changed between the read and the write (default 5). */
   retries?: number;
 }
+/** The tokens that let a node join as a worker or as a manager. */
 export interface JoinTokens {
   Worker: string;
   Manager: string;
 }
+/** Options of `nodes.list()`: `filters` (id, label, membership, name, role). */
 export type NodeListOptions = Filters & Abortable;
+/** A node's settings: name, labels, role and availability. */
 export type NodeSpec = Schemas['NodeSpec'];
 /** Fields merged into the node's spec, or a function that edits (or returns) it. */
 // biome-ignore lint/suspicious/noConfusingVoidType: a function that edits the spec in place returns nothing
 export type NodeChange = Partial<NodeSpec> | ((spec: NodeSpec) => NodeSpec | undefined | void);
+/** Options of `nodes.update()`: `retries` on a version conflict. */
 export type NodeUpdateOptions = { retries?: number } & Abortable;
 
 /** The swarm this engine belongs to: init, join, leave, inspect, update, tokens and unlocking. */
