@@ -135,11 +135,23 @@ describe('copyFrom keeps links as links, like docker cp', () => {
     expect(await readlink(join(dest, 'links/absolute'))).toBe('/etc/passwd');
     expect(await readlink(join(dest, 'links/climbing'))).toBe('../../../../etc');
     expect(await readFile(join(dest, 'links/plain.txt'), 'utf8')).toBe('plain');
-    expect(await docker.archives.copyFrom(container, '/links/absolute', dest)).toMatchObject({
+    expect(await readdir(root)).toEqual(['dest']);
+  });
+
+  it('copies a symlink named as the path itself as the link, not its target', async () => {
+    const single = join(work, 'single');
+    await mkdir(single);
+    await symlink('/etc/passwd', join(single, 'absolute'));
+    await docker.archives.copyTo(container, single, '/');
+
+    const { dest } = await sandbox();
+    await mkdir(dest);
+    expect(await docker.archives.copyFrom(container, '/single/absolute', dest)).toMatchObject({
       type: 'symlink',
       linkTarget: '/etc/passwd',
     });
-    expect(await readdir(root)).toEqual(['dest']);
+    expect(await readdir(dest)).toEqual(['absolute']);
+    expect(await readlink(join(dest, 'absolute'))).toBe('/etc/passwd');
   });
 
   it("copies the busybox image's /bin, whose applets are absolute symlinks", async () => {
@@ -172,8 +184,15 @@ describe('copies to a missing destination, and out of a container into memory', 
     const source = join(work, 'tree');
     await mkdir(join(source, 'sub'), { recursive: true });
     await writeFile(join(source, 'sub/a.txt'), 'aaa');
-    const without = await failure(docker.archives.copyTo(container, source, '/made/by/berth'));
-    expect(without).toBeInstanceOf(NotFoundError);
+    // Without the option the daemon decides: Docker refuses a missing directory, Podman creates it.
+    const without = docker.archives.copyTo(container, source, '/absent/by/default');
+    if (inject('engine').kind === 'docker') expect(await failure(without)).toBeInstanceOf(NotFoundError);
+    else {
+      await without;
+      expect(await docker.archives.stat(container, '/absent/by/default')).toMatchObject({
+        type: 'directory',
+      });
+    }
 
     await docker.archives.copyTo(container, source, '/made/by/berth', { createDestination: true });
     expect(await docker.archives.stat(container, '/made/by')).toMatchObject({

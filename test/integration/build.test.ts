@@ -207,7 +207,9 @@ describe('build', () => {
     const stdout = Array.from({ length: 10 }, (_, i) => `line ${i + 1}`);
     expect(failed.output.filter((line) => line !== 'oops')).toEqual(stdout);
     expect(failed.output).toContain('oops');
-    expect(failed.message).toContain(`returned a non-zero code: 7 (at ${failed.step})\n  `);
+    // The daemon's own words differ: Podman says `while running runtime: exit status 7`.
+    const exited = inject('engine').kind === 'podman' ? 'exit status 7' : 'returned a non-zero code: 7';
+    expect(failed.message).toContain(`${exited} (at ${failed.step})\n  `);
     expect(failed.message).toContain('\n  line 10');
   });
 

@@ -8,6 +8,7 @@ import type { Frame } from '../streams/demux.js';
 import { JsonStream } from '../streams/json-stream.js';
 import { decodeOutput, type Framing, framingFromContentType, OutputStream } from '../streams/output.js';
 import { createOrUndo } from './create-or-undo.js';
+import { splitTopColumns } from './top.js';
 import {
   type Abortable,
   type Filters,
@@ -150,7 +151,7 @@ export class Containers {
     checkBag(options, allowed.top);
     const [query, signal] = splitSignal(options);
     const res = await this.api.get('/containers/{id}/top', { path: { id }, query, signal });
-    return normalize(res, { Titles: 'array', Processes: 'array' });
+    return splitTopColumns(normalize(res, { Titles: 'array', Processes: 'array' }));
   }
 
   async changes(id: string, options?: Abortable): Promise<Schemas['FilesystemChange'][]> {

@@ -1,6 +1,12 @@
 import type { Readable } from 'node:stream';
 import type { components } from '../../generated/engine-api.js';
-import { type RequestInfo, StreamConsumedError, StreamError } from '../errors.js';
+import {
+  type DockerError,
+  NotFoundError,
+  type RequestInfo,
+  StreamConsumedError,
+  StreamError,
+} from '../errors.js';
 import { jsonLines, type ProgressFailure } from './json-lines.js';
 
 /** What a progress stream reads: the daemon's JSON-lines body and the request, for error messages. */
@@ -18,7 +24,7 @@ export interface ProgressTracker<M, R> {
     text: string,
     request: RequestInfo | undefined,
     detail: ProgressFailure['errorDetail'],
-  ): StreamError;
+  ): DockerError;
   /** The outcome once the stream ended without a failure; may throw a StreamError. */
   result(): R;
 }
@@ -124,6 +130,12 @@ export interface PullResult {
 export function pullTracker(): ProgressTracker<PullProgress, PullResult> {
   const result: PullResult = { digest: undefined, status: undefined };
   return {
+    // Docker answers a tag the registry lacks with a 404 before any progress; Podman reports it
+    // inside the stream. Either way it is a NotFoundError.
+    failure: (text, request, detail) =>
+      request && /manifest unknown/.test(text)
+        ? new NotFoundError(text, request)
+        : new StreamError(text, request, detail),
     observe({ status = '' }) {
       if (status.startsWith('Digest: ')) result.digest = status.slice('Digest: '.length).trim();
       if (status.startsWith('Status: ')) result.status = status.slice('Status: '.length).trim();
@@ -214,12 +226,23 @@ export function buildTracker(): ProgressTracker<BuildProgress, BuildResult> {
       const line = stream.trim();
       if (imageId.test(line)) id ??= line; // quiet builds print only the id
     },
-    failure: (text, request, detail) => new BuildError(text, request, detail, step.name, step.lines()),
+    failure: (text, request, detail) =>
+      new BuildError(text, request, withExitCode(text, detail), step.name, step.lines()),
     result: () => {
       if (id === undefined) throw new StreamError('the build ended without reporting an image id');
       return { id };
     },
   };
+}
+
+/**
+ * Podman reports a failed RUN as `… while running runtime: exit status 7` with no code in
+ * errorDetail; the code is taken from that text so `detail.code` is the exit code on every engine.
+ */
+function withExitCode(text: string, detail: ProgressFailure['errorDetail']): ProgressFailure['errorDetail'] {
+  if (detail?.code !== undefined) return detail;
+  const status = /: exit status (\d+)$/.exec(text);
+  return status ? { ...detail, code: Number(status[1]) } : detail;
 }
 
 /** The current step of a classic build and the last lines its command printed. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StreamError } from '../../../src/client/errors.js';
+import { NotFoundError, StreamError } from '../../../src/client/errors.js';
 import {
   BuildError,
   buildTracker,
@@ -146,10 +146,34 @@ describe('ProgressStream', () => {
     );
   });
 
-  it('accepts the bare "error" field older daemons send', async () => {
-    await expect(streamOf([{ error: 'manifest unknown' }], pullTracker()).done()).rejects.toThrow(
-      'POST /v1.41/build: manifest unknown',
+  it("takes the exit code of Podman's failed step from its message, where Docker gives it as detail.code", async () => {
+    const message = 'building at STEP "RUN exit 7": while running runtime: exit status 7\n';
+    const stream = streamOf(
+      [{ stream: 'STEP 1/1: RUN exit 7\n' }, { errorDetail: { message }, error: message }],
+      buildTracker(),
     );
+    const error = (await stream.done().catch((err: unknown) => err)) as BuildError;
+    expect(error.detail).toEqual({ message, code: 7 });
+    const docker = { message: 'returned a non-zero code: 3', code: 3 };
+    const failed = streamOf([{ errorDetail: docker, error: docker.message }], buildTracker());
+    expect(((await failed.done().catch((err: unknown) => err)) as BuildError).detail).toEqual(docker);
+  });
+
+  it("rejects a pull of a tag the registry lacks with a NotFoundError, as Docker's 404 before the stream", async () => {
+    const message =
+      'initializing source docker://127.0.0.1:5000/x:absent: reading manifest absent in 127.0.0.1:5000/x: manifest unknown: manifest unknown';
+    const missing = streamOf([{ errorDetail: { message }, error: message }], pullTracker());
+    const error = await missing.done().catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect((error as NotFoundError).reason).toBe(message);
+    const other = streamOf([{ error: 'connection reset by peer' }], pullTracker());
+    await expect(other.done()).rejects.not.toBeInstanceOf(NotFoundError);
+  });
+
+  it('accepts the bare "error" field older daemons send', async () => {
+    await expect(
+      streamOf([{ error: 'unauthorized: authentication required' }], pullTracker()).done(),
+    ).rejects.toThrow('POST /v1.41/build: unauthorized: authentication required');
   });
 
   it('closes the body when the loop breaks early; done() then rejects', async () => {
