@@ -172,7 +172,10 @@ export class Runner {
       // Until the session is handed over, its errors (an abort) reach the caller as this call's rejection.
       session.on('error', ignore);
       await this.containers.start(id, { signal });
-      if (options.interactive) return session.off('error', ignore).once('close', () => exit.release());
+      if (options.interactive) {
+        const running = () => this.#running(id);
+        return session.off('error', ignore).once('close', () => void exit.release(running));
+      }
       const [output, exitCode] = await Promise.all([session.frames().text(), exit.code()]);
       return { exitCode, ...output, containerId: id };
     } catch (err) {
@@ -210,6 +213,16 @@ export class Runner {
     return new ExitWatch(res, again, autoRemove ? () => this.#removed(id, signal) : async () => {});
   }
 
+  /** Whether the container runs; a container already gone does not. */
+  async #running(id: string): Promise<boolean> {
+    try {
+      return (await this.containers.inspect(id)).State?.Running === true;
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      throw err;
+    }
+  }
+
   /** Resolves once an auto-removed container is gone (a container already gone is a 404). */
   async #removed(id: string, signal: AbortSignal | undefined): Promise<void> {
     try {
@@ -229,6 +242,8 @@ class ExitWatch {
   #pending: Promise<number> | undefined;
   #asked = false;
   #settled = false;
+  /** Known once the daemon reported the exit, before an auto-removed container is gone. */
+  #exited = false;
 
   constructor(
     private readonly res: RawResponse,
@@ -237,6 +252,7 @@ class ExitWatch {
   ) {
     this.#pending = readJson<Schemas['ContainerWaitResponse']>(res.body).then(async (r) => {
       const code = exitCodeOf(r, res.request);
+      this.#exited = true;
       await afterExit();
       return code;
     });
@@ -251,9 +267,15 @@ class ExitWatch {
     return this.#pending ?? this.again();
   }
 
-  /** Drop the wait unless its answer is wanted or already here. */
-  release(): void {
-    if (!this.#asked && !this.#settled) this.cancel();
+  /**
+   * Drop the wait unless its answer is wanted or on its way: once the container has stopped the
+   * daemon answers at once (and for an auto-removed one nothing could ask again), so only a wait
+   * on a container that still runs is dropped.
+   */
+  async release(running: () => Promise<boolean>): Promise<void> {
+    if (this.#asked || this.#settled || this.#exited) return;
+    const stillRunning = await running().catch(() => true);
+    if (stillRunning && !this.#asked) this.cancel();
   }
 
   cancel(): void {
