@@ -1,5 +1,6 @@
 /**
- * Type-checks the TypeScript snippets of README.md and docs/*.md against the package's public entry
+ * Type-checks the TypeScript snippets of README.md, docs/*.md and the `@example`s of the entry
+ * points' module comments (which head the API reference) against the package's public entry
  * points, as a user's program would import them; a snippet that does not compile fails the run,
  * named by its file and line.
  *
@@ -55,9 +56,13 @@ const FENCE_CLOSE = /^```\s*$/;
 const RELATIVE_IMPORT = /\bfrom\s*['"]\.|\bimport\s*\(?\s*['"]\./;
 const USES = /^<!--\s*snippet uses:\s*(.*?)\s*-->\s*$/;
 
-/** The ```ts blocks of a markdown text, with the givens each one names. */
-export function extractSnippets(markdown: string, file: string): Snippet[] {
-  const lines = markdown.split('\n');
+/**
+ * The ```ts blocks of a markdown text, with the givens each one names. In a TypeScript file
+ * (`file` ending in .ts) they are read from its doc comments, the leading ` * ` of each line removed.
+ */
+export function extractSnippets(text: string, file: string): Snippet[] {
+  const inComments = file.endsWith('.ts');
+  const lines = text.split('\n').map((line) => (inComments ? line.replace(/^\s*\* ?/, '') : line));
   const snippets: Snippet[] = [];
   for (let i = 0; i < lines.length; i++) {
     if (!FENCE_OPEN.test(lines[i]!)) continue;
@@ -163,7 +168,9 @@ function markdownFiles(root: string): string[] {
 
 async function main(args: string[]): Promise<number> {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-  const files = args.length > 0 ? args.map((file) => resolve(file)) : markdownFiles(root);
+  const entryPoints = [...new Set(Object.values(entryPointPaths(root)).flat())];
+  const files =
+    args.length > 0 ? args.map((file) => resolve(file)) : [...markdownFiles(root), ...entryPoints];
   const snippets = files.flatMap((path) => extractSnippets(readFileSync(path, 'utf8'), relative(root, path)));
   if (snippets.length === 0) throw new Error(`no \`\`\`ts snippets in ${files.join(', ')}`);
 

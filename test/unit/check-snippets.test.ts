@@ -37,6 +37,21 @@ describe('extractSnippets', () => {
     ]);
   });
 
+  it("reads a TypeScript file's blocks from its doc comments", () => {
+    const source = [
+      '/**',
+      ' * An entry point.',
+      ' *',
+      ' * ```ts',
+      " * import { Docker } from 'berth';",
+      ' * ```',
+      ' */',
+    ];
+    expect(extractSnippets(source.join('\n'), 'src/index.ts')).toEqual([
+      { file: 'src/index.ts', line: 5, uses: [], code: "import { Docker } from 'berth';" },
+    ]);
+  });
+
   it('fails on a block that is never closed, naming its line', () => {
     expect(() => extractSnippets('text\n```ts\nconst a = 1;\n', 'docs/x.md')).toThrow(/^docs\/x\.md:2: /);
   });
