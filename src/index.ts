@@ -1,3 +1,19 @@
+/**
+ * berth: a typed client for the Docker Engine API. `Docker.fromEnv()` connects the way the docker
+ * CLI does; resources (`containers`, `images`, `exec`, `networks`, ...) cover the common calls and
+ * `docker.api` reaches every operation of the specification.
+ *
+ * @example
+ * ```ts
+ * import { Docker } from 'berth';
+ *
+ * await using docker = Docker.fromEnv();
+ * const { exitCode, stdout } = await docker.run('busybox', ['echo', 'hi'], { rm: true });
+ * const running = await docker.containers.list({ filters: { status: ['running'] } });
+ * ```
+ *
+ * @module
+ */
 export type { JsonResponse, RawResponse } from './client/api/client.js';
 export { EngineApi } from './client/api/engine-api.js';
 export type { CallOptions, RegistryAuth, RequestOptions, ResponseData } from './client/api/types.js';

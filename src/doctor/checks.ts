@@ -62,6 +62,18 @@ function engineName(engine: EngineFacts): string {
   return engine.kind === 'podman' ? 'Podman' : 'Docker';
 }
 
+/** The other places a socket was looked for, for a missing default socket. */
+function elsewhere(connection: ConnectionFacts): string {
+  if (connection.from !== 'default') return '';
+  const places = (connection.searched ?? []).map(({ path, engine }) =>
+    path.startsWith('$')
+      ? `${path} (${engine}; ${path.split('/')[0]!.slice(1)} is unset)`
+      : `${path} (${engine})`,
+  );
+  const looked = places.length > 0 ? ` (looked at ${places.join(', ')})` : '';
+  return `; no other known engine socket was found either${looked}`;
+}
+
 /** Why the engine did not answer, and what to do, from the errno and what is at the socket path. */
 function unreachable(connection: ConnectionFacts, error: FailureFacts): Finding {
   const problem = (message: string, fix: string): Finding => ({
@@ -72,8 +84,7 @@ function unreachable(connection: ConnectionFacts, error: FailureFacts): Finding 
   });
   const socket = connection.socket;
   if (socket && !socket.exists) {
-    const nothing = connection.from === 'default' ? '; no other known engine socket was found either' : '';
-    return problem(`no engine: ${socket.path} does not exist${nothing}`, START_ENGINE);
+    return problem(`no engine: ${socket.path} does not exist${elsewhere(connection)}`, START_ENGINE);
   }
   if (socket && !socket.isSocket) {
     return problem(

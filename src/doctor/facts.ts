@@ -32,6 +32,11 @@ export interface ConnectionFacts {
   reason: string;
   kind: 'unix' | 'tcp' | 'ssh';
   socket?: SocketFacts;
+  /**
+   * With from 'default' and nothing at the default socket: the other places a socket was looked
+   * for, in order (`$XDG_RUNTIME_DIR/…` when that variable is unset and the place was skipped).
+   */
+  searched?: { path: string; engine: string }[];
   /** DOCKER_API_VERSION or the apiVersion option, when pinned. */
   pinnedApiVersion?: string;
 }

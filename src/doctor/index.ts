@@ -48,7 +48,7 @@ export async function collectFacts(options: DoctorOptions): Promise<DoctorFacts>
     return { connection: { error: failureFacts(err) }, credentials: await credentials, environment };
   }
   try {
-    const connection = connectionFacts(docker.connection);
+    const connection = connectionFacts(docker.connection, env);
     const engine = await engineFacts(docker, signal);
     if ('error' in engine) return { connection, engine, credentials: await credentials, environment };
     const [ports, cleanup] = await Promise.all([

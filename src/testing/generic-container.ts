@@ -34,6 +34,7 @@ type CreateBody = operations['ContainerCreate']['requestBody']['content']['appli
 const DEFAULT_STARTUP_TIMEOUT_MS = 60_000;
 const NANOS_PER_MS = 1_000_000;
 
+/** Options of `start()`. */
 export interface StartOptions {
   /** Abort the startup; what was created is removed. */
   signal?: AbortSignal;
@@ -383,6 +384,7 @@ export class GenericContainer {
   }
 }
 
+/** How `GenericContainer.fromDockerfile()` builds its image. */
 export interface DockerfileOptions {
   /** The Dockerfile, relative to the context (default `Dockerfile`). */
   dockerfile?: string;

@@ -1,6 +1,19 @@
 /**
  * berth/testing: disposable containers as test fixtures: GenericContainer, wait strategies,
  * networks, modules, session cleanup and reuse.
+ *
+ * @example
+ * ```ts
+ * import { GenericContainer, Wait } from 'berth/testing';
+ *
+ * await using web = await new GenericContainer('nginx:alpine')
+ *   .withExposedPorts(80)
+ *   .withWaitStrategy(Wait.forHttp('/', 80).forStatusCode(200))
+ *   .start();
+ * const response = await fetch(`http://${web.host}:${web.getMappedPort(80)}/`);
+ * ```
+ *
+ * @module
  */
 
 export {

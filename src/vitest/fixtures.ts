@@ -13,8 +13,10 @@ export interface Stoppable {
 /** A builder, or a function making a fresh one for every setup. */
 export type BuilderSource<T extends Stoppable> = Startable<T> | (() => Startable<T> | Promise<Startable<T>>);
 
+/** How long a fixture's container lives: one test, one test file, or one worker process. */
 export type FixtureScope = 'test' | 'file' | 'worker';
 
+/** Options of `containerFixture()`. */
 export interface ContainerFixtureOptions<S extends FixtureScope = FixtureScope> {
   /** test (default): one container per test; file: one per test file; worker: one per worker process. */
   scope?: S;

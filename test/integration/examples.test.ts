@@ -204,6 +204,28 @@ describe('examples/cli', () => {
     expect(piped).toBe('from stdin\n');
   });
 
+  it('run -it gives the container a terminal and exits with its code', async () => {
+    // script(1) provides the pseudo-terminal a user's shell would; -e passes the exit code on.
+    const command = `node --import tsx examples/cli/main.ts run -i -t --rm ${inject('images').busybox} sh -c 'tty; exit 4'`;
+    const failure = await execFileAsync('script', ['-qfec', command, '-E', 'never', '/dev/null'], {
+      timeout: 120_000,
+    }).then(
+      () => undefined,
+      (err: { code: number; stdout: string }) => err,
+    );
+    expect(failure?.code).toBe(4);
+    expect(failure?.stdout).toMatch(/^\/dev\/pts\/\d+\r+\n$/);
+  });
+
+  it('logs -f follows both streams until the container stops', async () => {
+    const id = await container(['sh', '-c', 'echo one; echo two >&2; echo three; sleep 2']);
+    await docker.containers.start(id);
+    const { stdout, stderr } = await cli(['logs', '-f', id]);
+    expect(stdout).toBe('one\nthree\n');
+    expect(stderr).toBe('two\n');
+    expect((await docker.containers.inspect(id)).State?.Running).toBe(false);
+  });
+
   it('build shows the build output and names the image', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'berth-cli-build-'));
     const tag = `berth-examples/cli-build:${randomUUID().slice(0, 8)}`;

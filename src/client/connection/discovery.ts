@@ -40,15 +40,22 @@ export function isSocket(path: string): boolean {
   }
 }
 
+/**
+ * The known places, in the order they are tried. A place built from XDG_RUNTIME_DIR while it is
+ * unset keeps the variable's name in its path (`$XDG_RUNTIME_DIR/docker.sock`) and is never tried.
+ */
+export function socketPlaces(env: NodeJS.ProcessEnv): DiscoveredSocket[] {
+  const home = env.HOME || homedir();
+  return candidates.map(({ engine, path }) => ({
+    socketPath: path(env, home) ?? path({ XDG_RUNTIME_DIR: '$XDG_RUNTIME_DIR' }, home)!,
+    engine,
+  }));
+}
+
 /** The first socket found among the known places; `exists` is a seam for tests. */
 export function discoverSocket(
   env: NodeJS.ProcessEnv,
   exists: (path: string) => boolean = isSocket,
 ): DiscoveredSocket | undefined {
-  const home = env.HOME || homedir();
-  for (const candidate of candidates) {
-    const socketPath = candidate.path(env, home);
-    if (socketPath && exists(socketPath)) return { socketPath, engine: candidate.engine };
-  }
-  return undefined;
+  return socketPlaces(env).find(({ socketPath }) => !socketPath.startsWith('$') && exists(socketPath));
 }

@@ -79,7 +79,12 @@ export const connectionOptionsSchema = lazySchema((z) => {
           .array(z.string({ error: 'expected a string' }), { error: 'expected an array of strings' })
           .optional(),
         env: z
-          .record(z.string(), z.string().optional(), { error: 'expected an object of strings' })
+          .preprocess(
+            definedEntries,
+            z.record(z.string(), z.string({ error: 'expected a string' }), {
+              error: 'expected an object of strings',
+            }),
+          )
           .optional(),
         configDir: nonEmpty('a directory path').optional(),
       },
@@ -103,6 +108,18 @@ export const connectionOptionsSchema = lazySchema((z) => {
       }
     }) satisfies ZodType<ConnectionOptions>;
 });
+
+/**
+ * `process.env` is not a plain object, and any environment may hold undefined values (the type
+ * allows them); both are read as a plain record of the defined strings. Anything else is left for
+ * the schema to refuse.
+ */
+function definedEntries(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const proto = Object.getPrototypeOf(value);
+  if (value !== process.env && proto !== Object.prototype && proto !== null) return value;
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined));
+}
 
 /** Every ConnectionOptions key; the type keeps the list complete without building the schema. */
 const connectionKeys: Record<keyof ConnectionOptions, true> = {

@@ -1,11 +1,20 @@
 import { accessSync, constants, statSync } from 'node:fs';
+import { socketPlaces } from '../../client/connection/discovery.js';
 import { describeSource } from '../../client/connection/index.js';
 import type { ResolvedConnection } from '../../client/connection/types.js';
 import type { ConnectionFacts, SocketFacts } from '../facts.js';
 
-/** Where the client connects and why, plus what is at the socket path for a unix endpoint. */
-export function connectionFacts(resolved: ResolvedConnection): ConnectionFacts {
+/**
+ * Where the client connects and why, plus what is at the socket path for a unix endpoint, and
+ * where else a socket was looked for when the default one is missing.
+ */
+export function connectionFacts(resolved: ResolvedConnection, env: NodeJS.ProcessEnv): ConnectionFacts {
   const { source, endpoint } = resolved;
+  const socket = endpoint.kind === 'unix' ? socketFacts(endpoint.socketPath) : undefined;
+  const searched =
+    source.from === 'default' && socket?.exists === false
+      ? socketPlaces(env).map(({ socketPath, engine }) => ({ path: socketPath, engine }))
+      : undefined;
   return {
     from: source.from,
     host: source.host,
@@ -13,7 +22,8 @@ export function connectionFacts(resolved: ResolvedConnection): ConnectionFacts {
     ...(source.context ? { context: source.context } : {}),
     reason: describeSource(source),
     kind: endpoint.kind,
-    ...(endpoint.kind === 'unix' ? { socket: socketFacts(endpoint.socketPath) } : {}),
+    ...(socket ? { socket } : {}),
+    ...(searched ? { searched } : {}),
     ...(resolved.apiVersion ? { pinnedApiVersion: resolved.apiVersion } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { LazyPool } from '../../../src/client/transport/dispatcher.js';
 import { Docker, InvalidOptionError } from '../../../src/index.js';
 
@@ -43,6 +43,17 @@ describe('Docker options', () => {
     });
     expect(docker.connection.endpoint).toEqual({ kind: 'unix', socketPath: '/nonexistent.sock' });
     await docker.close();
+  });
+
+  it('takes process.env itself as its environment', async () => {
+    vi.stubEnv('DOCKER_HOST', 'unix:///nonexistent-env.sock');
+    try {
+      const docker = new Docker({ env: process.env, retries: 0 });
+      expect(docker.connection.source).toEqual({ from: 'DOCKER_HOST', host: 'unix:///nonexistent-env.sock' });
+      await docker.close();
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { discoverSocket, isSocket } from '../../../src/client/connection/discovery.js';
+import { discoverSocket, isSocket, socketPlaces } from '../../../src/client/connection/discovery.js';
 import { describeSource, resolveConnection } from '../../../src/client/connection/resolve.js';
 import { PEM, tempDir, writePemFiles } from './fixtures.js';
 
@@ -34,6 +34,24 @@ describe('discoverSocket: where other engines put their sockets, in order', () =
       const present = places.slice(i).map(([path]) => path);
       expect(discoverSocket(env, only(...present))?.socketPath).toBe(places[i]![0]);
     }
+  });
+
+  it('lists the places in the order they are tried, naming XDG_RUNTIME_DIR where it is unset', () => {
+    expect(socketPlaces(env)).toEqual(places.map(([socketPath, engine]) => ({ socketPath, engine })));
+    expect(socketPlaces({ HOME: '/home/u' }).map(({ socketPath }) => socketPath)).toEqual([
+      '$XDG_RUNTIME_DIR/docker.sock',
+      '/home/u/.docker/run/docker.sock',
+      '/home/u/.docker/desktop/docker.sock',
+      '/home/u/.colima/default/docker.sock',
+      '$XDG_RUNTIME_DIR/podman/podman.sock',
+      '/run/podman/podman.sock',
+    ]);
+  });
+
+  it('never tries a place whose variable is unset, even if a file has that literal name', () => {
+    expect(discoverSocket({ HOME: '/home/u' }, () => true)?.socketPath).toBe(
+      '/home/u/.docker/run/docker.sock',
+    );
   });
 
   it('skips the XDG_RUNTIME_DIR places when it is unset, and finds nothing when nothing exists', () => {

@@ -39,6 +39,16 @@ describe('validateConnectionOptions', () => {
     expect(connectionOptionKeys).toEqual(Object.keys(connectionOptionsSchema().shape));
   });
 
+  it('reads process.env itself, and drops undefined values from any environment', () => {
+    const fromProcess = validateConnectionOptions({ env: process.env }).env;
+    expect(fromProcess).toEqual({ ...process.env });
+    expect(Object.getPrototypeOf(fromProcess)).toBe(Object.prototype);
+    const withHoles = validateConnectionOptions({ env: { HOME: '/home/me', UNSET: undefined } }).env;
+    expect(Object.keys(withHoles ?? {})).toEqual(['HOME']);
+    const resolved = resolveConnection({ env: { DOCKER_HOST: 'tcp://env:1', DOCKER_CONTEXT: undefined } });
+    expect(resolved.source).toEqual({ from: 'DOCKER_HOST', host: 'tcp://env:1' });
+  });
+
   it('treats undefined as no options', () => {
     expect(validateConnectionOptions(undefined)).toEqual({});
   });
@@ -59,7 +69,9 @@ describe('validateConnectionOptions', () => {
     [{ apiVersion: 1.41 }, 'apiVersion', /expected a string/],
     [{ sshArgs: '-i key' }, 'sshArgs', /array of strings/],
     [{ sshArgs: ['-i', 3] }, 'sshArgs.1', /expected a string/],
-    [{ env: { DOCKER_HOST: 1 } }, 'env.DOCKER_HOST', /./],
+    [{ env: { DOCKER_HOST: 1 } }, 'env.DOCKER_HOST', /expected a string/],
+    [{ env: new Map([['DOCKER_HOST', 'tcp://h:1']]) }, 'env', /expected an object of strings/],
+    [{ env: ['DOCKER_HOST=tcp://h:1'] }, 'env', /expected an object of strings/],
     [{ configDir: '' }, 'configDir', /empty string/],
     [null, 'options', /expected an object/],
     ['unix:///x', 'options', /expected an object/],

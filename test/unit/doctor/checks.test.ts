@@ -58,6 +58,23 @@ describe('doctor checks', () => {
     expect(formatReport({ healthy: true, facts: healthy, findings })).toContain('No problems found.');
   });
 
+  it('names the places it looked at when no socket is found anywhere', () => {
+    const searched = [
+      { path: '$XDG_RUNTIME_DIR/docker.sock', engine: 'rootless Docker' },
+      { path: '/home/u/.colima/default/docker.sock', engine: 'Colima' },
+    ];
+    const missing = { ...connection, socket: { ...socket, exists: false }, searched };
+    expect(problem(unreachable({ connection: missing }, 'ENOENT'))?.message).toBe(
+      'no engine: /var/run/docker.sock does not exist; no other known engine socket was found either ' +
+        '(looked at $XDG_RUNTIME_DIR/docker.sock (rootless Docker; XDG_RUNTIME_DIR is unset), ' +
+        '/home/u/.colima/default/docker.sock (Colima))',
+    );
+    const fromEnv = { ...missing, from: 'DOCKER_HOST' as const };
+    expect(problem(unreachable({ connection: fromEnv }, 'ENOENT'))?.message).toBe(
+      'no engine: /var/run/docker.sock does not exist',
+    );
+  });
+
   it('says how to start an engine when the socket is missing', () => {
     const findings = unreachable(
       { connection: { ...connection, socket: { ...socket, exists: false } } },
