@@ -300,11 +300,13 @@ describe('examples/app-with-tests', () => {
     const { postgres, redis } = inject('images');
     try {
       const args = ['run', '--config', 'examples/app-with-tests/vitest.config.ts', '--reporter=json'];
-      await execFileAsync(process.execPath, [vitest, ...args, `--outputFile=${report}`], {
+      const run = await execFileAsync(process.execPath, [vitest, ...args, `--outputFile=${report}`], {
         env: { ...env, POSTGRES_IMAGE: postgres, REDIS_IMAGE: redis },
         timeout: 240_000,
-      });
-      const results = JSON.parse(await readFile(report, 'utf8'));
+      }).catch((error: Error & { stderr?: string }) => error);
+      const results = JSON.parse(await readFile(report, 'utf8').catch(() => 'null'));
+      // A failing nested run explains itself: its failure messages, or its stderr when it wrote no report.
+      if (run instanceof Error) throw new Error(failureReport(results, run.stderr ?? run.message));
       const tests = results.testResults.flatMap(
         (file: { assertionResults: object[] }) => file.assertionResults,
       );
@@ -319,3 +321,15 @@ describe('examples/app-with-tests', () => {
     }
   }, 300_000);
 });
+
+/** The failure messages of a nested vitest JSON report, or the run's stderr when there is none. */
+function failureReport(results: unknown, stderr: string): string {
+  const files = (
+    results as { testResults?: { assertionResults: { title: string; failureMessages: string[] }[] }[] }
+  )?.testResults;
+  const failures = (files ?? [])
+    .flatMap((file) => file.assertionResults)
+    .filter((test) => test.failureMessages.length > 0)
+    .map((test) => `${test.title}: ${test.failureMessages.join('\n')}`);
+  return `the nested run failed:\n${failures.length > 0 ? failures.join('\n\n') : stderr}`;
+}
