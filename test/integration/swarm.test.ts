@@ -388,8 +388,9 @@ describe('two nodes: a worker in a network namespace of its own', () => {
     await initSwarm({
       ListenAddr: `${managerAddress}:2377`,
       AdvertiseAddr: managerAddress,
-      // A node that stops reporting counts as down after a few periods (5 s each by default).
-      Spec: { Dispatcher: { HeartbeatPeriod: 2e9 } },
+      // A node that stops reporting counts as down after three periods (5 s each by default): 3 s
+      // keeps the removal quick without taking a worker slowed by a loaded machine for a dead one.
+      Spec: { Dispatcher: { HeartbeatPeriod: 3e9 } },
     });
     managerId = (await docker.info()).Swarm?.NodeID ?? '';
     const { Worker } = await docker.swarm.joinTokens();
@@ -416,6 +417,8 @@ describe('two nodes: a worker in a network namespace of its own', () => {
     const roles = Object.fromEntries(nodes.map((n) => [n.ID, [n.Spec?.Role, n.Status?.State]]));
     expect(roles).toEqual({ [managerId]: ['manager', 'ready'], [workerId]: ['worker', 'ready'] });
     expect((await docker.nodes.inspect(workerId)).Status?.Addr).toBe(worker!.workerAddress);
+    // The same engine on both nodes: the worker runs the manager's own dockerd binary.
+    expect((await worker!.docker.version()).Version).toBe((await docker.version()).Version);
 
     globalId = (await docker.services.create(spec('global', { Mode: { Global: {} } }))).ID;
     const spread = spec('spread', { Mode: { Replicated: { Replicas: 2 } } });
@@ -443,9 +446,11 @@ describe('two nodes: a worker in a network namespace of its own', () => {
       expect(await nodesOfRunningTasks(replicatedId)).toEqual([managerId, managerId]);
       expect(await nodesOfRunningTasks(globalId)).toEqual([managerId]);
       const globalOnWorker = await docker.tasks.list({ filters: { service: [globalId], node: [workerId] } });
-      expect(globalOnWorker.map((t) => [t.DesiredState, t.Status?.State])).toEqual([
-        ['shutdown', 'shutdown'],
-      ]);
+      expect(globalOnWorker.length).toBeGreaterThan(0);
+      for (const task of globalOnWorker) {
+        expect(task.DesiredState).toBe('shutdown');
+        expect(task.Status?.State).not.toBe('running');
+      }
       expect(await runningContainersOn(worker!.docker, globalId)).toEqual([]);
       expect(await runningContainersOn(worker!.docker, replicatedId)).toEqual([]);
     },

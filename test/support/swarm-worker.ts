@@ -40,11 +40,15 @@ export async function startSwarmWorker(
   const docker = new Docker({ socketPath: daemon.socketPath });
   const octet = randomInt(256);
   const hostLink = `bsw${daemon.netns.slice(-6)}h`;
-  const stop = async () => {
-    await docker.close();
-    await daemon.stop();
-    // Deleting the namespace deletes the pair; this covers a link made before the namespace was.
-    await run('ip', ['link', 'delete', hostLink]).catch(() => {});
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await docker.close();
+      await daemon.stop();
+      // Deleting the namespace deletes the pair; this also covers a pair left half-made.
+      await run('ip', ['link', 'delete', hostLink]).catch(() => {});
+    })();
+    return stopping;
   };
   try {
     await link(daemon.netns, hostLink, octet);
