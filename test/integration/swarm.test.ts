@@ -5,6 +5,9 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -14,9 +17,12 @@ import {
   ServerError,
   ServiceFailedError,
   type ServiceSpec,
+  type SwarmInitConfig,
   UnavailableError,
   VersionConflictError,
 } from '../../src/index.js';
+import { engineUnderTest } from '../support/engine.js';
+import { type SwarmWorker, startSwarmWorker } from '../support/swarm-worker.js';
 
 const docker = Docker.fromEnv();
 const run = randomBytes(4).toString('hex');
@@ -32,17 +38,31 @@ beforeAll(() => {
 
 afterAll(async () => {
   try {
-    if (initialised) {
-      const services = await docker.services.list({ filters: byRun }).catch(() => []);
-      await Promise.all(services.map((s) => docker.services.remove(s.ID!).catch(() => {})));
-      await docker.swarm.leave({ force: true });
-      // Joining a swarm creates docker_gwbridge, and leaving keeps it: remove it when the run made it.
-      if (!hadGwbridge) await docker.networks.remove('docker_gwbridge').catch(() => {});
-    }
+    await leaveOurSwarm();
   } finally {
     await docker.close();
   }
 });
+
+/** Initialise a swarm on the engine, which must not be in one; leaveOurSwarm() undoes it. */
+async function initSwarm(config: SwarmInitConfig) {
+  const info = await docker.info();
+  if (info.Swarm?.LocalNodeState !== 'inactive') throw new Error('the engine is already in a swarm');
+  hadGwbridge = (await docker.networks.list({ filters: { name: ['docker_gwbridge'] } })).length > 0;
+  initialised = true; // set first: leaving is tried even if init fails half-way
+  await docker.swarm.init(config);
+}
+
+/** Leave (force) the swarm this file made, if any, with its services. */
+async function leaveOurSwarm() {
+  if (!initialised) return;
+  initialised = false;
+  const services = await docker.services.list({ filters: byRun }).catch(() => []);
+  await Promise.all(services.map((s) => docker.services.remove(s.ID!).catch(() => {})));
+  await docker.swarm.leave({ force: true });
+  // Joining a swarm creates docker_gwbridge, and leaving keeps it: remove it when the run made it.
+  if (!hadGwbridge) await docker.networks.remove('docker_gwbridge').catch(() => {});
+}
 
 function spec(name: string, extra: Partial<ServiceSpec> = {}, cmd = 'sleep 1000'): ServiceSpec {
   return {
@@ -116,13 +136,8 @@ describe('outside a swarm', () => {
 });
 
 describe('in a swarm', () => {
-  beforeAll(async () => {
-    const info = await docker.info();
-    if (info.Swarm?.LocalNodeState !== 'inactive') throw new Error('the engine is already in a swarm');
-    hadGwbridge = (await docker.networks.list({ filters: { name: ['docker_gwbridge'] } })).length > 0;
-    initialised = true; // set first: afterAll leaves even if init fails half-way
-    await docker.swarm.init({ ListenAddr: '127.0.0.1', AdvertiseAddr: '127.0.0.1' });
-  });
+  beforeAll(() => initSwarm({ ListenAddr: '127.0.0.1', AdvertiseAddr: '127.0.0.1' }));
+  afterAll(leaveOurSwarm);
 
   it('inspects and updates the swarm with its version index, rotates tokens and the unlock key', async () => {
     const swarm = await docker.swarm.inspect();
@@ -354,6 +369,167 @@ describe('in a swarm', () => {
     expect(await docker.services.list({ filters: byRun })).toEqual([]);
   });
 });
+
+describe('two nodes: a worker in a network namespace of its own', () => {
+  const slow = { timeout: 240_000 };
+  /** A generous deadline: convergence across two daemons is slow on a loaded machine. */
+  const patiently = () => ({ signal: AbortSignal.timeout(180_000) });
+  let worker: SwarmWorker | undefined;
+  let managerId = '';
+  let workerId = '';
+  let globalId = '';
+  let replicatedId = '';
+  let swarmNetworksBefore: string[] = [];
+
+  beforeAll(async () => {
+    swarmNetworksBefore = await swarmNetworkNames();
+    worker = await startSwarmWorker(docker, engineUnderTest().socketPath, [image]);
+    const { managerAddress, workerAddress } = worker;
+    await initSwarm({
+      ListenAddr: `${managerAddress}:2377`,
+      AdvertiseAddr: managerAddress,
+      // A node that stops reporting counts as down after three periods (5 s each by default): 3 s
+      // keeps the removal quick without taking a worker slowed by a loaded machine for a dead one.
+      Spec: { Dispatcher: { HeartbeatPeriod: 3e9 } },
+    });
+    managerId = (await docker.info()).Swarm?.NodeID ?? '';
+    const { Worker } = await docker.swarm.joinTokens();
+    await worker.docker.swarm.join({
+      RemoteAddrs: [`${managerAddress}:2377`],
+      JoinToken: Worker,
+      ListenAddr: `${workerAddress}:2377`,
+      AdvertiseAddr: workerAddress,
+    });
+    workerId = (await worker.docker.info()).Swarm?.NodeID ?? '';
+    await nodeInState(workerId, 'ready');
+  }, 240_000);
+
+  afterAll(async () => {
+    try {
+      await leaveOurSwarm();
+    } finally {
+      await worker?.stop();
+    }
+  });
+
+  it('the worker joins over the link; a global service runs one task on each node', slow, async () => {
+    const nodes = await docker.nodes.list();
+    const roles = Object.fromEntries(nodes.map((n) => [n.ID, [n.Spec?.Role, n.Status?.State]]));
+    expect(roles).toEqual({ [managerId]: ['manager', 'ready'], [workerId]: ['worker', 'ready'] });
+    expect((await docker.nodes.inspect(workerId)).Status?.Addr).toBe(worker!.workerAddress);
+    // The same engine on both nodes: the worker runs the manager's own dockerd binary.
+    expect((await worker!.docker.version()).Version).toBe((await docker.version()).Version);
+
+    globalId = (await docker.services.create(spec('global', { Mode: { Global: {} } }))).ID;
+    const spread = spec('spread', { Mode: { Replicated: { Replicas: 2 } } });
+    spread.TaskTemplate!.Placement = { Preferences: [{ Spread: { SpreadDescriptor: 'node.id' } }] };
+    replicatedId = (await docker.services.create(spread)).ID;
+    await docker.services.waitConverged(globalId, patiently());
+    await docker.services.waitConverged(replicatedId, patiently());
+
+    expect(await nodesOfRunningTasks(globalId)).toEqual([managerId, workerId].sort());
+    expect(await nodesOfRunningTasks(replicatedId)).toEqual([managerId, workerId].sort());
+    // The worker's tasks are containers of the worker's own daemon.
+    expect(await runningContainersOn(worker!.docker, globalId)).toHaveLength(1);
+    expect(await runningContainersOn(worker!.docker, replicatedId)).toHaveLength(1);
+  });
+
+  it(
+    'draining the worker moves its replicated task to the manager and shuts its global task down',
+    slow,
+    async () => {
+      await docker.nodes.update(workerId, { Availability: 'drain' });
+      expect((await docker.nodes.inspect(workerId)).Spec?.Availability).toBe('drain');
+      await docker.services.waitConverged(replicatedId, patiently());
+      await docker.services.waitConverged(globalId, patiently());
+
+      expect(await nodesOfRunningTasks(replicatedId)).toEqual([managerId, managerId]);
+      expect(await nodesOfRunningTasks(globalId)).toEqual([managerId]);
+      const globalOnWorker = await docker.tasks.list({ filters: { service: [globalId], node: [workerId] } });
+      expect(globalOnWorker.length).toBeGreaterThan(0);
+      for (const task of globalOnWorker) {
+        expect(task.DesiredState).toBe('shutdown');
+        expect(task.Status?.State).not.toBe('running');
+      }
+      expect(await runningContainersOn(worker!.docker, globalId)).toEqual([]);
+      expect(await runningContainersOn(worker!.docker, replicatedId)).toEqual([]);
+    },
+  );
+
+  it('the worker leaves, the manager removes it, and both services stay converged', slow, async () => {
+    await worker!.docker.swarm.leave();
+    expect((await worker!.docker.info()).Swarm?.LocalNodeState).toBe('inactive');
+    await nodeInState(workerId, 'down');
+    await docker.nodes.remove(workerId);
+    expect((await docker.nodes.list()).map((n) => n.ID)).toEqual([managerId]);
+
+    await docker.services.waitConverged(globalId, patiently());
+    await docker.services.waitConverged(replicatedId, patiently());
+    expect(await nodesOfRunningTasks(globalId)).toEqual([managerId]);
+    expect(await nodesOfRunningTasks(replicatedId)).toEqual([managerId, managerId]);
+  });
+
+  it(
+    'leaves nothing behind: swarm, networks, worker daemon, namespace, link, files, rules',
+    slow,
+    async () => {
+      const { daemon, hostLink, subnet } = worker!;
+      await leaveOurSwarm();
+      expect((await docker.info()).Swarm?.LocalNodeState).toBe('inactive');
+      expect(await swarmNetworkNames()).toEqual(swarmNetworksBefore);
+
+      await worker!.stop();
+      expect(existsSync(daemon.dir)).toBe(false);
+      expect(await commandLinesNaming(daemon.dir)).toEqual([]);
+      expect((await sh('ip', 'netns', 'list')).split('\n').map((l) => l.split(' ')[0])).not.toContain(
+        daemon.netns,
+      );
+      expect(await sh('ip', '-o', 'link', 'show')).not.toContain(hostLink);
+      const rules = await sh('iptables-save');
+      expect(rules).not.toContain(hostLink);
+      expect(rules).not.toContain(subnet);
+    },
+  );
+});
+
+/** The names of the networks a swarm makes on a node (kept or removed when it leaves). */
+async function swarmNetworkNames(): Promise<string[]> {
+  const networks = await docker.networks.list({ filters: { name: ['docker_gwbridge', 'ingress'] } });
+  return networks.map((n) => n.Name ?? '').sort();
+}
+
+/** The node of each running task the service wants running, sorted. */
+async function nodesOfRunningTasks(serviceId: string): Promise<string[]> {
+  return (await runningTasks(serviceId)).map((t) => t.NodeID ?? '').sort();
+}
+
+async function runningContainersOn(daemon: Docker, serviceId: string) {
+  return daemon.containers.list({ filters: { label: [`com.docker.swarm.service.id=${serviceId}`] } });
+}
+
+/** Resolves once the manager reports the node in `state`: nodes report on each heartbeat. */
+async function nodeInState(id: string, state: string) {
+  const signal = AbortSignal.timeout(120_000);
+  for (;;) {
+    const node = await docker.nodes.inspect(id, { signal });
+    if (node.Status?.State === state) return node;
+    await sleep(250, undefined, { signal });
+  }
+}
+
+/** Command lines of the processes that mention `text` (a daemon left running would). */
+async function commandLinesNaming(text: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry))) {
+    const line = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (line.includes(text)) found.push(line.replaceAll('\0', ' '));
+  }
+  return found;
+}
+
+async function sh(command: string, ...args: string[]): Promise<string> {
+  return (await promisify(execFile)(command, args)).stdout;
+}
 
 /** A secret or config in use by a task being removed is refused (400/409 on the engines) for a moment. */
 async function removeWhenFree(remove: () => Promise<void>): Promise<void> {

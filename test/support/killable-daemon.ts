@@ -6,6 +6,7 @@
  * like a system's, outlives it), `stop()` removes the containers, stops both and deletes the
  * namespace and every file. Both run under nsenter --net rather than `ip netns exec`, which would
  * also give each a mount namespace of its own, hiding dockerd's layer mounts from containerd.
+ * By default it runs the dockerd and containerd on the PATH; `binaries` runs another engine's.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +25,8 @@ export interface KillableDaemon extends AsyncDisposable {
   readonly netns: string;
   readonly socketPath: string;
   readonly log: string;
+  /** Where its data, exec root, sockets and logs live; removed by stop(). */
+  readonly dir: string;
   /** SIGKILL the daemon and wait until it is gone. */
   kill(): Promise<void>;
   /** Start the daemon again on the same directories; resolves once it answers. */
@@ -32,7 +35,13 @@ export interface KillableDaemon extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-export async function startKillableDaemon(): Promise<KillableDaemon> {
+/** Which engine to run: a dockerd binary, and the PATH where its containerd, runc and helpers are. */
+export interface DaemonBinaries {
+  dockerd: string;
+  path: string;
+}
+
+export async function startKillableDaemon(binaries?: DaemonBinaries): Promise<KillableDaemon> {
   const tag = randomBytes(3).toString('hex');
   const netns = `berth-kd-${tag}`;
   const bridge = `berthkd${tag}`;
@@ -45,8 +54,10 @@ export async function startKillableDaemon(): Promise<KillableDaemon> {
   const inNetns = (...args: string[]) => run('nsenter', [`--net=/var/run/netns/${netns}`, ...args]);
   let child: ChildProcess | undefined;
   let containerd: ChildProcess | undefined;
+  const path = binaries?.path ?? process.env.PATH ?? '';
   const start = async () => {
-    child = await spawnIn(netns, ['dockerd', ...daemonArgs(dir, socketPath, bridge)], log);
+    const dockerd = binaries?.dockerd ?? 'dockerd';
+    child = await spawnIn(netns, [dockerd, ...daemonArgs(dir, socketPath, bridge)], log, path);
     await untilAnswers(socketPath, child, log);
   };
   const stop = async () => {
@@ -62,7 +73,7 @@ export async function startKillableDaemon(): Promise<KillableDaemon> {
   try {
     await inNetns('ip', 'link', 'set', 'lo', 'up');
     await inNetns('ip', 'link', 'add', bridge, 'type', 'bridge');
-    containerd = await startContainerd(netns, dir);
+    containerd = await startContainerd(netns, dir, path);
     await start();
   } catch (err) {
     await stop();
@@ -72,6 +83,7 @@ export async function startKillableDaemon(): Promise<KillableDaemon> {
     netns,
     socketPath,
     log,
+    dir,
     kill: async () => {
       const exited = once(child!, 'exit');
       child!.kill('SIGKILL');
@@ -90,7 +102,7 @@ export async function startKillableDaemon(): Promise<KillableDaemon> {
 /** containerd's socket: short, as unix socket paths must be. */
 const containerdSocket = (dir: string) => join(dir, 'containerd', 'containerd.sock');
 
-async function startContainerd(netns: string, dir: string): Promise<ChildProcess> {
+async function startContainerd(netns: string, dir: string, path: string): Promise<ChildProcess> {
   const root = join(dir, 'containerd');
   const config = join(dir, 'containerd.toml');
   await writeFile(
@@ -99,13 +111,14 @@ async function startContainerd(netns: string, dir: string): Promise<ChildProcess
       'version = 2',
       `root = "${join(root, 'root')}"`,
       `state = "${join(root, 'state')}"`,
-      'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+      // Kubernetes' CRI stays off; containerd 2 names it differently.
+      'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.cri.v1.runtime", "io.containerd.cri.v1.images"]',
       '[grpc]',
       `  address = "${containerdSocket(dir)}"`,
       '',
     ].join('\n'),
   );
-  const child = await spawnIn(netns, ['containerd', '--config', config], join(dir, 'containerd.log'));
+  const child = await spawnIn(netns, ['containerd', '--config', config], join(dir, 'containerd.log'), path);
   for (let i = 0; i < 300 && !existsSync(containerdSocket(dir)); i++) {
     if (child.exitCode !== null)
       throw new Error(`containerd exited:\n${await tail(join(dir, 'containerd.log'))}`);
@@ -135,12 +148,13 @@ function daemonArgs(dir: string, socketPath: string, bridge: string): string[] {
   ];
 }
 
-/** Run a command inside the namespace, its output appended to `log`. */
-async function spawnIn(netns: string, command: string[], log: string): Promise<ChildProcess> {
+/** Run a command inside the namespace with `path` as its PATH, its output appended to `log`. */
+async function spawnIn(netns: string, command: string[], log: string, path: string): Promise<ChildProcess> {
   const handle = await open(log, 'a');
   // nsenter execs the command: the child's pid is the program's, so a signal to it reaches it.
   const child = spawn('nsenter', [`--net=/var/run/netns/${netns}`, ...command], {
     stdio: ['ignore', handle.fd, handle.fd],
+    env: { ...process.env, PATH: path },
   });
   const spawned = once(child, 'spawn');
   // The child holds its own copy of the descriptor.

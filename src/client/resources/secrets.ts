@@ -29,7 +29,8 @@ function createdId(res: Schemas['IDResponse']): CreatedId {
   return { ID: ID ?? Id ?? '' };
 }
 
-function encodeData<S extends { Name: string; Data: string | Uint8Array }>(config: S) {
+/** The spec the daemon takes: the same fields, with the data base64-encoded. */
+function encodeData<Spec>(config: WithData<Spec>): Spec {
   if (config === null || typeof config !== 'object')
     throw new InvalidOptionError('config', 'expected a spec');
   if (typeof config.Name !== 'string' || config.Name === '')
@@ -42,27 +43,34 @@ function encodeData<S extends { Name: string; Data: string | Uint8Array }>(confi
     typeof Data === 'string'
       ? Buffer.from(Data, 'utf8')
       : Buffer.from(Data.buffer, Data.byteOffset, Data.byteLength);
-  return { ...config, Data: bytes.toString('base64') };
+  return { ...config, Data: bytes.toString('base64') } as Spec;
 }
 
-/** Swarm secrets: create (data as text or bytes), list, inspect, update labels, remove. */
-export class Secrets {
-  constructor(private readonly api: EngineApi) {}
+/** Where secrets and configs differ: the endpoints (same shapes, other paths) and their types. */
+interface Endpoints<Item, Spec> {
+  create(body: Spec, signal: AbortSignal | undefined): Promise<Schemas['IDResponse']>;
+  list(query: Filters, signal: AbortSignal | undefined): Promise<Item[]>;
+  inspect(id: string, signal: AbortSignal | undefined): Promise<Item>;
+  update(id: string, version: number, body: Spec, signal: AbortSignal | undefined): Promise<unknown>;
+  remove(id: string, signal: AbortSignal | undefined): Promise<unknown>;
+}
 
-  /** Resolves with the new secret's `ID`. */
-  async create(config: SecretCreateConfig, options?: Abortable): Promise<CreatedId> {
-    return createdId(
-      await this.api.post('/secrets/create', { body: encodeData(config), signal: options?.signal }),
-    );
+/** Swarm objects holding data: create (data as text or bytes), list, inspect, update labels, remove. */
+class SwarmData<Item extends { Version?: { Index?: number }; Spec?: Spec }, Spec extends { Name?: string }> {
+  constructor(private readonly endpoints: Endpoints<Item, Spec>) {}
+
+  /** Resolves with the new object's `ID`. */
+  async create(config: WithData<Spec>, options?: Abortable): Promise<CreatedId> {
+    return createdId(await this.endpoints.create(encodeData(config), options?.signal));
   }
 
-  async list(options?: SecretListOptions): Promise<Schemas['Secret'][]> {
+  async list(options?: Filters & Abortable): Promise<Item[]> {
     const [query, signal] = splitSignal(options);
-    return this.api.get('/secrets', { query, signal });
+    return this.endpoints.list(query, signal);
   }
 
-  async inspect(id: string, options?: Abortable): Promise<Schemas['Secret']> {
-    return this.api.get('/secrets/{id}', { path: { id }, signal: options?.signal });
+  async inspect(id: string, options?: Abortable): Promise<Item> {
+    return this.endpoints.inspect(id, options?.signal);
   }
 
   /** Replace the labels (read-modify-write with the version index, retried on a conflict). */
@@ -74,69 +82,44 @@ export class Secrets {
     const { signal, retries } = options;
     await readModifyWrite(
       async () => {
-        const secret = await this.inspect(id, { signal });
-        return { version: versionOf(secret), spec: secret.Spec ?? {} };
+        const item = await this.inspect(id, { signal });
+        return { version: versionOf(item), spec: item.Spec ?? {} };
       },
       (version, spec) =>
-        this.api.post('/secrets/{id}/update', {
-          path: { id },
-          query: { version },
-          body: { ...(spec as Schemas['SecretSpec']), Labels: change.Labels },
-          signal,
-        }),
+        this.endpoints.update(id, version, { ...(spec as Spec), Labels: change.Labels }, signal),
       retries,
     );
   }
 
   async remove(id: string, options?: Abortable): Promise<void> {
-    await this.api.delete('/secrets/{id}', { path: { id }, signal: options?.signal });
+    await this.endpoints.remove(id, options?.signal);
+  }
+}
+
+/** Swarm secrets: create (data as text or bytes), list, inspect, update labels, remove. */
+export class Secrets extends SwarmData<Schemas['Secret'], Schemas['SecretSpec']> {
+  constructor(api: EngineApi) {
+    super({
+      create: (body, signal) => api.post('/secrets/create', { body, signal }),
+      list: (query, signal) => api.get('/secrets', { query, signal }),
+      inspect: (id, signal) => api.get('/secrets/{id}', { path: { id }, signal }),
+      update: (id, version, body, signal) =>
+        api.post('/secrets/{id}/update', { path: { id }, query: { version }, body, signal }),
+      remove: (id, signal) => api.delete('/secrets/{id}', { path: { id }, signal }),
+    });
   }
 }
 
 /** Swarm configs: create (data as text or bytes), list, inspect, update labels, remove. */
-export class Configs {
-  constructor(private readonly api: EngineApi) {}
-
-  /** Resolves with the new config's `ID`. */
-  async create(config: ConfigCreateConfig, options?: Abortable): Promise<CreatedId> {
-    return createdId(
-      await this.api.post('/configs/create', { body: encodeData(config), signal: options?.signal }),
-    );
-  }
-
-  async list(options?: ConfigListOptions): Promise<Schemas['Config'][]> {
-    const [query, signal] = splitSignal(options);
-    return this.api.get('/configs', { query, signal });
-  }
-
-  async inspect(id: string, options?: Abortable): Promise<Schemas['Config']> {
-    return this.api.get('/configs/{id}', { path: { id }, signal: options?.signal });
-  }
-
-  /** Replace the labels (read-modify-write with the version index, retried on a conflict). */
-  async update(
-    id: string,
-    change: LabelsUpdate,
-    options: { retries?: number } & Abortable = {},
-  ): Promise<void> {
-    const { signal, retries } = options;
-    await readModifyWrite(
-      async () => {
-        const config = await this.inspect(id, { signal });
-        return { version: versionOf(config), spec: config.Spec ?? {} };
-      },
-      (version, spec) =>
-        this.api.post('/configs/{id}/update', {
-          path: { id },
-          query: { version },
-          body: { ...(spec as Schemas['ConfigSpec']), Labels: change.Labels },
-          signal,
-        }),
-      retries,
-    );
-  }
-
-  async remove(id: string, options?: Abortable): Promise<void> {
-    await this.api.delete('/configs/{id}', { path: { id }, signal: options?.signal });
+export class Configs extends SwarmData<Schemas['Config'], Schemas['ConfigSpec']> {
+  constructor(api: EngineApi) {
+    super({
+      create: (body, signal) => api.post('/configs/create', { body, signal }),
+      list: (query, signal) => api.get('/configs', { query, signal }),
+      inspect: (id, signal) => api.get('/configs/{id}', { path: { id }, signal }),
+      update: (id, version, body, signal) =>
+        api.post('/configs/{id}/update', { path: { id }, query: { version }, body, signal }),
+      remove: (id, signal) => api.delete('/configs/{id}', { path: { id }, signal }),
+    });
   }
 }

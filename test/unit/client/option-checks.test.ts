@@ -52,6 +52,11 @@ function badCalls(docker: Docker): [string, () => unknown][] {
     ['signal', () => docker.ping(loose({ signal: 'x' }))],
     ['signal', () => docker.registries.credentialsFor('busybox', loose({ signal: 1 }))],
     ['timeout', () => docker.registries.login({ username: 'u', password: 'p' }, loose({ timeout: 1 }))],
+    ['Data', () => docker.secrets.create(loose({ Name: 'a', Data: 42 }))],
+    ['Name', () => docker.secrets.create(loose({ Name: '', Data: 'x' }))],
+    ['Data', () => docker.configs.create(loose({ Name: 'a' }))],
+    ['Name', () => docker.configs.create(loose({ Data: Buffer.from('x') }))],
+    ['config', () => docker.configs.create(loose(null))],
   ];
 }
 
