@@ -13,7 +13,7 @@ import { startRegistry, type TestRegistry } from '../support/registry.js';
 const docker = Docker.fromEnv();
 let registry: TestRegistry;
 let image: string;
-let wrong: RegistryAuth;
+let wrong: { username: string; password: string; serveraddress: string };
 
 beforeAll(async () => {
   registry = await startRegistry();

@@ -196,7 +196,8 @@ export function buildScanner(): { feed(chunk: Uint8Array): void; result(): Build
       pending += decoder.decode(chunk, { stream: true });
       const lines = pending.split('\n');
       pending = lines.pop()!;
-      for (const json of lines) if (json.trim() !== '') message(json);
+      // Only lines that may name a step, an id or the result are decoded: a step's own output is not.
+      for (const json of lines) if (worthReading.test(json)) message(json);
     },
     result() {
       if (pending.trim() !== '') message(pending);
@@ -205,6 +206,9 @@ export function buildScanner(): { feed(chunk: Uint8Array): void; result(): Build
     },
   };
 }
+
+/** Docker writes `>` as `\u003e` in its JSON. */
+const worthReading = /-(?:>|\\u003e) |Step \d|STEP \d|"aux"|Successfully built/;
 
 /** A short id and the full one it begins are the same image: keep the first place it appeared. */
 function dedupe(ids: string[]): string[] {

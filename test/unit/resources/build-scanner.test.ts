@@ -5,7 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildScanner } from '../../../src/client/resources/build-or-undo.js';
 
-const lines = (...texts: string[]) => texts.map((stream) => `${JSON.stringify({ stream })}\n`).join('');
+/** JSON lines as Docker writes them: Go's encoder escapes `>` as `\u003e`. */
+const lines = (...texts: string[]) =>
+  texts.map((stream) => `${JSON.stringify({ stream }).replaceAll('>', '\\u003e')}\n`).join('');
 
 function scan(text: string, chunkSize = text.length) {
   const scanner = buildScanner();
