@@ -184,11 +184,13 @@ export class ApiClient {
     });
   }
 
-  async #dispatch(template: string, path: string, req: UntypedRequest, mode: Mode, request: RequestInfo) {
-    const { headers, body: upload } = encodeBodyAndHeaders(req);
+  async #dispatch(template: string, path: string, given: UntypedRequest, mode: Mode, request: RequestInfo) {
+    const { headers, body: upload } = encodeBodyAndHeaders(given);
     const streaming = mode === 'stream';
     const { dial } = this.#options;
-    if (streaming && dial) return this.#exchange(dial, { path, headers, body: upload }, req, request);
+    if (streaming && dial) return this.#exchange(dial, { path, headers, body: upload }, given, request);
+    // The pool cannot half-close one of its connections: there a half-close cancels like the signal.
+    const req = given.halfClose ? { ...given, signal: anySignal(given.signal, given.halfClose) } : given;
     const body = undiciBody(upload);
     // A failing upload (e.g. an unreadable file while packing a tar) is the caller's error, not the daemon's.
     let bodyFailure: unknown;
@@ -231,6 +233,7 @@ export class ApiClient {
         ...encoded,
         method: request.method,
         signal: req.signal,
+        halfClose: req.halfClose,
         headersTimeout: req.headersTimeout ?? 0,
         idleTimeout: req.idleTimeout ?? 0,
       });
@@ -399,4 +402,8 @@ function translateBodyErrors(body: Readable, ctx: FailureContext): Readable {
   const original = body.destroy.bind(body);
   body.destroy = (err?: Error | null) => original(err ? translateFailure(err, ctx) : undefined);
   return body;
+}
+
+function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
+  return AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
 }

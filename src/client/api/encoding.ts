@@ -46,8 +46,9 @@ export function expandPath(template: string, params: Record<string, unknown> | u
       throw new InvalidOptionError(`path.${name}`, `required by ${template}`);
     }
     const text = String(value);
-    // The daemon's router cleans the path first: /containers/.. would reach another endpoint.
-    if (text === '.' || text === '..') {
+    // The daemon decodes the path, slashes included, and cleans it before routing: /containers/..
+    // or /containers/x%2F..%2F..%2Finfo would be redirected towards another endpoint.
+    if (text.split('/').some((segment) => segment === '.' || segment === '..')) {
       throw new InvalidOptionError(`path.${name}`, `"${text}" cannot name anything in ${template}`);
     }
     return encodeURIComponent(text);

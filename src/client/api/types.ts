@@ -73,6 +73,12 @@ type BodyOption<Op> = Op extends { requestBody: unknown }
 export interface CallOptions {
   /** Cancels the request, streams included; the connection carrying it is closed. */
   signal?: AbortSignal;
+  /**
+   * Once it fires after the request has been sent, half-closes the connection: the daemon sees the
+   * client leave and stops, while the rest of its answer can still be read to the end. Before that,
+   * and on TLS, ssh or an injected dispatcher, it cancels the request like `signal`.
+   */
+  halfClose?: AbortSignal;
   /** Milliseconds to wait for the response headers (0: no limit). */
   headersTimeout?: number;
   /** Milliseconds the response may stay silent between chunks (0: no limit). */

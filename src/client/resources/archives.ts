@@ -20,6 +20,7 @@ import type { ExtractOptions } from 'tar-fs';
 import { tarFs } from '../../dependencies.js';
 import type { EngineApi } from '../api/engine-api.js';
 import { InvalidOptionError, isDockerError, type RequestInfo, StreamError } from '../errors.js';
+import { checkBag, type OptionKind } from '../options.js';
 import { packTree } from '../tar/pack.js';
 import { readTarFiles } from '../tar/read.js';
 import type { TarSource } from './images.js';
@@ -72,6 +73,7 @@ export class Archives {
 
   /** Stat a path in a container without transferring it. */
   async stat(id: string, path: string, options?: Abortable): Promise<PathStat> {
+    checkBag(options, allowed.signal);
     const res = await this.api.head('/containers/{id}/archive', {
       path: { id },
       query: { path },
@@ -82,6 +84,7 @@ export class Archives {
 
   /** A path of a container as a tar stream (its top entry is the path's base name), with its stat. */
   async get(id: string, path: string, options?: Abortable): Promise<{ tar: Readable; stat: PathStat }> {
+    checkBag(options, allowed.signal);
     const res = await this.api.stream('get', '/containers/{id}/archive', {
       path: { id },
       query: { path },
@@ -92,6 +95,7 @@ export class Archives {
 
   /** Extract a tar archive into an existing directory of the container. */
   async put(id: string, dir: string, tar: TarSource, options: PutArchiveOptions = {}): Promise<void> {
+    checkBag(options, allowed.put);
     const { noOverwriteDirNonDir, copyUIDGID, signal } = options;
     const query = {
       path: dir,
@@ -103,10 +107,8 @@ export class Archives {
 
   /** Copy a host file or directory into `containerDir`, which must exist in the container. */
   async copyTo(id: string, source: string, containerDir: string, options: CopyToOptions = {}): Promise<void> {
+    checkBag(options, allowed.copyTo);
     const { name, createDestination, ...putOptions } = options;
-    if (createDestination !== undefined && typeof createDestination !== 'boolean') {
-      throw new InvalidOptionError('createDestination', 'expected a boolean');
-    }
     const full = resolve(source);
     if (!(await statHost(full).catch(() => undefined))) {
       throw new InvalidOptionError('source', `${source} does not exist`);
@@ -125,6 +127,7 @@ export class Archives {
    * directory is refused with an InvalidOptionError naming `containerPath`: `readFiles` reads one.
    */
   async readFile(id: string, containerPath: string, options?: Abortable): Promise<Buffer> {
+    checkBag(options, allowed.signal);
     let path = containerPath;
     for (let hop = 0; hop <= MAX_LINK_HOPS; hop++) {
       const { tar, stat } = await this.get(id, path, options);
@@ -144,6 +147,7 @@ export class Archives {
    * directories are left out; a hard link reads as its target's content.
    */
   async readFiles(id: string, containerPath: string, options?: Abortable): Promise<Map<string, Buffer>> {
+    checkBag(options, allowed.signal);
     const { tar } = await this.get(id, containerPath, options);
     return readTarFiles(tar);
   }
@@ -153,6 +157,7 @@ export class Archives {
    * path's stat. On failure `hostDir` is left as it was.
    */
   async copyFrom(id: string, containerPath: string, hostDir: string, options?: Abortable): Promise<PathStat> {
+    checkBag(options, allowed.signal);
     if ((await statHost(hostDir).catch(() => undefined))?.isDirectory() === false) {
       throw new InvalidOptionError('hostDir', `${hostDir} exists and is not a directory`);
     }
@@ -397,3 +402,13 @@ async function pump(source: AsyncIterable<Uint8Array>, sink: Sink, stop: () => b
   sink.end();
   await finished;
 }
+
+const signalOnly = { signal: 'signal' } as const;
+const putKinds = { noOverwriteDirNonDir: 'boolean', copyUIDGID: 'boolean', ...signalOnly } as const;
+
+/** What each method's options may hold (checkBag). */
+const allowed = {
+  signal: signalOnly,
+  put: putKinds,
+  copyTo: { name: 'string', createDestination: 'boolean', ...putKinds },
+} satisfies Record<string, Record<string, OptionKind>>;

@@ -33,6 +33,7 @@ import {
   pushTracker,
 } from '../streams/progress.js';
 import { packTree } from '../tar/pack.js';
+import { buildOrUndo } from './build-or-undo.js';
 import {
   type Abortable,
   type Filters,
@@ -282,7 +283,7 @@ export class Images {
         Object.keys(auths).length > 0 ? { 'X-Registry-Config': encodeRegistryConfig(auths) } : {};
       const query = buildQuery(options, tags, packed?.dockerfile ?? options.dockerfile);
       const body = packed?.tar ?? (context as TarSource);
-      return this.api.stream('post', '/build', { query, header, body, signal: options.signal });
+      return buildOrUndo(this.api, { query, header, body }, options.signal);
     }, buildTracker());
   }
 

@@ -19,6 +19,8 @@ export interface ExchangeRequest {
   headers: Record<string, string>;
   body?: Upload | undefined;
   signal?: AbortSignal | undefined;
+  /** Half-closes the socket when it fires once the body is sent (the daemon sees the client leave); aborts before. */
+  halfClose?: AbortSignal | undefined;
   /** Milliseconds to wait for the response head (0: no limit). */
   headersTimeout: number;
   /** Milliseconds of silence allowed inside the response body (0: no limit). */
@@ -44,13 +46,26 @@ const MAX_HEAD = 64 * 1024;
 /** Send `req` on `socket` (which the exchange then owns) and resolve once the response head is in. */
 export function exchange(socket: Socket, req: ExchangeRequest): Promise<ExchangeResponse> {
   const abort = () => socket.destroy(exchangeFailure('ABORT_ERR', 'the request was aborted'));
-  if (req.signal?.aborted) abort();
+  let sent = false;
+  // Half-closing in the middle of the body would only truncate it: the request is abandoned then.
+  const halfClose = () => (sent ? socket.end() : abort());
+  if (req.signal?.aborted || req.halfClose?.aborted) abort();
   req.signal?.addEventListener('abort', abort, { once: true });
-  socket.once('close', () => req.signal?.removeEventListener('abort', abort));
+  req.halfClose?.addEventListener('abort', halfClose, { once: true });
+  socket.once('close', () => {
+    req.signal?.removeEventListener('abort', abort);
+    req.halfClose?.removeEventListener('abort', halfClose);
+  });
   const response = readResponse(socket, req);
   socket.write(requestHead(req));
   // A failing upload destroys the socket with an UploadError, which the response then reports.
-  sendBody(socket, req.body).catch((err: unknown) => socket.destroy(new UploadError(err)));
+  sendBody(socket, req.body).then(
+    () => {
+      sent = true;
+      if (req.halfClose?.aborted && !socket.destroyed) socket.end();
+    },
+    (err: unknown) => socket.destroy(new UploadError(err)),
+  );
   return response;
 }
 

@@ -164,4 +164,41 @@ describe('exchange', () => {
     await stalls.close();
     await neverAnswers.close();
   });
+
+  it('half-closes once the request is sent: the answer is still read to its end', async () => {
+    const path = join(dir, 'half.sock');
+    // Like the daemon: it sees the client leave (end of its input), then finishes its answer.
+    const server = createServer({ allowHalfOpen: true }, (socket) => {
+      socket.once('data', () => socket.write('HTTP/1.1 200 OK\r\n\r\nworking;'));
+      socket.once('end', () => socket.end('cancelled, and here is what was made'));
+      socket.on('error', () => {}); // the abandoned request's socket is reset
+    });
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    const dial = streamDialer({ kind: 'unix', socketPath: path }, 1000)!;
+    const leave = new AbortController();
+    const res = await exchange(await dial(), {
+      ...request,
+      method: 'POST',
+      body: 'ctx',
+      halfClose: leave.signal,
+    });
+    leave.abort();
+    expect(await text(res.body)).toBe('working;cancelled, and here is what was made');
+
+    // Before the body is all sent, a half-close would only truncate it: the request is abandoned.
+    const pending = new AbortController();
+    async function* never() {
+      yield Buffer.from('a');
+      await new Promise(() => {});
+    }
+    const abandoned = exchange(await dial(), {
+      ...request,
+      method: 'POST',
+      body: never(),
+      halfClose: pending.signal,
+    });
+    pending.abort();
+    await expect(abandoned).rejects.toMatchObject({ code: 'ABORT_ERR' });
+    await new Promise((resolve) => server.close(resolve));
+  });
 });

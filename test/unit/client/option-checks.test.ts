@@ -57,6 +57,17 @@ function badCalls(docker: Docker): [string, () => unknown][] {
     ['Data', () => docker.configs.create(loose({ Name: 'a' }))],
     ['Name', () => docker.configs.create(loose({ Data: Buffer.from('x') }))],
     ['config', () => docker.configs.create(loose(null))],
+    ['signal', () => docker.archives.stat('x', '/etc', loose({ signal: 'abort' }))],
+    ['follow', () => docker.archives.get('x', '/etc', loose({ follow: true }))],
+    ['copyUIDGID', () => docker.archives.put('x', '/', Buffer.alloc(0), loose({ copyUIDGID: 'yes' }))],
+    ['noOverwrite', () => docker.archives.put('x', '/', Buffer.alloc(0), loose({ noOverwrite: true }))],
+    ['createDestination', () => docker.archives.copyTo('x', '.', '/tmp', loose({ createDestination: 1 }))],
+    ['name', () => docker.archives.copyTo('x', '.', '/tmp', loose({ name: 7 }))],
+    ['copyUidGid', () => docker.archives.copyTo('x', '.', '/tmp', loose({ copyUidGid: true }))],
+    ['encoding', () => docker.archives.readFile('x', '/etc/hosts', loose({ encoding: 'utf8' }))],
+    ['signal', () => docker.archives.readFiles('x', '/etc', loose({ signal: {} }))],
+    ['overwrite', () => docker.archives.copyFrom('x', '/etc', '/tmp/nowhere', loose({ overwrite: true }))],
+    ['options', () => docker.archives.copyFrom('x', '/etc', '/tmp/nowhere', loose('fast'))],
   ];
 }
 
