@@ -7,6 +7,8 @@ import type { z } from 'zod';
 import { lazySchema } from '../dependencies.js';
 import { Docker, InvalidOptionError } from '../index.js';
 
+const PORT_ERROR = 'expected a port number from 1 to 65535, `53/udp`, or { container, host?, protocol? }';
+
 /** The builders' schemas, built on the first check (see src/dependencies.ts). */
 export const schemas = lazySchema((z) => {
   const port = z.number().int().min(1).max(65535);
@@ -27,10 +29,10 @@ export const schemas = lazySchema((z) => {
     port: z.union(
       [
         port,
-        z.string().regex(/^\d{1,5}\/(tcp|udp)$/, { error: 'expected `53/udp` or `80/tcp`' }),
+        z.string().regex(/^\d{1,5}\/(tcp|udp)$/, { error: PORT_ERROR }),
         z.strictObject({ container: port, host: hostPort.optional(), protocol: protocol.optional() }),
       ],
-      { error: 'expected a port number from 1 to 65535, `53/udp`, or { container, host?, protocol? }' },
+      { error: PORT_ERROR },
     ),
     image: nonEmpty,
     environment: stringMap,
