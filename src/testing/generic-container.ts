@@ -1,9 +1,10 @@
 import { basename, resolve } from 'node:path';
 import { sha256Hex } from '../dependencies.js';
-import { type Docker, InvalidOptionError, NotFoundError, type operations } from '../index.js';
+import { type Docker, InvalidOptionError, isDockerError, NotFoundError, type operations } from '../index.js';
 import { stageCopies } from './copy.js';
 import { applyImagePrefix, imagePrefixFromEnv, parseImagePrefix } from './host/image-prefix.js';
 import { type HostAccess, resolveHostAccess } from './host/resolve.js';
+import { LABEL_SESSION } from './labels.js';
 import type { StartedNetwork } from './network.js';
 import {
   type BindMount,
@@ -536,6 +537,7 @@ export class GenericContainer {
     name: string | undefined,
     deadline: Deadline,
   ): Promise<string> {
+    await this.#ensureVolumes(docker, session, deadline);
     if (this.#pullPolicy === 'always') await this.#pull(docker, body.Image ?? this.image, deadline);
     const late = (id: string) => removeQuietly(docker, session, id);
     deadline.enter('creating the container');
@@ -547,6 +549,26 @@ export class GenericContainer {
     await this.#pull(docker, body.Image ?? this.image, deadline);
     deadline.enter('creating the container');
     return createContainer(docker, body, name, this.#platform, deadline, late);
+  }
+
+  /**
+   * Named volumes that do not exist yet are created with the session's labels, so its cleanup
+   * removes them (a volume the engine made for the mount would carry none on Podman 4.3); one that
+   * exists is used as it is and left alone.
+   */
+  async #ensureVolumes(docker: Docker, session: TestSession, deadline: Deadline): Promise<void> {
+    const names = [...new Set(this.#volumes.flatMap((v) => (v.source ? [v.source] : [])))];
+    if (names.length === 0) return;
+    deadline.enter('creating the named volumes');
+    const create = async (name: string) => {
+      const volume = await docker.volumes
+        .create({ Name: name, Labels: { ...session.labels } }, { signal: deadline.signal })
+        .catch((err) =>
+          isDockerError(err) && /already exists/i.test(err.message) ? undefined : Promise.reject(err),
+        );
+      if (volume?.Labels?.[LABEL_SESSION] === session.id) session.track('volume', name);
+    };
+    await deadline.race(Promise.all(names.map(create)));
   }
 
   async #pull(docker: Docker, image: string, deadline: Deadline): Promise<void> {
@@ -595,7 +617,7 @@ export class GenericContainer {
       ExposedPorts: Object.fromEntries(this.#ports.map((p) => [portKey(p), {}])),
       Healthcheck: this.#healthCheck && healthConfig(this.#healthCheck),
       Labels: { ...this.#labels },
-      HostConfig: this.#hostConfig(access.bindIp, session),
+      HostConfig: this.#hostConfig(access.bindIp),
       NetworkingConfig: this.#network
         ? { EndpointsConfig: { [this.#network]: { Aliases: this.#aliases } } }
         : undefined,
@@ -605,14 +627,14 @@ export class GenericContainer {
     return { ...body, Labels: { ...body.Labels, ...session.labels } };
   }
 
-  #hostConfig(bindIp: string, session: TestSession): CreateBody['HostConfig'] {
+  #hostConfig(bindIp: string): CreateBody['HostConfig'] {
     const { memory, cpu } = this.#resources;
     return {
       PortBindings: Object.fromEntries(
         this.#ports.map((p) => [portKey(p), [{ HostIp: bindIp, HostPort: hostPortOf(p) }]]),
       ),
       Binds: this.#binds.map((b) => `${resolve(b.source)}:${b.target}${b.mode === 'ro' ? ':ro' : ''}`),
-      Mounts: this.#volumes.map((v) => volumeMount(v, session)),
+      Mounts: this.#volumes.map(volumeMount),
       Tmpfs: this.#tmpfs,
       Privileged: this.#privileged,
       Memory: memory,
@@ -712,18 +734,10 @@ function isVolumeName(source: string): boolean {
   return /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(source) && source !== '.' && !source.startsWith('.');
 }
 
-/** A volume mount; a volume the daemon creates for it carries the session's labels. */
 function volumeMount(
   volume: VolumeMount,
-  session: TestSession,
 ): NonNullable<NonNullable<CreateBody['HostConfig']>['Mounts']>[number] {
-  return {
-    Type: 'volume',
-    Source: volume.source,
-    Target: volume.target,
-    ReadOnly: volume.readOnly,
-    VolumeOptions: volume.source === undefined ? undefined : { Labels: { ...session.labels } },
-  };
+  return { Type: 'volume', Source: volume.source, Target: volume.target, ReadOnly: volume.readOnly };
 }
 
 function healthConfig(check: HealthCheck): CreateBody['Healthcheck'] {

@@ -247,8 +247,10 @@ export class StartedContainer implements AsyncDisposable {
     const { reference, pause, signal } = parseOption('commit', schemas().commit, options);
     const changes = [...(options.changes ?? []), ...labels];
     const image = await docker.images.commit(id, { reference, pause, changes, signal });
-    session.track('image', image.Id);
-    return image.Id;
+    // Podman leaves out the algorithm; the id is the same as listed either way.
+    const imageId = image.Id.includes(':') ? image.Id : `sha256:${image.Id}`;
+    session.track('image', imageId);
+    return imageId;
   }
 
   /**

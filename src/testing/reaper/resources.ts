@@ -90,14 +90,17 @@ export async function listLabelled(
     docker.containers.list({ all: true, filters, signal }),
     docker.networks.list({ filters, signal }),
     docker.volumes.list({ filters, signal }),
-    // Built images carry session labels too; only committed ones are the session's to remove.
-    docker.images.list({ filters: { label: [label, LABEL_COMMITTED] }, signal }),
+    docker.images.list({ all: true, filters, signal }),
   ]);
   return [
     ...containers.map((c) => ({ kind: 'container' as const, id: c.Id ?? '', labels: c.Labels })),
     ...networks.map((n) => ({ kind: 'network' as const, id: n.Id ?? '', labels: n.Labels })),
     ...volumes.Volumes.map((v) => ({ kind: 'volume' as const, id: v.Name, labels: v.Labels })),
-    ...images.map((i) => ({ kind: 'image' as const, id: i.Id, labels: i.Labels })),
+    // Built images carry session labels too: only committed ones are the session's to remove.
+    // (Filtered here: Podman 4.3 answers two label filters with nothing.)
+    ...images
+      .filter((i) => i.Labels?.[LABEL_COMMITTED] === 'true')
+      .map((i) => ({ kind: 'image' as const, id: i.Id, labels: i.Labels })),
   ].filter((r) => r.id !== '');
 }
 

@@ -19,7 +19,7 @@ import {
   readContainerHints,
 } from '../../../src/testing/index.js';
 
-const ID = 'a'.repeat(12) + '0123456789abcdef'.repeat(3) + '0123';
+const ID = `${'a'.repeat(12)}${'0123456789abcdef'.repeat(3)}0123`;
 const MOUNTINFO = [
   '690 605 0:52 / / rw,relatime master:310 - overlay overlay rw,lowerdir=/var/lib/docker/overlay2/l/X',
   `713 690 8:1 /var/lib/docker/containers/${ID}/resolv.conf /etc/resolv.conf rw,relatime - ext4 /dev/sda1 rw`,
@@ -87,7 +87,7 @@ const hints = (h: Partial<ContainerHints>) => async () => ({
   ...h,
 });
 const notFound = async () => {
-  throw new NotFoundError({ status: 404, reason: 'no such container', method: 'GET', path: '/x' } as never);
+  throw new NotFoundError('no such container', { method: 'GET', path: '/containers/x/json' });
 };
 
 describe('host resolution', () => {
