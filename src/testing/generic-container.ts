@@ -7,6 +7,7 @@ import { type HostAccess, resolveHostAccess } from './host/resolve.js';
 import { LABEL_SESSION } from './labels.js';
 import type { StartedNetwork } from './network.js';
 import {
+  type ArchiveCopy,
   type BindMount,
   type ContentCopy,
   clientOf,
@@ -83,6 +84,7 @@ export class GenericContainer {
   #pullPolicy: PullPolicy = 'missing';
   #name: string | undefined;
   #volumes: VolumeMount[] = [];
+  #archives: ArchiveCopy[] = [];
   #extraHosts: string[] = [];
   #ulimits: Ulimits = {};
   #capAdd: string[] = [];
@@ -343,6 +345,17 @@ export class GenericContainer {
     return this;
   }
 
+  /**
+   * Tar archives extracted into existing directories of the container before it starts. Bytes can
+   * be sent at every start; a stream only once.
+   */
+  withCopyArchivesToContainer(archives: ArchiveCopy[]): this {
+    this.#archives.push(
+      ...parseOption('withCopyArchivesToContainer', schemas().archiveCopy.array(), archives),
+    );
+    return this;
+  }
+
   /** Attach to a network (a started Network or a network's name) instead of the default bridge. */
   withNetwork(network: StartedNetwork | string): this {
     const name = typeof network === 'string' ? network : network?.name;
@@ -579,6 +592,10 @@ export class GenericContainer {
 
   /** All copies in one archive, one request. */
   async #copyIn(docker: Docker, id: string, deadline: Deadline): Promise<void> {
+    for (const { tar, target } of this.#archives) {
+      deadline.enter(`extracting an archive into ${target}`);
+      await deadline.race(docker.archives.put(id, target, tar, { signal: deadline.signal }));
+    }
     if (this.#files.length === 0 && this.#contents.length === 0) return;
     deadline.enter('copying files into the container');
     const staged = await stageCopies(this.#files, this.#contents);

@@ -41,6 +41,7 @@ export {
 export { RedisContainer, StartedRedisContainer } from './modules/redis.js';
 export { Network, type NetworkOptions, StartedNetwork } from './network.js';
 export type {
+  ArchiveCopy,
   BindMount,
   ContentCopy,
   ExtraHost,

@@ -3,6 +3,7 @@
  * with an InvalidOptionError naming the method and the offending element (`withExposedPorts[1]`)
  * before anything reaches the daemon.
  */
+import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import { lazySchema } from '../dependencies.js';
 import { Docker, InvalidOptionError } from '../index.js';
@@ -51,6 +52,13 @@ export const schemas = lazySchema((z) => {
         .optional(),
       target: containerPath,
       readOnly: z.boolean().optional(),
+    }),
+    archiveCopy: z.strictObject({
+      tar: z.custom<Uint8Array | Readable | AsyncIterable<Uint8Array>>(
+        (v) => v instanceof Uint8Array || (typeof v === 'object' && v !== null && Symbol.asyncIterator in v),
+        { error: 'expected tar bytes or a readable stream' },
+      ),
+      target: containerPath,
     }),
     extraHost: z.strictObject({
       host: z.string().regex(/^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?$/, { error: 'expected a host name' }),
@@ -163,6 +171,8 @@ export type PortSpec = z.infer<Schemas['port']>;
  * starting with `.`) names a volume, as `docker run -v` reads it; paths are resolved from the cwd.
  */
 export type BindMount = z.infer<Schemas['bindMount']>;
+/** A tar archive (bytes, or a stream read once) extracted into the existing directory `target`. */
+export type ArchiveCopy = z.infer<Schemas['archiveCopy']>;
 /** A named volume (created when missing, removed with the test session) or an anonymous one. */
 export type VolumeMount = z.infer<Schemas['volumeMount']>;
 /** An `/etc/hosts` entry: `{ host: 'db.local', ipAddress: '10.0.0.2' }`, or `host-gateway` as address. */

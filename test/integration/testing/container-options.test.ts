@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pack } from 'tar-fs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Docker, InvalidOptionError, NotFoundError } from '../../../src/index.js';
 import {
@@ -34,6 +35,8 @@ const strip = (caps: string[] | null | undefined) => (caps ?? []).map((c) => c.r
 
 describe('GenericContainer options on the created container', () => {
   it('set the create config and host config the engine records', async () => {
+    const archiveDir = await mkdtemp(join(tmpdir(), 'berth-archive-'));
+    await writeFile(join(archiveDir, 'from-archive.txt'), 'unpacked\n');
     const lines: LogLine[] = [];
     let edited = false;
     await using c = await new GenericContainer(busybox)
@@ -52,6 +55,9 @@ describe('GenericContainer options on the created container', () => {
       .withBindMounts([{ source: volumeName, target: '/named' }])
       .withVolumeMounts([{ target: '/anonymous' }])
       .withDefaultLogDriver()
+      .withCopyArchivesToContainer([
+        { tar: pack(archiveDir) as unknown as AsyncIterable<Uint8Array>, target: '/tmp' },
+      ])
       .withLogConsumer((line) => lines.push(line))
       .withCreateOptions((body) => {
         edited = true;
@@ -104,6 +110,8 @@ describe('GenericContainer options on the created container', () => {
       'hostname; pwd; ulimit -Sn; ulimit -Hn; grep db.internal /etc/hosts; grep NoNewPrivs /proc/self/status; df -k /dev/shm | tail -1',
     ]);
     const [hostname, cwd, soft, hard, hosts, nnp, shm] = inside.stdout.trim().split('\n');
+    expect((await c.exec(['cat', 'from-archive.txt'])).stdout).toBe('unpacked\n');
+    await rm(archiveDir, { recursive: true, force: true });
     expect([hostname, cwd, soft, hard]).toEqual(['opts-host', '/tmp', '1111', '2222']);
     expect(hosts).toMatch(/^10\.11\.12\.13\s+db\.internal/);
     expect(nnp).toMatch(/NoNewPrivs:\s+1/);
