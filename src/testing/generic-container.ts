@@ -56,9 +56,11 @@ export interface StartOptions {
 
 /**
  * A container to start for a test, configured with `with…` methods (each checks its argument at
- * once) and started with `start()`. Ports are published on 127.0.0.1 with host ports the daemon
- * chooses; everything created carries the test session's labels, so it is removed even if the
- * process dies. The default wait strategy is `Wait.forListeningPorts()`.
+ * once) and started with `start()`. Ports are published with host ports the daemon chooses, on
+ * 127.0.0.1 for a local daemon, on the gateway when this process runs in a container of that daemon,
+ * and on the daemon's host for a remote one (see resolveHostAccess); everything created carries the
+ * test session's labels, so it is removed even if the process dies. The default wait strategy is
+ * `Wait.forListeningPorts()`.
  */
 export class GenericContainer {
   readonly image: string;
