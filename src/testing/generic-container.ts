@@ -1,12 +1,17 @@
 import { basename, resolve } from 'node:path';
 import { sha256Hex } from '../dependencies.js';
-import { type Docker, InvalidOptionError, NotFoundError, type operations } from '../index.js';
+import { type Docker, InvalidOptionError, isDockerError, NotFoundError, type operations } from '../index.js';
 import { stageCopies } from './copy.js';
+import { applyImagePrefix, imagePrefixFromEnv, parseImagePrefix } from './host/image-prefix.js';
+import { type HostAccess, resolveHostAccess } from './host/resolve.js';
+import { LABEL_SESSION } from './labels.js';
 import type { StartedNetwork } from './network.js';
 import {
+  type ArchiveCopy,
   type BindMount,
   type ContentCopy,
   clientOf,
+  type ExtraHost,
   type FileCopy,
   type HealthCheck,
   type PortSpec,
@@ -14,10 +19,12 @@ import {
   parseOption,
   type Resources,
   schemas,
+  type Ulimits,
+  type VolumeMount,
 } from './options.js';
 import { findOrCreateReusable, type Reusable, reuseHash, reuseLabels, reuseName } from './reuse.js';
 import { getSession, type TestSession } from './session.js';
-import { launch, StartedContainer, type StartedState } from './started-container.js';
+import { type LogConsumer, launch, StartedContainer, type StartedState } from './started-container.js';
 import {
   Deadline,
   recentLogLines,
@@ -28,7 +35,15 @@ import {
   type WaitStrategy,
 } from './wait/index.js';
 
-type CreateBody = operations['ContainerCreate']['requestBody']['content']['application/json'];
+/** The body of `POST /containers/create`: the container's config with `HostConfig` and `NetworkingConfig`. */
+export type CreateBody = operations['ContainerCreate']['requestBody']['content']['application/json'];
+
+/** Adjusts the create request before it is sent: change `body` in place or return a new one. */
+// biome-ignore lint/suspicious/noConfusingVoidType: an editor that changes the body in place returns nothing.
+export type CreateOptionsEditor = (body: CreateBody) => CreateBody | void;
+
+/** Names that resolve to the daemon's host in containers started with `withExposedHostPorts`. */
+export const HOST_GATEWAY_NAMES = ['host.docker.internal', 'host.testcontainers.internal'] as const;
 
 /** Default startup deadline: pull, create, start and wait together. */
 const DEFAULT_STARTUP_TIMEOUT_MS = 60_000;
@@ -42,9 +57,11 @@ export interface StartOptions {
 
 /**
  * A container to start for a test, configured with `with…` methods (each checks its argument at
- * once) and started with `start()`. Ports are published on 127.0.0.1 with host ports the daemon
- * chooses; everything created carries the test session's labels, so it is removed even if the
- * process dies. The default wait strategy is `Wait.forListeningPorts()`.
+ * once) and started with `start()`. Ports are published with host ports the daemon chooses, on
+ * 127.0.0.1 for a local daemon, on the gateway when this process runs in a container of that daemon,
+ * and on the daemon's host for a remote one (see resolveHostAccess); everything created carries the
+ * test session's labels, so it is removed even if the process dies. The default wait strategy is
+ * `Wait.forListeningPorts()`.
  */
 export class GenericContainer {
   readonly image: string;
@@ -69,6 +86,26 @@ export class GenericContainer {
   #reuse = false;
   #pullPolicy: PullPolicy = 'missing';
   #name: string | undefined;
+  #volumes: VolumeMount[] = [];
+  #archives: ArchiveCopy[] = [];
+  #extraHosts: string[] = [];
+  #ulimits: Ulimits = {};
+  #capAdd: string[] = [];
+  #capDrop: string[] = [];
+  #securityOpt: string[] = [];
+  #shmSize: number | undefined;
+  #ipcMode: string | undefined;
+  #hostname: string | undefined;
+  #workingDir: string | undefined;
+  #platform: string | undefined;
+  #networkMode: string | undefined;
+  #autoRemove = false;
+  #defaultLogDriver = false;
+  #logConsumers: LogConsumer[] = [];
+  #editors: CreateOptionsEditor[] = [];
+  #hostOverride: string | undefined;
+  /** undefined: from BERTH_IMAGE_PREFIX; false: never. */
+  #imagePrefix: string | false | undefined;
 
   constructor(image: string) {
     this.image = parseOption('image', schemas().image, image);
@@ -85,7 +122,10 @@ export class GenericContainer {
     return this;
   }
 
-  /** Ports to publish on 127.0.0.1: a port number (host port chosen by the daemon) or `{ container, host }`. */
+  /**
+   * Ports to publish: a port number (TCP, host port chosen by the daemon), `'53/udp'`, or
+   * `{ container, host?, protocol? }`. Bound to 127.0.0.1 for a local daemon (see `host`).
+   */
   withExposedPorts(...ports: PortSpec[]): this {
     this.#ports.push(...parseOption('withExposedPorts', schemas().port.array(), ports));
     return this;
@@ -115,10 +155,177 @@ export class GenericContainer {
     return this;
   }
 
-  /** Host paths to mount into the container. */
+  /**
+   * Host paths to mount into the container; relative paths are resolved from the cwd. A bare name
+   * (`pgdata`: no `/`, not starting with `.`) is a volume, as `docker run -v` reads it: see withVolumeMounts.
+   */
   withBindMounts(mounts: BindMount[]): this {
-    this.#binds.push(...parseOption('withBindMounts', schemas().bindMount.array(), mounts));
+    for (const mount of parseOption('withBindMounts', schemas().bindMount.array(), mounts)) {
+      if (isVolumeName(mount.source)) {
+        this.#volumes.push({ source: mount.source, target: mount.target, readOnly: mount.mode === 'ro' });
+      } else {
+        this.#binds.push(mount);
+      }
+    }
     return this;
+  }
+
+  /**
+   * Volumes to mount: a named one (created with the session's labels when missing, so the session's
+   * cleanup removes it; one that exists is used as it is) or, without `source`, an anonymous one
+   * removed with the container.
+   */
+  withVolumeMounts(mounts: VolumeMount[]): this {
+    this.#volumes.push(...parseOption('withVolumeMounts', schemas().volumeMount.array(), mounts));
+    return this;
+  }
+
+  /** `/etc/hosts` entries; `ipAddress: 'host-gateway'` names the daemon's host (Docker 20.10+). */
+  withExtraHosts(hosts: ExtraHost[]): this {
+    const parsed = parseOption('withExtraHosts', schemas().extraHost.array(), hosts);
+    this.#extraHosts.push(...parsed.map((h) => `${h.host}:${h.ipAddress}`));
+    return this;
+  }
+
+  /**
+   * Let the container reach servers this process runs on the daemon's host, as
+   * `host.docker.internal` (and `host.testcontainers.internal`), through the engine's `host-gateway`.
+   * The ports are checked, and documentation for the reader: any port the host listens on for the
+   * gateway address is reachable (a server on 127.0.0.1 only is not).
+   */
+  withExposedHostPorts(...ports: number[]): this {
+    parseOption('withExposedHostPorts', schemas().hostPorts, ports);
+    for (const name of HOST_GATEWAY_NAMES) {
+      const entry = `${name}:host-gateway`;
+      if (!this.#extraHosts.includes(entry)) this.#extraHosts.push(entry);
+    }
+    return this;
+  }
+
+  /** Resource limits (`ulimit`): `{ nofile: { soft: 1024, hard: 4096 } }`; -1 is unlimited. */
+  withUlimits(ulimits: Ulimits): this {
+    Object.assign(this.#ulimits, parseOption('withUlimits', schemas().ulimits, ulimits));
+    return this;
+  }
+
+  /** Linux capabilities to add, e.g. `NET_ADMIN`. */
+  withAddedCapabilities(...capabilities: string[]): this {
+    this.#capAdd.push(...parseOption('withAddedCapabilities', schemas().capabilities, capabilities));
+    return this;
+  }
+
+  /** Linux capabilities to drop, e.g. `CHOWN`, or `ALL`. */
+  withDroppedCapabilities(...capabilities: string[]): this {
+    this.#capDrop.push(...parseOption('withDroppedCapabilities', schemas().capabilities, capabilities));
+    return this;
+  }
+
+  /** Security options, e.g. `no-new-privileges`, `seccomp=unconfined`, `apparmor=unconfined`. */
+  withSecurityOpt(...options: string[]): this {
+    this.#securityOpt.push(...parseOption('withSecurityOpt', schemas().securityOpt, options));
+    return this;
+  }
+
+  /** Size of /dev/shm in bytes (the engine's default is 64 MiB). */
+  withSharedMemorySize(bytes: number): this {
+    this.#shmSize = parseOption('withSharedMemorySize', schemas().shmSize, bytes);
+    return this;
+  }
+
+  /** IPC namespace: `none`, `private`, `shareable`, `host` or `container:<name|id>`. */
+  withIpcMode(mode: string): this {
+    this.#ipcMode = parseOption('withIpcMode', schemas().ipcMode, mode);
+    return this;
+  }
+
+  /** The container's host name. */
+  withHostname(hostname: string): this {
+    this.#hostname = parseOption('withHostname', schemas().hostname, hostname);
+    return this;
+  }
+
+  /** The working directory of the container's process (an absolute path). */
+  withWorkingDir(dir: string): this {
+    this.#workingDir = parseOption('withWorkingDir', schemas().workingDir, dir);
+    return this;
+  }
+
+  /** The platform to pull and run, `os[/arch[/variant]]`, e.g. `linux/amd64`. */
+  withPlatform(platform: string): this {
+    this.#platform = parseOption('withPlatform', schemas().platform, platform);
+    return this;
+  }
+
+  /**
+   * The network mode: `bridge`, `host`, `none`, `container:<name|id>` or a network's name. `host`,
+   * `none` and `container:` publish no ports; use withNetwork for a network with aliases.
+   */
+  withNetworkMode(mode: string): this {
+    this.#networkMode = parseOption('withNetworkMode', schemas().networkMode, mode);
+    return this;
+  }
+
+  /** Let the engine remove the container as soon as it exits. */
+  withAutoRemove(autoRemove = true): this {
+    this.#autoRemove = autoRemove;
+    return this;
+  }
+
+  /** Log with the `json-file` driver whatever the daemon's default, so logs() and log waits work. */
+  withDefaultLogDriver(): this {
+    this.#defaultLogDriver = true;
+    return this;
+  }
+
+  /**
+   * Call `consumer` with every line the container writes, from its first one, until it stops
+   * (after restart(), with the new output). The startup's log request is kept open for it.
+   */
+  withLogConsumer(consumer: LogConsumer): this {
+    if (typeof consumer !== 'function') {
+      throw new InvalidOptionError('withLogConsumer', 'expected a function called with each line');
+    }
+    this.#logConsumers.push(consumer);
+    return this;
+  }
+
+  /**
+   * The escape hatch: `editor` sees the complete create request (config, `HostConfig`,
+   * `NetworkingConfig`) just before it is sent and may change anything in it, except that the
+   * session's labels are put back afterwards so cleanup still finds the container.
+   */
+  withCreateOptions(editor: CreateOptionsEditor): this {
+    if (typeof editor !== 'function') {
+      throw new InvalidOptionError('withCreateOptions', 'expected a function (body) => body | void');
+    }
+    this.#editors.push(editor);
+    return this;
+  }
+
+  /**
+   * The host tests reach published ports on, instead of the one worked out (see `StartedContainer.host`);
+   * the env `BERTH_HOST_OVERRIDE` does the same for every container. Ports are then bound on every
+   * interface of the daemon's host.
+   */
+  withHostOverride(host: string): this {
+    this.#hostOverride = parseOption('withHostOverride', schemas().hostOverride, host);
+    return this;
+  }
+
+  /**
+   * A registry mirror or name prefix for the image when it is a Docker Hub name (`mirror.local:5000/`
+   * turns `redis:7` into `mirror.local:5000/library/redis:7`); `false` keeps the name as written.
+   * Default: `BERTH_IMAGE_PREFIX`. See applyImagePrefix for the rule.
+   */
+  withImagePrefix(prefix: string | false): this {
+    this.#imagePrefix = prefix === false ? false : parseImagePrefix(prefix, 'withImagePrefix');
+    return this;
+  }
+
+  /** The image that is pulled and run: the image with the prefix applied. */
+  get resolvedImage(): string {
+    const prefix = this.#imagePrefix === undefined ? imagePrefixFromEnv() : this.#imagePrefix || undefined;
+    return applyImagePrefix(this.image, prefix);
   }
 
   /** tmpfs mounts: `{ '/cache': 'rw,size=64m' }`. */
@@ -137,6 +344,17 @@ export class GenericContainer {
   withCopyContentToContainer(contents: ContentCopy[]): this {
     this.#contents.push(
       ...parseOption('withCopyContentToContainer', schemas().contentCopy.array(), contents),
+    );
+    return this;
+  }
+
+  /**
+   * Tar archives extracted into existing directories of the container before it starts. Bytes can
+   * be sent at every start; a stream only once.
+   */
+  withCopyArchivesToContainer(archives: ArchiveCopy[]): this {
+    this.#archives.push(
+      ...parseOption('withCopyArchivesToContainer', schemas().archiveCopy.array(), archives),
     );
     return this;
   }
@@ -217,16 +435,36 @@ export class GenericContainer {
 
   /** Create, copy files in, start and wait, under one startup deadline. On failure nothing is left behind. */
   async start(options: StartOptions = {}): Promise<StartedContainer> {
-    if (this.#aliases.length > 0 && this.#network === undefined) {
-      throw new InvalidOptionError('withNetworkAliases', 'aliases need a network: add withNetwork');
-    }
+    this.#checkCombination();
+    const image = this.resolvedImage;
     const docker = clientOf(this.#docker);
     // Joined before the deadline starts: the first start of a run also spawns the session's watchdog.
     const session = await getSession(docker);
+    const access = await resolveHostAccess(docker, this.#hostOverride);
     const deadline = new Deadline(this.#startupTimeoutMs, options.signal);
-    const body = this.#createBody(docker, session);
-    if (this.#reuse) return this.#startReusable(docker, session, body, deadline);
-    return this.#startNew(docker, session, body, this.#name, deadline);
+    const body = this.#createBody(image, session, access);
+    if (this.#reuse) return this.#startReusable(docker, session, body, deadline, access);
+    return this.#startNew(docker, session, body, this.#name, deadline, access);
+  }
+
+  /** Options that are fine alone but not together, checked before anything is sent. */
+  #checkCombination(): void {
+    if (this.#aliases.length > 0 && this.#network === undefined) {
+      throw new InvalidOptionError('withNetworkAliases', 'aliases need a network: add withNetwork');
+    }
+    if (this.#networkMode !== undefined && this.#network !== undefined) {
+      throw new InvalidOptionError('withNetworkMode', 'conflicts with withNetwork: use one of them');
+    }
+    const isolated = this.#networkMode && /^(host|none|container:)/.test(this.#networkMode);
+    if (isolated && this.#ports.length > 0) {
+      throw new InvalidOptionError(
+        'withExposedPorts',
+        `network mode ${this.#networkMode} publishes no ports: drop withExposedPorts or the network mode`,
+      );
+    }
+    if (this.#autoRemove && this.#reuse) {
+      throw new InvalidOptionError('withAutoRemove', 'a reused container must outlive its process: drop one');
+    }
   }
 
   /** The StartedContainer to return; modules override it to return their own subclass. */
@@ -240,14 +478,16 @@ export class GenericContainer {
     body: CreateBody,
     name: string | undefined,
     deadline: Deadline,
+    access: HostAccess,
   ): Promise<StartedContainer> {
     let id: string | undefined;
     try {
       id = await this.#create(docker, session, body, name, deadline);
       session.track('container', id);
       await this.#copyIn(docker, id, deadline);
-      const info = await launch({ docker, id, strategy: this.#strategy }, deadline);
-      return this.createStarted(this.#state(docker, session, id, info));
+      const state = this.#state(docker, session, id, access);
+      state.info = await launch(state, deadline);
+      return this.createStarted(state);
     } catch (err) {
       const known = err instanceof StartupError || err instanceof StartupTimeoutError;
       const logs = id === undefined || known ? [] : await recentLogLines(docker, id).catch(() => []);
@@ -260,7 +500,13 @@ export class GenericContainer {
    * Find the running container made from the same configuration (by any process), or create it
    * under a name derived from the configuration: the daemon's 409 on that name settles races.
    */
-  async #startReusable(docker: Docker, session: TestSession, body: CreateBody, deadline: Deadline) {
+  async #startReusable(
+    docker: Docker,
+    session: TestSession,
+    body: CreateBody,
+    deadline: Deadline,
+    access: HostAccess,
+  ) {
     const hash = reuseHash(this.#reuseIdentity(body));
     const name = this.#name ?? reuseName(hash);
     const labelled = { ...body, Labels: { ...this.#labels, ...reuseLabels(hash) } };
@@ -279,8 +525,9 @@ export class GenericContainer {
         timeoutMs: deadline.timeoutMs,
         signal: deadline.signal,
       });
-      const info = await launch({ docker, id: found.id, strategy: this.#strategy }, deadline);
-      return this.createStarted(this.#state(docker, session, found.id, info));
+      const state = this.#state(docker, session, found.id, access);
+      state.info = await launch(state, deadline);
+      return this.createStarted(state);
     } catch (err) {
       // One this call created goes; one another run made stays for its owner.
       if (found && !found.reused) await removeQuietly(docker, session, found.id);
@@ -306,26 +553,52 @@ export class GenericContainer {
     name: string | undefined,
     deadline: Deadline,
   ): Promise<string> {
-    if (this.#pullPolicy === 'always') await this.#pull(docker, deadline);
+    await this.#ensureVolumes(docker, session, deadline);
+    if (this.#pullPolicy === 'always') await this.#pull(docker, body.Image ?? this.image, deadline);
     const late = (id: string) => removeQuietly(docker, session, id);
     deadline.enter('creating the container');
     try {
-      return await createContainer(docker, body, name, deadline, late);
+      return await createContainer(docker, body, name, this.#platform, deadline, late);
     } catch (err) {
       if (this.#pullPolicy !== 'missing' || !isMissingImage(err)) throw err;
     }
-    await this.#pull(docker, deadline);
+    await this.#pull(docker, body.Image ?? this.image, deadline);
     deadline.enter('creating the container');
-    return createContainer(docker, body, name, deadline, late);
+    return createContainer(docker, body, name, this.#platform, deadline, late);
   }
 
-  async #pull(docker: Docker, deadline: Deadline): Promise<void> {
-    deadline.enter(`pulling ${this.image}`);
-    await deadline.race(docker.images.pull(this.image, { signal: deadline.signal }).done());
+  /**
+   * Named volumes that do not exist yet are created with the session's labels, so its cleanup
+   * removes them (a volume the engine made for the mount would carry none on Podman 4.3); one that
+   * exists is used as it is and left alone.
+   */
+  async #ensureVolumes(docker: Docker, session: TestSession, deadline: Deadline): Promise<void> {
+    const names = [...new Set(this.#volumes.flatMap((v) => (v.source ? [v.source] : [])))];
+    if (names.length === 0) return;
+    deadline.enter('creating the named volumes');
+    const create = async (name: string) => {
+      const volume = await docker.volumes
+        .create({ Name: name, Labels: { ...session.labels } }, { signal: deadline.signal })
+        .catch((err) =>
+          isDockerError(err) && /already exists/i.test(err.message) ? undefined : Promise.reject(err),
+        );
+      if (volume?.Labels?.[LABEL_SESSION] === session.id) session.track('volume', name);
+    };
+    await deadline.race(Promise.all(names.map(create)));
+  }
+
+  async #pull(docker: Docker, image: string, deadline: Deadline): Promise<void> {
+    deadline.enter(`pulling ${image}`);
+    const options = { platform: this.#platform, signal: deadline.signal };
+    await deadline.race(docker.images.pull(image, options).done());
   }
 
   /** All copies in one archive, one request. */
   async #copyIn(docker: Docker, id: string, deadline: Deadline): Promise<void> {
+    for (const { tar, target } of this.#archives) {
+      deadline.enter(`extracting an archive into ${target}`);
+      await deadline.race(docker.archives.put(id, target, tar, { signal: deadline.signal }));
+    }
     if (this.#files.length === 0 && this.#contents.length === 0) return;
     deadline.enter('copying files into the container');
     const staged = await stageCopies(this.#files, this.#contents);
@@ -336,50 +609,70 @@ export class GenericContainer {
     }
   }
 
-  #state(docker: Docker, session: TestSession, id: string, info: StartedState['info']): StartedState {
+  #state(docker: Docker, session: TestSession, id: string, access: HostAccess): StartedState {
     return {
       docker,
       id,
-      info,
+      info: {},
       session,
       strategy: this.#strategy,
       startupTimeoutMs: this.#startupTimeoutMs,
       reused: this.#reuse,
+      host: access.host,
+      autoRemove: this.#autoRemove,
+      logConsumers: [...this.#logConsumers],
+      wrap: (state) => this.createStarted(state),
     };
   }
 
-  #createBody(docker: Docker, session: TestSession): CreateBody {
-    const body: CreateBody = {
-      Image: this.image,
+  #createBody(image: string, session: TestSession, access: HostAccess): CreateBody {
+    let body: CreateBody = {
+      Image: image,
       Cmd: this.#cmd,
       Entrypoint: this.#entrypoint,
       Env: Object.entries(this.#env).map(([key, value]) => `${key}=${value}`),
       User: this.#user,
-      ExposedPorts: Object.fromEntries(this.#ports.map((p) => [`${containerPort(p)}/tcp`, {}])),
+      Hostname: this.#hostname,
+      WorkingDir: this.#workingDir,
+      ExposedPorts: Object.fromEntries(this.#ports.map((p) => [portKey(p), {}])),
       Healthcheck: this.#healthCheck && healthConfig(this.#healthCheck),
-      HostConfig: this.#hostConfig(docker),
+      Labels: { ...this.#labels },
+      HostConfig: this.#hostConfig(access.bindIp),
       NetworkingConfig: this.#network
         ? { EndpointsConfig: { [this.#network]: { Aliases: this.#aliases } } }
         : undefined,
     };
-    // Session labels last: a user label cannot detach a container from its session.
-    return { ...body, Labels: { ...this.#labels, ...session.labels } };
+    for (const edit of this.#editors) body = edit(body) ?? body;
+    // Session labels last: neither a user label nor an editor can detach a container from its session.
+    return { ...body, Labels: { ...body.Labels, ...session.labels } };
   }
 
-  #hostConfig(docker: Docker): CreateBody['HostConfig'] {
-    // Loopback only for a local daemon; a remote daemon's ports must be reachable from here.
-    const hostIp = docker.connection.endpoint.kind === 'unix' ? '127.0.0.1' : '';
+  #hostConfig(bindIp: string): CreateBody['HostConfig'] {
     const { memory, cpu } = this.#resources;
     return {
       PortBindings: Object.fromEntries(
-        this.#ports.map((p) => [`${containerPort(p)}/tcp`, [{ HostIp: hostIp, HostPort: hostPortOf(p) }]]),
+        this.#ports.map((p) => [portKey(p), [{ HostIp: bindIp, HostPort: hostPortOf(p) }]]),
       ),
       Binds: this.#binds.map((b) => `${resolve(b.source)}:${b.target}${b.mode === 'ro' ? ':ro' : ''}`),
+      Mounts: this.#volumes.map(volumeMount),
       Tmpfs: this.#tmpfs,
       Privileged: this.#privileged,
       Memory: memory,
       NanoCpus: cpu === undefined ? undefined : Math.round(cpu * 1e9),
-      NetworkMode: this.#network,
+      NetworkMode: this.#network ?? this.#networkMode,
+      ExtraHosts: this.#extraHosts,
+      Ulimits: Object.entries(this.#ulimits).map(([Name, { soft, hard }]) => ({
+        Name,
+        Soft: soft,
+        Hard: hard,
+      })),
+      CapAdd: this.#capAdd,
+      CapDrop: this.#capDrop,
+      SecurityOpt: this.#securityOpt,
+      ShmSize: this.#shmSize,
+      IpcMode: this.#ipcMode,
+      AutoRemove: this.#autoRemove,
+      LogConfig: this.#defaultLogDriver ? { Type: 'json-file', Config: {} } : undefined,
     };
   }
 }
@@ -430,7 +723,8 @@ export class DockerfileContainer {
       signal: options.signal,
     };
     await docker.images.build(this.context, buildOptions).done();
-    const container = new GenericContainer(tag).withPullPolicy('never');
+    // Built here: never pulled, and never renamed by an image prefix.
+    const container = new GenericContainer(tag).withPullPolicy('never').withImagePrefix(false);
     return this.#docker ? container.withClient(this.#docker) : container;
   }
 }
@@ -445,12 +739,26 @@ function defaultTag(context: string, options: DockerfileOptions): string {
   return `berth-build/${name}:${digest(JSON.stringify([dir, options]))}`;
 }
 
-function containerPort(port: PortSpec): number {
-  return typeof port === 'number' ? port : port.container;
+/** `80/tcp`, `53/udp`: the key of ExposedPorts and PortBindings. */
+function portKey(port: PortSpec): string {
+  if (typeof port === 'number') return `${port}/tcp`;
+  if (typeof port === 'string') return port;
+  return `${port.container}/${port.protocol ?? 'tcp'}`;
 }
 
 function hostPortOf(port: PortSpec): string {
-  return typeof port === 'number' || !port.host ? '' : String(port.host);
+  return typeof port === 'object' && port.host ? String(port.host) : '';
+}
+
+/** A bare name is a volume, as the CLI's `-v name:/path` reads it; anything path-like is a host path. */
+function isVolumeName(source: string): boolean {
+  return /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(source) && source !== '.' && !source.startsWith('.');
+}
+
+function volumeMount(
+  volume: VolumeMount,
+): NonNullable<NonNullable<CreateBody['HostConfig']>['Mounts']>[number] {
+  return { Type: 'volume', Source: volume.source, Target: volume.target, ReadOnly: volume.readOnly };
 }
 
 function healthConfig(check: HealthCheck): CreateBody['Healthcheck'] {
@@ -473,10 +781,11 @@ async function createContainer(
   docker: Docker,
   body: CreateBody,
   name: string | undefined,
+  platform: string | undefined,
   deadline: Deadline,
   late: (id: string) => Promise<void>,
 ): Promise<string> {
-  const created = docker.containers.create(body, { name }).then((res) => res.Id);
+  const created = docker.containers.create(body, { name, platform }).then((res) => res.Id);
   try {
     return await deadline.race(created);
   } catch (err) {

@@ -17,11 +17,33 @@
  */
 
 export {
+  type CreateBody,
+  type CreateOptionsEditor,
   DockerfileContainer,
   type DockerfileOptions,
   GenericContainer,
+  HOST_GATEWAY_NAMES,
   type StartOptions,
 } from './generic-container.js';
+export {
+  type ContainerHints,
+  containerIdFromCgroup,
+  containerIdFromMountinfo,
+  defaultGatewayFromRoute,
+  readContainerHints,
+} from './host/container-hints.js';
+export {
+  applyImagePrefix,
+  IMAGE_PREFIX_ENV,
+  imagePrefixFromEnv,
+  parseImagePrefix,
+} from './host/image-prefix.js';
+export {
+  HOST_OVERRIDE_ENV,
+  type HostAccess,
+  hostOverrideFromEnv,
+  resolveHostAccess,
+} from './host/resolve.js';
 export * from './labels.js';
 export {
   PostgreSqlContainer,
@@ -32,21 +54,28 @@ export {
 export { RedisContainer, StartedRedisContainer } from './modules/redis.js';
 export { Network, type NetworkOptions, StartedNetwork } from './network.js';
 export type {
+  ArchiveCopy,
   BindMount,
   ContentCopy,
+  ExtraHost,
   FileCopy,
   HealthCheck,
   PortSpec,
   PullPolicy,
   Resources,
+  Ulimits,
+  VolumeMount,
 } from './options.js';
 export * from './reuse.js';
 export * from './session.js';
 export {
+  type CommitOptions,
+  type LogConsumer,
   type LogsOptions,
   StartedContainer,
   type StartedState,
   type StopOptions,
+  StoppedContainer,
 } from './started-container.js';
 export {
   AllWait,

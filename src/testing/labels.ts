@@ -12,5 +12,8 @@ export const LABEL_REUSE = 'org.berth.reuse';
 /** Hash of the options a reused container was created from. */
 export const LABEL_REUSE_HASH = 'org.berth.reuse-hash';
 
+/** Set on images a test committed (`StartedContainer.commit()`): only those are removed with their session. */
+export const LABEL_COMMITTED = 'org.berth.committed';
+
 /** The kinds of resource a test session tracks and cleans up. */
-export type ResourceKind = 'container' | 'network' | 'volume';
+export type ResourceKind = 'container' | 'network' | 'volume' | 'image';

@@ -3,9 +3,12 @@
  * with an InvalidOptionError naming the method and the offending element (`withExposedPorts[1]`)
  * before anything reaches the daemon.
  */
+import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import { lazySchema } from '../dependencies.js';
 import { Docker, InvalidOptionError } from '../index.js';
+
+const PORT_ERROR = 'expected a port number from 1 to 65535, `53/udp`, or { container, host?, protocol? }';
 
 /** The builders' schemas, built on the first check (see src/dependencies.ts). */
 export const schemas = lazySchema((z) => {
@@ -17,10 +20,21 @@ export const schemas = lazySchema((z) => {
   const containerPath = nonEmpty.startsWith('/', { error: 'expected an absolute container path' });
   const fileMode = z.number().int().min(0).max(0o7777);
 
+  const protocol = z.enum(['tcp', 'udp']);
+  const capability = z
+    .string()
+    .regex(/^(ALL|(CAP_)?[A-Z][A-Z0-9_]*)$/, { error: 'expected a capability like NET_ADMIN or ALL' });
+  const ulimitValue = z.number().int().min(-1);
+
   return {
-    port: z.union([port, z.strictObject({ container: port, host: hostPort.optional() })], {
-      error: 'expected a port number from 1 to 65535 or { container, host? }',
-    }),
+    port: z.union(
+      [
+        port,
+        z.string().regex(/^\d{1,5}\/(tcp|udp)$/, { error: PORT_ERROR }),
+        z.strictObject({ container: port, host: hostPort.optional(), protocol: protocol.optional() }),
+      ],
+      { error: PORT_ERROR },
+    ),
     image: nonEmpty,
     environment: stringMap,
     labels: stringMap,
@@ -29,6 +43,82 @@ export const schemas = lazySchema((z) => {
       source: nonEmpty,
       target: containerPath,
       mode: z.enum(['rw', 'ro']).optional(),
+    }),
+    volumeMount: z.strictObject({
+      /** A volume name; left out, an anonymous volume removed with the container. */
+      source: z
+        .string()
+        .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/, { error: 'expected a volume name like `pgdata`' })
+        .optional(),
+      target: containerPath,
+      readOnly: z.boolean().optional(),
+    }),
+    archiveCopy: z.strictObject({
+      tar: z.custom<Uint8Array | Readable | AsyncIterable<Uint8Array>>(
+        (v) => v instanceof Uint8Array || (typeof v === 'object' && v !== null && Symbol.asyncIterator in v),
+        { error: 'expected tar bytes or a readable stream' },
+      ),
+      target: containerPath,
+    }),
+    extraHost: z.strictObject({
+      host: z.string().regex(/^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?$/, { error: 'expected a host name' }),
+      /** An IP address, or `host-gateway` for the address of the daemon's host. */
+      ipAddress: z.union([z.ipv4(), z.ipv6(), z.literal('host-gateway')], {
+        error: 'expected an IP address or `host-gateway`',
+      }),
+    }),
+    ulimits: z.record(
+      z.string().regex(/^[a-z]+$/, { error: 'expected a ulimit name like nofile' }),
+      z
+        .strictObject({ soft: ulimitValue, hard: ulimitValue })
+        .refine((u) => u.hard === -1 || (u.soft !== -1 && u.soft <= u.hard), {
+          error: 'expected soft <= hard (-1 is unlimited)',
+        }),
+    ),
+    commit: z.strictObject({
+      reference: nonEmpty.optional(),
+      changes: z.array(z.string()).optional(),
+      pause: z.boolean().optional(),
+      signal: z.instanceof(AbortSignal).optional(),
+    }),
+    hostPorts: z.array(port).min(1, { error: 'expected at least one port' }),
+    capabilities: z.array(capability).min(1, { error: 'expected at least one capability' }),
+    securityOpt: z
+      .array(
+        z.string().regex(/^[a-z-]+([=:].+)?$/, {
+          error: 'expected e.g. `no-new-privileges` or `seccomp=unconfined`',
+        }),
+      )
+      .min(1, { error: 'expected at least one security option' }),
+    /** Bytes of /dev/shm. */
+    shmSize: z.number().int().positive(),
+    ipcMode: z.string().regex(/^(none|private|shareable|host|container:[a-zA-Z0-9][a-zA-Z0-9_.-]*)$/, {
+      error: 'expected none, private, shareable, host or container:<name|id>',
+    }),
+    hostname: z
+      .string()
+      .regex(
+        /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/,
+        {
+          error: 'expected a host name (letters, digits, hyphens, dots)',
+        },
+      ),
+    workingDir: containerPath,
+    platform: z
+      .string()
+      .regex(/^[a-z0-9]+(\/[a-z0-9_]+){0,2}$/, { error: 'expected os[/arch[/variant]], e.g. linux/amd64' }),
+    networkMode: z
+      .string()
+      .regex(/^(bridge|host|none|default|container:[a-zA-Z0-9][a-zA-Z0-9_.-]*|[a-zA-Z0-9][a-zA-Z0-9_.-]*)$/, {
+        error: 'expected bridge, host, none, container:<name|id> or a network name',
+      }),
+    hostOverride: z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?|[0-9a-fA-F:]+)$/, {
+        error: 'expected a host name or IP address',
+      }),
+    imagePrefix: nonEmpty.regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*\/?$/, {
+      error: 'expected a registry host or name prefix like `mirror.local:5000/` or `mirror.local/hub/`',
     }),
     /** Mount point -> tmpfs options, e.g. `{ '/cache': 'rw,size=64m' }`. */
     tmpfs: z.record(z.string().startsWith('/', { error: 'expected an absolute path' }), z.string()),
@@ -76,8 +166,19 @@ type Schemas = ReturnType<typeof schemas>;
 
 /** A container port to publish: a number, or `{ container, host }` for a fixed host port. */
 export type PortSpec = z.infer<Schemas['port']>;
-/** A host path mounted into the container. */
+/**
+ * A host path mounted into the container. A `source` that is a bare name (`pgdata`, no `/` and not
+ * starting with `.`) names a volume, as `docker run -v` reads it; paths are resolved from the cwd.
+ */
 export type BindMount = z.infer<Schemas['bindMount']>;
+/** A tar archive (bytes, or a stream read once) extracted into the existing directory `target`. */
+export type ArchiveCopy = z.infer<Schemas['archiveCopy']>;
+/** A named volume (created when missing, removed with the test session) or an anonymous one. */
+export type VolumeMount = z.infer<Schemas['volumeMount']>;
+/** An `/etc/hosts` entry: `{ host: 'db.local', ipAddress: '10.0.0.2' }`, or `host-gateway` as address. */
+export type ExtraHost = z.infer<Schemas['extraHost']>;
+/** Resource limits by name: `{ nofile: { soft: 1024, hard: 4096 } }` (-1 is unlimited). */
+export type Ulimits = z.infer<Schemas['ulimits']>;
 /** A host file or directory copied to `target` (the full path it gets in the container). */
 export type FileCopy = z.infer<Schemas['fileCopy']>;
 /** Text or bytes written to `target` in the container. */

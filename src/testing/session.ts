@@ -57,6 +57,7 @@ class Session implements TestSession {
       container: new Set(this.#tracked.container),
       network: new Set(this.#tracked.network),
       volume: new Set(this.#tracked.volume),
+      image: new Set(this.#tracked.image),
     };
     for (const set of Object.values(this.#tracked)) set.clear();
     await removeResources(this.docker, tracked, AbortSignal.timeout(EXIT_CLEANUP_TIMEOUT_MS));

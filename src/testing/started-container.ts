@@ -4,18 +4,21 @@ import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
   type Docker,
+  ErrorCode,
   type ExecResult,
   type ExecRunOptions,
   InvalidOptionError,
+  isDockerError,
   NotFoundError,
 } from '../index.js';
 import { stageCopies } from './copy.js';
+import { LABEL_COMMITTED } from './labels.js';
 import { type ContentCopy, type FileCopy, parseOption, schemas } from './options.js';
 import type { TestSession } from './session.js';
-import { daemonHost, publishedPorts } from './wait/address.js';
+import { publishedPorts } from './wait/address.js';
 import { Deadline } from './wait/deadline.js';
 import { startupFailure } from './wait/errors.js';
-import { followContainerLogs } from './wait/log-follower.js';
+import { followContainerLogs, type LogFollower, type LogLine } from './wait/log-follower.js';
 import { awaitReadiness } from './wait/readiness.js';
 import type { ContainerInfo, WaitStrategy } from './wait/strategy.js';
 
@@ -30,6 +33,30 @@ export interface StartedState {
   startupTimeoutMs: number;
   /** A reused container outlives the test run: `await using` leaves it running. */
   reused: boolean;
+  /** Where published ports are reached from this process. */
+  host: string;
+  /** The engine removes the container when it exits. */
+  autoRemove: boolean;
+  /** Called with every line of output, from the first. */
+  logConsumers: LogConsumer[];
+  /** Wraps a state in the started container class of the builder (a module's subclass). */
+  wrap: (state: StartedState) => StartedContainer;
+  /** The logs request kept open for the consumers; closed when the container stops. */
+  consumerLogs?: LogFollower;
+}
+
+/** Receives each line of a container's output (see `withLogConsumer`). */
+export type LogConsumer = (line: LogLine) => void;
+
+/** Options of a started container's `commit()`. */
+export interface CommitOptions {
+  /** A name for the image, e.g. `app:snapshot` (default: none, only the id). */
+  reference?: string;
+  /** Dockerfile instructions applied to the image, e.g. `CMD ["sh"]`. */
+  changes?: string[];
+  /** Pause the container while committing (default true). */
+  pause?: boolean;
+  signal?: AbortSignal;
 }
 
 /** Options of a started container's `logs()`. */
@@ -51,6 +78,11 @@ export interface StopOptions {
    * killed and removed in one request, which is what throwaway test containers want.
    */
   timeout?: number;
+  /**
+   * `false`: stop the container but keep it, and resolve with a StoppedContainer that can be started
+   * again. Default true: remove it.
+   */
+  remove?: boolean;
 }
 
 /**
@@ -62,12 +94,15 @@ export class StartedContainer implements AsyncDisposable {
   readonly host: string;
   readonly #state: StartedState;
   #ports: Map<number, number>;
-  #stopping: Promise<void> | undefined;
+  #stopping: Promise<undefined> | undefined;
+
+  #udpPorts: Map<number, number>;
 
   constructor(state: StartedState) {
     this.#state = state;
-    this.host = daemonHost(state.docker);
+    this.host = state.host;
     this.#ports = publishedPorts(state.info);
+    this.#udpPorts = publishedPorts(state.info, 'udp');
   }
 
   /** The host its published ports answer on (same as `host`). */
@@ -90,11 +125,17 @@ export class StartedContainer implements AsyncDisposable {
     return { ...this.#state.info.Config?.Labels };
   }
 
-  /** The host port a container port is published on (after restart() it may differ). */
-  getMappedPort(port: number): number {
-    const mapped = this.#ports.get(port);
+  /** The host port a container port (`80`, `'80/tcp'`, `'53/udp'`) is published on (after restart() it may differ). */
+  getMappedPort(port: number | string): number {
+    const [number, protocol] =
+      typeof port === 'number' ? [port, 'tcp'] : [Number(port.split('/')[0]), port.split('/')[1]];
+    const ports = protocol === 'udp' ? this.#udpPorts : this.#ports;
+    const mapped = ports.get(number);
     if (mapped === undefined) {
-      const known = [...this.#ports.keys()].join(', ') || 'none';
+      const known =
+        [...[...this.#ports.keys()].map(String), ...[...this.#udpPorts.keys()].map((p) => `${p}/udp`)].join(
+          ', ',
+        ) || 'none';
       throw new InvalidOptionError(
         'port',
         `port ${port} is not exposed (exposed: ${known}); add it with withExposedPorts`,
@@ -189,14 +230,53 @@ export class StartedContainer implements AsyncDisposable {
     const stopped = await docker.containers.inspect(id);
     const since = Date.parse(stopped.State?.FinishedAt ?? '') / 1000;
     const deadline = new Deadline(this.#state.startupTimeoutMs);
+    this.#state.consumerLogs?.close();
     this.#state.info = await launch(this.#state, deadline, Number.isFinite(since) ? since : undefined);
     this.#ports = publishedPorts(this.#state.info);
+    this.#udpPorts = publishedPorts(this.#state.info, 'udp');
   }
 
-  /** Remove the container and its anonymous volumes. Calling it again does nothing. */
-  stop(options: StopOptions = {}): Promise<void> {
+  /**
+   * Save the container's filesystem as an image; resolves with the image id. The image carries the
+   * session's labels, so the session's cleanup removes it with the containers.
+   */
+  async commit(options: CommitOptions = {}): Promise<string> {
+    const { docker, id, session } = this.#state;
+    const all = { ...session.labels, [LABEL_COMMITTED]: 'true' };
+    const labels = Object.entries(all).map(([k, v]) => `LABEL ${JSON.stringify(k)}=${JSON.stringify(v)}`);
+    const { reference, pause, signal } = parseOption('commit', schemas().commit, options);
+    const changes = [...(options.changes ?? []), ...labels];
+    const image = await docker.images.commit(id, { reference, pause, changes, signal });
+    // Podman leaves out the algorithm; the id is the same as listed either way.
+    const imageId = image.Id.includes(':') ? image.Id : `sha256:${image.Id}`;
+    session.track('image', imageId);
+    return imageId;
+  }
+
+  /**
+   * Remove the container and its anonymous volumes; calling it again does nothing. With
+   * `remove: false` the container is only stopped, and the StoppedContainer it resolves with can
+   * start it again.
+   */
+  stop(options?: StopOptions & { remove?: true }): Promise<undefined>;
+  stop(options: StopOptions & { remove: false }): Promise<StoppedContainer>;
+  stop(options?: StopOptions): Promise<undefined | StoppedContainer>;
+  stop(options: StopOptions = {}): Promise<undefined | StoppedContainer> {
+    if (options.remove === false) return this.#stopOnly(options);
     this.#stopping ??= this.#remove(options);
     return this.#stopping;
+  }
+
+  async #stopOnly(options: StopOptions): Promise<StoppedContainer> {
+    if (this.#state.autoRemove) {
+      throw new InvalidOptionError(
+        'stop.remove',
+        'the engine removes an auto-removed container once it stops: drop withAutoRemove to keep it',
+      );
+    }
+    await this.#state.docker.containers.stop(this.#state.id, { t: options.timeout ?? 10 });
+    this.#state.consumerLogs?.close();
+    return new StoppedContainer(this.#state);
   }
 
   /** Stops the container, except a reused one, which is meant to outlive the test run. */
@@ -213,16 +293,74 @@ export class StartedContainer implements AsyncDisposable {
     }
   }
 
-  async #remove(options: StopOptions): Promise<void> {
-    const { docker, id, session } = this.#state;
-    try {
-      if (options.timeout !== undefined) await docker.containers.stop(id, { t: options.timeout });
-      await docker.containers.remove(id, { force: true, v: true });
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
-    session.untrack('container', id);
+  async #remove(options: StopOptions): Promise<undefined> {
+    this.#state.consumerLogs?.close();
+    await removeContainer(this.#state, options.timeout);
+    return undefined;
   }
+}
+
+/**
+ * A container stopped with `stop({ remove: false })`: its filesystem is kept, and `start()` runs it
+ * again. Leaving an `await using` scope (or `remove()`) removes it.
+ */
+export class StoppedContainer implements AsyncDisposable {
+  readonly #state: StartedState;
+
+  constructor(state: StartedState) {
+    this.#state = state;
+  }
+
+  /** The container's id. */
+  getId(): string {
+    return this.#state.id;
+  }
+
+  /** Start it again and wait with its wait strategy under a fresh startup deadline. */
+  async start(): Promise<StartedContainer> {
+    const stopped = await this.#state.docker.containers.inspect(this.#state.id);
+    const since = Date.parse(stopped.State?.FinishedAt ?? '') / 1000;
+    const state: StartedState = { ...this.#state, consumerLogs: undefined };
+    state.info = await launch(
+      state,
+      new Deadline(state.startupTimeoutMs),
+      Number.isFinite(since) ? since : undefined,
+    );
+    return state.wrap(state);
+  }
+
+  /** Same as start(). */
+  restart(): Promise<StartedContainer> {
+    return this.start();
+  }
+
+  /** Remove the container and its anonymous volumes. */
+  async remove(): Promise<void> {
+    await removeContainer(this.#state);
+  }
+
+  /** Removes the container. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.remove();
+  }
+}
+
+async function removeContainer(state: StartedState, timeout?: number): Promise<void> {
+  const { docker, id, session } = state;
+  try {
+    if (timeout !== undefined) await docker.containers.stop(id, { t: timeout });
+    await docker.containers.remove(id, { force: true, v: true });
+  } catch (err) {
+    const removing = state.autoRemove && isDockerError(err) && err.code === ErrorCode.Conflict;
+    if (!(err instanceof NotFoundError || removing)) throw err;
+    // The engine is removing an auto-removed container already: resolve once it is gone.
+    if (removing) await docker.containers.wait(id, { condition: 'removed' }).catch(ignoreNotFound);
+  }
+  session.untrack('container', id);
+}
+
+function ignoreNotFound(err: unknown): void {
+  if (!(err instanceof NotFoundError)) throw err;
 }
 
 /**
@@ -231,24 +369,29 @@ export class StartedContainer implements AsyncDisposable {
  * exit, and to quote in the error. Resolves with the container as inspected after it started.
  */
 export async function launch(
-  target: Pick<StartedState, 'docker' | 'id' | 'strategy'>,
+  target: Pick<StartedState, 'docker' | 'id' | 'strategy' | 'host' | 'logConsumers' | 'consumerLogs'>,
   deadline: Deadline,
   since?: number,
 ): Promise<ContainerInfo> {
-  const { docker, id, strategy } = target;
+  const { docker, id, strategy, host } = target;
   deadline.enter('starting the container');
   await deadline.race(docker.containers.start(id, { signal: deadline.signal }));
   const logs = followContainerLogs(docker, id, since);
+  // The consumers get the same request's lines, from the first: it stays open for them.
+  for (const consumer of target.logConsumers) logs.onLine(consumer);
+  const keep = target.logConsumers.length > 0;
   try {
     deadline.enter('inspecting the container');
     const info = await deadline.race(docker.containers.inspect(id, { signal: deadline.signal }));
     const exec: ExecRunner = (cmd, options) => docker.exec.run(id, cmd, options);
-    await awaitReadiness({ docker, containerId: id, info, logs, exec }, strategy, deadline);
+    await awaitReadiness({ docker, containerId: id, info, logs, exec, host }, strategy, deadline);
+    if (keep) target.consumerLogs = logs;
     return info;
   } catch (err) {
+    if (keep) logs.close();
     throw startupFailure(err, deadline, id, logs.tail());
   } finally {
-    logs.close();
+    if (!keep) logs.close();
   }
 }
 

@@ -8,7 +8,7 @@ import { lazySchema } from '../../dependencies.js';
 export const messageSchema = lazySchema((z) =>
   z.object({
     op: z.enum(['track', 'untrack']),
-    kind: z.enum(['container', 'network', 'volume']),
+    kind: z.enum(['container', 'network', 'volume', 'image']),
     id: z.string().min(1),
   }),
 );

@@ -1,20 +1,20 @@
 import { type Docker, ErrorCode, isDockerError } from '../../index.js';
-import { LABEL_REUSE, type ResourceKind } from '../labels.js';
+import { LABEL_COMMITTED, LABEL_REUSE, type ResourceKind } from '../labels.js';
 
 /** Resource ids by kind (container and network ids, volume names). */
 export type ResourceSet = Record<ResourceKind, Set<string>>;
 
 export function emptyResourceSet(): ResourceSet {
-  return { container: new Set(), network: new Set(), volume: new Set() };
+  return { container: new Set(), network: new Set(), volume: new Set(), image: new Set() };
 }
 
 export function isEmpty(set: ResourceSet): boolean {
-  return set.container.size + set.network.size + set.volume.size === 0;
+  return set.container.size + set.network.size + set.volume.size + set.image.size === 0;
 }
 
 /** Adds every id of `from` to `into`. */
 export function mergeInto(into: ResourceSet, from: ResourceSet): void {
-  for (const kind of ['container', 'network', 'volume'] as const)
+  for (const kind of ['container', 'network', 'volume', 'image'] as const)
     for (const id of from[kind]) into[kind].add(id);
 }
 
@@ -35,6 +35,12 @@ export async function removeResources(
     docker.containers.remove(id, { force: true, v: true, signal }),
   );
   failures.push(...(await settle([...set.network], [], (id) => docker.networks.remove(id, { signal }))));
+  // Images committed from containers; after the containers, which would otherwise hold them.
+  failures.push(
+    ...(await settle([...set.image], [ErrorCode.Conflict], (id) =>
+      docker.images.remove(id, { force: true, signal }).then(() => {}),
+    )),
+  );
   failures.push(
     ...(await settle([...set.volume], [], (name) => docker.volumes.remove(name, { force: true, signal }))),
   );
@@ -80,15 +86,21 @@ export async function listLabelled(
   signal?: AbortSignal,
 ): Promise<LabelledResource[]> {
   const filters = { label: [label] };
-  const [containers, networks, volumes] = await Promise.all([
+  const [containers, networks, volumes, images] = await Promise.all([
     docker.containers.list({ all: true, filters, signal }),
     docker.networks.list({ filters, signal }),
     docker.volumes.list({ filters, signal }),
+    docker.images.list({ all: true, filters, signal }),
   ]);
   return [
     ...containers.map((c) => ({ kind: 'container' as const, id: c.Id ?? '', labels: c.Labels })),
     ...networks.map((n) => ({ kind: 'network' as const, id: n.Id ?? '', labels: n.Labels })),
     ...volumes.Volumes.map((v) => ({ kind: 'volume' as const, id: v.Name, labels: v.Labels })),
+    // Built images carry session labels too: only committed ones are the session's to remove.
+    // (Filtered here: Podman 4.3 answers two label filters with nothing.)
+    ...images
+      .filter((i) => i.Labels?.[LABEL_COMMITTED] === 'true')
+      .map((i) => ({ kind: 'image' as const, id: i.Id, labels: i.Labels })),
   ].filter((r) => r.id !== '');
 }
 

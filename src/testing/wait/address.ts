@@ -3,13 +3,13 @@ import { networkInterfaces } from 'node:os';
 import type { Docker } from '../../index.js';
 import type { ContainerInfo } from './strategy.js';
 
-/** Host ports by container port, for the tcp ports the daemon published. */
-export function publishedPorts(info: ContainerInfo): Map<number, number> {
+/** Host ports by container port, for the ports of `protocol` the daemon published. */
+export function publishedPorts(info: ContainerInfo, wanted: 'tcp' | 'udp' = 'tcp'): Map<number, number> {
   const mapped = new Map<number, number>();
   for (const [key, bindings] of Object.entries(info.NetworkSettings?.Ports ?? {})) {
     const [port, protocol] = key.split('/');
     const hostPort = bindings?.find((b) => b.HostPort)?.HostPort;
-    if (protocol === 'tcp' && hostPort) mapped.set(Number(port), Number(hostPort));
+    if (protocol === wanted && hostPort) mapped.set(Number(port), Number(hostPort));
   }
   return mapped;
 }

@@ -12,6 +12,8 @@ export interface ReadinessTarget {
   info: ContainerInfo;
   logs: LogFollower;
   exec: WaitContext['exec'];
+  /** Where published ports are reached (default: worked out from the client's endpoint). */
+  host?: string;
 }
 
 /**
@@ -47,7 +49,7 @@ function contextFor(target: ReadinessTarget, deadline: Deadline, signal: AbortSi
     info,
     logs,
     exec,
-    host: daemonHost(docker),
+    host: target.host ?? daemonHost(docker),
     ports: [...mapped.keys()],
     directAddress: directAddress(docker, info),
     signal,

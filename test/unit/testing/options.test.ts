@@ -35,7 +35,7 @@ describe('parseOption', () => {
 
   it('puts the reason in the message', () => {
     expect(() => parseOption('withExposedPorts', schemas().port.array(), ['http'])).toThrow(
-      'withExposedPorts[0]: expected a port number from 1 to 65535 or { container, host? }',
+      'withExposedPorts[0]: expected a port number from 1 to 65535, `53/udp`, or { container, host?, protocol? }',
     );
   });
 });
@@ -62,8 +62,31 @@ describe('GenericContainer options', () => {
       .withStartupTimeout(5_000)
       .withReuse()
       .withPullPolicy('never')
-      .withName('my-db_1');
+      .withName('my-db_1')
+      .withExposedPorts('53/udp', { container: 5353, protocol: 'udp' })
+      .withVolumeMounts([{ source: 'pgdata', target: '/data', readOnly: true }, { target: '/cache' }])
+      .withExtraHosts([
+        { host: 'db.local', ipAddress: '10.0.0.2' },
+        { host: 'gw', ipAddress: 'host-gateway' },
+      ])
+      .withExposedHostPorts(8080)
+      .withUlimits({ nofile: { soft: 1024, hard: 4096 }, core: { soft: -1, hard: -1 } })
+      .withAddedCapabilities('NET_ADMIN', 'CAP_SYS_TIME')
+      .withDroppedCapabilities('ALL')
+      .withSecurityOpt('no-new-privileges', 'seccomp=unconfined')
+      .withSharedMemorySize(256 * 1024 * 1024)
+      .withIpcMode('container:db')
+      .withHostname('db.test')
+      .withWorkingDir('/app')
+      .withPlatform('linux/arm64/v8')
+      .withAutoRemove(false)
+      .withDefaultLogDriver()
+      .withLogConsumer(() => {})
+      .withCreateOptions((body) => body)
+      .withHostOverride('192.168.1.5')
+      .withImagePrefix('mirror.local:5000/');
     expect(c).toBeInstanceOf(GenericContainer);
+    expect(container().withNetworkMode('container:db')).toBeInstanceOf(GenericContainer);
   });
 
   it.each([
@@ -120,6 +143,41 @@ describe('GenericContainer options', () => {
     ['withPullPolicy', () => container().withPullPolicy('if-missing' as never), 'withPullPolicy'],
     ['withName', () => container().withName('-leading-dash'), 'withName'],
     ['image', () => new GenericContainer(undefined as never), 'image'],
+    ['withExposedPorts', () => container().withExposedPorts('53/sctp' as never), 'withExposedPorts[0]'],
+    [
+      'withExposedPorts',
+      () => container().withExposedPorts({ container: 53, protocol: 'icmp' as never }),
+      'withExposedPorts[0]',
+    ],
+    [
+      'withVolumeMounts',
+      () => container().withVolumeMounts([{ source: '/host/path', target: '/data' }]),
+      'withVolumeMounts[0].source',
+    ],
+    [
+      'withExtraHosts',
+      () => container().withExtraHosts([{ host: 'db', ipAddress: 'gateway' }]),
+      'withExtraHosts[0].ipAddress',
+    ],
+    ['withExposedHostPorts', () => container().withExposedHostPorts(), 'withExposedHostPorts'],
+    ['withUlimits', () => container().withUlimits({ nofile: { soft: 10, hard: 5 } }), 'withUlimits.nofile'],
+    [
+      'withAddedCapabilities',
+      () => container().withAddedCapabilities('net_admin'),
+      'withAddedCapabilities[0]',
+    ],
+    ['withDroppedCapabilities', () => container().withDroppedCapabilities(), 'withDroppedCapabilities'],
+    ['withSecurityOpt', () => container().withSecurityOpt('No New'), 'withSecurityOpt[0]'],
+    ['withSharedMemorySize', () => container().withSharedMemorySize(0), 'withSharedMemorySize'],
+    ['withIpcMode', () => container().withIpcMode('sharable'), 'withIpcMode'],
+    ['withHostname', () => container().withHostname('-x'), 'withHostname'],
+    ['withWorkingDir', () => container().withWorkingDir('relative'), 'withWorkingDir'],
+    ['withPlatform', () => container().withPlatform('linux amd64'), 'withPlatform'],
+    ['withNetworkMode', () => container().withNetworkMode('container:'), 'withNetworkMode'],
+    ['withLogConsumer', () => container().withLogConsumer('x' as never), 'withLogConsumer'],
+    ['withCreateOptions', () => container().withCreateOptions({} as never), 'withCreateOptions'],
+    ['withHostOverride', () => container().withHostOverride('tcp://x'), 'withHostOverride'],
+    ['withImagePrefix', () => container().withImagePrefix('myorg/'), 'withImagePrefix'],
   ])('%s rejects a bad value as %s', (_method, fn, option) => {
     expect(rejected(fn)).toBe(option);
   });

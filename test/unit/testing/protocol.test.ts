@@ -13,7 +13,8 @@ describe('watchdog messages', () => {
   });
 
   it('drops lines that are not valid messages', () => {
-    const text = 'garbage\n{"op":"track","kind":"image","id":"x"}\n{"op":"track","kind":"volume","id":"v"}\n';
+    const text =
+      'garbage\n{"op":"track","kind":"secret","id":"x"}\n{"op":"track","kind":"volume","id":"v"}\n';
     expect(splitMessages(text)).toEqual({ messages: [{ op: 'track', kind: 'volume', id: 'v' }], rest: '' });
   });
 });
