@@ -11,6 +11,15 @@ export {
 } from './generic-container.js';
 export * from './labels.js';
 export {
+  MariaDbContainer,
+  MySqlCommandError,
+  MySqlContainer,
+  type MySqlDatabase,
+  type StartedMariaDbContainer,
+  type StartedMySqlContainer,
+  StartedMySqlFamilyContainer,
+} from './modules/mysql.js';
+export {
   PostgreSqlContainer,
   PostgresCommandError,
   type PostgresDatabase,
