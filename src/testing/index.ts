@@ -26,6 +26,12 @@ export {
   StartedPostgreSqlContainer,
 } from './modules/postgres.js';
 export { RedisContainer, StartedRedisContainer } from './modules/redis.js';
+export {
+  StartedValkeyContainer,
+  ValkeyCommandError,
+  ValkeyContainer,
+  type ValkeyDatabase,
+} from './modules/valkey.js';
 export { Network, type NetworkOptions, StartedNetwork } from './network.js';
 export type {
   BindMount,
