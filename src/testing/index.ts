@@ -25,6 +25,12 @@ export {
   type PostgresDatabase,
   StartedPostgreSqlContainer,
 } from './modules/postgres.js';
+export {
+  RabbitMqCommandError,
+  RabbitMqContainer,
+  type RabbitMqVhost,
+  StartedRabbitMqContainer,
+} from './modules/rabbitmq.js';
 export { RedisContainer, StartedRedisContainer } from './modules/redis.js';
 export {
   StartedValkeyContainer,

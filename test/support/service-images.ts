@@ -20,7 +20,7 @@ export interface ServiceImages {
   mysql: string;
   /** Like `mariadb:11`: the MARIADB_* variables (and their MYSQL_* aliases). */
   mariadb: string;
-  /** Like `rabbitmq:4`: RABBITMQ_DEFAULT_USER, RABBITMQ_DEFAULT_PASS, RABBITMQ_DEFAULT_VHOST. */
+  /** Like `rabbitmq:4-management`: RABBITMQ_DEFAULT_USER, RABBITMQ_DEFAULT_PASS, RABBITMQ_DEFAULT_VHOST. */
   rabbitmq: string;
   /** Like `nats:2`: the command is nats-server's flags (`-js` for JetStream). */
   nats: string;
@@ -90,10 +90,12 @@ exec mariadbd --user=mysql --bind-address=0.0.0.0 --skip-name-resolve --skip-log
 
 const RABBITMQ_ENTRYPOINT = `#!/bin/sh
 # The official image's conventions: RABBITMQ_DEFAULT_USER, RABBITMQ_DEFAULT_PASS (default guest,
-# reachable from other hosts as there), RABBITMQ_DEFAULT_VHOST (default /); AMQP on 5672.
+# reachable from other hosts as there), RABBITMQ_DEFAULT_VHOST (default /); AMQP on 5672, and the
+# management plugin's HTTP API on 15672 as in the -management tags.
 set -e
 if [ $# -eq 0 ]; then set -- rabbitmq-server; fi
 if [ "$1" = rabbitmq-server ]; then
+  echo '[rabbitmq_management].' > /etc/rabbitmq/enabled_plugins
   {
     echo 'loopback_users.guest = false'
     echo 'listeners.tcp.default = 5672'
@@ -168,7 +170,7 @@ export async function ensureServiceImages(docker: Docker): Promise<ServiceImages
     image('mysql', MARIADB_ENTRYPOINT, [3306], ['mysqld']),
     image('mariadb', MARIADB_ENTRYPOINT, [3306], ['mariadbd']),
     // rabbitmqctl (run as root through exec) switches to the rabbitmq user, whose home holds the cookie.
-    image('rabbitmq', RABBITMQ_ENTRYPOINT, [5672], ['rabbitmq-server'], ['HOME=/var/lib/rabbitmq']),
+    image('rabbitmq', RABBITMQ_ENTRYPOINT, [5672, 15672], ['rabbitmq-server'], ['HOME=/var/lib/rabbitmq']),
     image('nats', NATS_ENTRYPOINT, [4222, 8222], ['-m', '8222']),
     image('valkey', VALKEY_ENTRYPOINT, [6379], ['valkey-server']),
     image(
