@@ -20,6 +20,12 @@ export {
   StartedMySqlFamilyContainer,
 } from './modules/mysql.js';
 export {
+  NatsApiError,
+  NatsContainer,
+  type NatsStream,
+  StartedNatsContainer,
+} from './modules/nats.js';
+export {
   PostgreSqlContainer,
   PostgresCommandError,
   type PostgresDatabase,
