@@ -11,6 +11,12 @@ export {
 } from './generic-container.js';
 export * from './labels.js';
 export {
+  MosquittoCommandError,
+  MosquittoContainer,
+  type MosquittoNamespace,
+  StartedMosquittoContainer,
+} from './modules/mosquitto.js';
+export {
   MariaDbContainer,
   MySqlCommandError,
   MySqlContainer,
