@@ -11,6 +11,11 @@ export {
 } from './generic-container.js';
 export * from './labels.js';
 export {
+  MemcachedContainer,
+  type MemcachedNamespace,
+  StartedMemcachedContainer,
+} from './modules/memcached.js';
+export {
   MosquittoCommandError,
   MosquittoContainer,
   type MosquittoNamespace,
