@@ -16,6 +16,8 @@ import { type DebootstrapRecipe, ensureDebootstrapImage } from './images.js';
 import { ensureImage } from './module-images.js';
 
 export interface ServiceImages {
+  /** The root file system the others are built on: listed so that engines get it copied too. */
+  base: string;
   /** Like `mysql:8` (MariaDB behind it): MYSQL_ROOT_PASSWORD, MYSQL_DATABASE, MYSQL_USER, MYSQL_PASSWORD. */
   mysql: string;
   /** Like `mariadb:11`: the MARIADB_* variables (and their MYSQL_* aliases). */
@@ -181,7 +183,7 @@ export async function ensureServiceImages(docker: Docker): Promise<ServiceImages
     ),
     image('memcached', MEMCACHED_ENTRYPOINT, [11211], ['memcached']),
   ]);
-  return { mysql, mariadb, rabbitmq, nats, valkey, mosquitto, memcached };
+  return { base, mysql, mariadb, rabbitmq, nats, valkey, mosquitto, memcached };
 }
 
 /** The engines whose integration runs include the module tests (see divergences.ts). */
