@@ -55,7 +55,7 @@ export class StartedMemcachedContainer extends StartedContainer {
 }
 
 /** `version` answered with `VERSION x.y.z`. */
-function version(): Conversation {
+export function version(): Conversation {
   return {
     hello: 'version\r\n',
     read(received) {

@@ -153,7 +153,7 @@ const CONNACK_REFUSALS = [
 ];
 
 /** An MQTT 3.1.1 CONNECT (clean session) answered by CONNACK with return code 0. */
-function connack(credentials?: { username: string; password: string }): Conversation {
+export function connack(credentials?: { username: string; password: string }): Conversation {
   const field = (text: string) => {
     const bytes = Buffer.from(text);
     const length = Buffer.alloc(2);

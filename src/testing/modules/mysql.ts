@@ -74,7 +74,7 @@ abstract class MySqlFamilyContainer extends GenericContainer {
     return this;
   }
 
-  protected configure(): MySqlCredentials {
+  #configure(): MySqlCredentials {
     const { env } = this.flavour;
     this.withEnvironment({
       [`${env}_DATABASE`]: this.#database,
@@ -91,12 +91,12 @@ abstract class MySqlFamilyContainer extends GenericContainer {
   }
 
   override async start(options?: StartOptions): Promise<StartedMySqlFamilyContainer> {
-    this.configure();
+    this.#configure();
     return (await super.start(options)) as StartedMySqlFamilyContainer;
   }
 
   protected override createStarted(state: StartedState): StartedContainer {
-    return new StartedMySqlFamilyContainer(state, this.configure(), this.flavour);
+    return new StartedMySqlFamilyContainer(state, this.#configure(), this.flavour);
   }
 }
 
@@ -218,6 +218,7 @@ export class MySqlContainer extends MySqlFamilyContainer {
     super(image, { env: 'MYSQL', client: 'mysql', dump: 'mysqldump' });
   }
 
+  /** Create and start the container; resolves once the server sends its handshake. */
   override start(options?: StartOptions): Promise<StartedMySqlContainer> {
     return super.start(options);
   }
@@ -236,6 +237,7 @@ export class MariaDbContainer extends MySqlFamilyContainer {
     super(image, { env: 'MARIADB', client: 'mariadb', dump: 'mariadb-dump' });
   }
 
+  /** Create and start the container; resolves once the server sends its handshake. */
   override start(options?: StartOptions): Promise<StartedMariaDbContainer> {
     return super.start(options);
   }
@@ -249,7 +251,7 @@ export type StartedMariaDbContainer = StartedMySqlFamilyContainer;
  * (0xff) when it refuses this host or is starting. The official images' first server, run while
  * they initialise, listens on no TCP port.
  */
-function handshake(): Conversation {
+export function handshake(): Conversation {
   return {
     read(received) {
       if (received.length < 4) return undefined;

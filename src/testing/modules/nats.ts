@@ -204,14 +204,14 @@ function session(
 }
 
 /** INFO, then CONNECT and PING: PONG means the server accepts this client. */
-function pingPong(credentials: Credentials | undefined): Conversation {
+export function pingPong(credentials: Credentials | undefined): Conversation {
   return session(credentials, 'PING\r\n', (line, _received, next) =>
     line === 'PONG' ? { answer: READY, next } : { next },
   );
 }
 
 /** One request on `subject`, its reply caught on an inbox of this connection into `reply.payload`. */
-function requestReply(
+export function requestReply(
   credentials: Credentials | undefined,
   request: { subject: string; payload: string },
   reply: { payload?: string },

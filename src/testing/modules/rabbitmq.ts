@@ -156,7 +156,7 @@ export class RabbitMqCommandError extends Error {
  * The broker's answer to the protocol header: a method frame (type 1) carrying Connection.Start
  * (class 10, method 10) when it accepts connections; its own header when it speaks another version.
  */
-function connectionStart(): Conversation {
+export function connectionStart(): Conversation {
   return {
     hello: PROTOCOL_HEADER,
     read(received) {

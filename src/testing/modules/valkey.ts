@@ -132,7 +132,7 @@ export class ValkeyCommandError extends Error {
 }
 
 /** A RESP reply: a string, a number, null, or an array of replies. */
-type Reply = string | number | null | Reply[];
+export type Reply = string | number | null | Reply[];
 
 /** RESP arrays of bulk strings, as every client sends commands. */
 function encode(commands: string[][]): Buffer {
@@ -144,7 +144,7 @@ function encode(commands: string[][]): Buffer {
 }
 
 /** Sends `commands`, collects their replies into `replies`; an error reply ends it with its text. */
-function pipeline(commands: string[][], replies: Reply[]): Conversation {
+export function pipeline(commands: string[][], replies: Reply[]): Conversation {
   return {
     hello: encode(commands),
     read(received) {
@@ -201,7 +201,7 @@ function parseReply(
 }
 
 /** PONG, or NOAUTH (the server answers, a password is required), is ready; LOADING is not. */
-function ping(): Conversation {
+export function ping(): Conversation {
   return {
     hello: 'PING\r\n',
     read(received) {
