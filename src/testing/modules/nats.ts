@@ -2,7 +2,7 @@ import { randomHex } from '../../dependencies.js';
 import { InvalidOptionError } from '../../index.js';
 import { GenericContainer, type StartOptions } from '../generic-container.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
-import { type Conversation, converse, lineEnd, ProtocolWait, READY } from './protocol.js';
+import { COMMAND_IDLE_MS, type Conversation, converse, lineEnd, ProtocolWait, READY } from './protocol.js';
 
 const PORT = 4222;
 /** A stream name that is also a plain subject token. */
@@ -131,20 +131,15 @@ export class StartedNatsContainer extends StartedContainer {
   /** A request to `$JS.API.<call>`; the reply, or a NatsApiError with the server's description. */
   async #api(call: string, body: unknown): Promise<Record<string, unknown>> {
     const reply: { payload?: string } = {};
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), 30_000);
-    try {
-      const request = { subject: `$JS.API.${call}`, payload: body === undefined ? '' : JSON.stringify(body) };
-      const answer = await converse(
-        this.host,
-        this.getPort(),
-        requestReply(this.credentials, request, reply),
-        controller.signal,
-      );
-      if (answer !== READY || reply.payload === undefined) throw new NatsApiError(call, answer);
-    } finally {
-      clearTimeout(timer);
-    }
+    const request = { subject: `$JS.API.${call}`, payload: body === undefined ? '' : JSON.stringify(body) };
+    const answer = await converse(
+      this.host,
+      this.getPort(),
+      requestReply(this.credentials, request, reply),
+      AbortSignal.timeout(2 * COMMAND_IDLE_MS),
+      COMMAND_IDLE_MS,
+    );
+    if (answer !== READY || reply.payload === undefined) throw new NatsApiError(call, answer);
     const parsed = JSON.parse(reply.payload) as Record<string, unknown>;
     const error = parsed.error as { description?: string; code?: number } | undefined;
     if (error) throw new NatsApiError(call, `${error.code ?? ''} ${error.description ?? ''}`.trim());

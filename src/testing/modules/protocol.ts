@@ -2,6 +2,9 @@ import { connect } from 'node:net';
 import { RetryLater, retryUntilReady } from '../wait/backoff.js';
 import type { WaitContext, WaitStrategy } from '../wait/strategy.js';
 
+/** How long a command (not a probe) may go unanswered: the service may be busy with it. */
+export const COMMAND_IDLE_MS = 30_000;
+
 /** What a conversation's `read` returns once the service has shown it is ready. */
 export const READY = 'ready';
 
@@ -15,12 +18,16 @@ export interface Conversation {
   read(received: Buffer, send: (data: Buffer | string) => void): string | undefined;
 }
 
-/** READY, or what the service (or docker-proxy with nothing behind it) did instead. */
+/**
+ * READY, or what the service (or docker-proxy with nothing behind it) did instead. A silence of
+ * `idleMs` ends it: short for a readiness probe, long for a command that has work to do.
+ */
 export function converse(
   host: string,
   port: number,
   conversation: Conversation,
   signal: AbortSignal,
+  idleMs = 2_000,
 ): Promise<string> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
@@ -32,7 +39,7 @@ export function converse(
     };
     const send = (data: Buffer | string) => socket.write(data);
     signal.addEventListener('abort', onAbort, { once: true });
-    socket.setTimeout(2_000, () => done('no answer'));
+    socket.setTimeout(idleMs, () => done('no answer'));
     socket.once('connect', () => {
       if (conversation.hello !== undefined) send(conversation.hello);
     });

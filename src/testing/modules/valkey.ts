@@ -2,7 +2,7 @@ import { randomHex } from '../../dependencies.js';
 import { InvalidOptionError } from '../../index.js';
 import { GenericContainer, type StartOptions } from '../generic-container.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
-import { type Conversation, converse, lineEnd, ProtocolWait, READY } from './protocol.js';
+import { COMMAND_IDLE_MS, type Conversation, converse, lineEnd, ProtocolWait, READY } from './protocol.js';
 
 const PORT = 6379;
 /** Where the reservations of per-test databases are kept: the last logical database. */
@@ -108,14 +108,15 @@ export class StartedValkeyContainer extends StartedContainer {
   async #command(commands: string[][]): Promise<Reply[]> {
     const all = this.password === undefined ? commands : [['AUTH', this.password], ...commands];
     const replies: Reply[] = [];
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), 30_000);
-    try {
-      const answer = await converse(this.host, this.getPort(), pipeline(all, replies), controller.signal);
-      if (answer !== READY) throw new ValkeyCommandError(commands.map((c) => c[0]).join(' '), answer);
-    } finally {
-      clearTimeout(timer);
-    }
+    const conversation = pipeline(all, replies);
+    const answer = await converse(
+      this.host,
+      this.getPort(),
+      conversation,
+      AbortSignal.timeout(2 * COMMAND_IDLE_MS),
+      COMMAND_IDLE_MS,
+    );
+    if (answer !== READY) throw new ValkeyCommandError(commands.map((c) => c[0]).join(' '), answer);
     return this.password === undefined ? replies : replies.slice(1);
   }
 }
