@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { excludedFiles, kindFromName } from './test/support/divergences.js';
+import { excludedByEngine, excludedFiles, kindFromName } from './test/support/divergences.js';
 
 /** Set by scripts/test-engines.sh when the suite runs against another engine than the main one. */
 const engineKind = kindFromName(process.env.BERTH_ENGINE);
@@ -18,7 +18,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          exclude: excludedFiles(engineKind),
+          exclude: [...excludedFiles(engineKind), ...excludedByEngine(process.env.BERTH_ENGINE)],
           globalSetup: ['test/support/global-setup.ts'],
           setupFiles: ['test/support/divergence-setup.ts'],
           testTimeout: 60_000,

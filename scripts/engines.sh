@@ -379,7 +379,7 @@ up_podman() {
 ensure_images() {
   local tags missing=() tag started
   [ -x "$REPO/node_modules/.bin/tsx" ] || die "run npm ci in $REPO first"
-  tags=$(cd "$REPO" && env -u DOCKER_CONTEXT DOCKER_HOST="$MAIN_HOST" node_modules/.bin/tsx scripts/fixture-images.ts) ||
+  tags=$(cd "$REPO" && env -u DOCKER_CONTEXT DOCKER_HOST="$MAIN_HOST" node_modules/.bin/tsx scripts/fixture-images.ts "$NAME") ||
     die "could not make the fixture images on the main engine"
   for tag in $tags; do
     docker -H "unix://$SOCKET" image inspect --format . "$tag" >/dev/null 2>&1 || missing+=("$tag")

@@ -46,12 +46,50 @@ export {
 } from './host/resolve.js';
 export * from './labels.js';
 export {
+  MemcachedContainer,
+  type MemcachedNamespace,
+  StartedMemcachedContainer,
+} from './modules/memcached.js';
+export {
+  MosquittoCommandError,
+  MosquittoContainer,
+  type MosquittoNamespace,
+  StartedMosquittoContainer,
+} from './modules/mosquitto.js';
+export {
+  MariaDbContainer,
+  MySqlCommandError,
+  MySqlContainer,
+  type MySqlDatabase,
+  type StartedMariaDbContainer,
+  type StartedMySqlContainer,
+  StartedMySqlFamilyContainer,
+} from './modules/mysql.js';
+export {
+  NatsApiError,
+  NatsContainer,
+  type NatsStream,
+  StartedNatsContainer,
+} from './modules/nats.js';
+export {
   PostgreSqlContainer,
   PostgresCommandError,
   type PostgresDatabase,
   StartedPostgreSqlContainer,
 } from './modules/postgres.js';
+export {
+  RabbitMqCommandError,
+  RabbitMqContainer,
+  type RabbitMqVhost,
+  StartedRabbitMqContainer,
+} from './modules/rabbitmq.js';
 export { RedisContainer, StartedRedisContainer } from './modules/redis.js';
+export {
+  StartedValkeyContainer,
+  ValkeyCommandError,
+  ValkeyContainer,
+  type ValkeyDatabase,
+} from './modules/valkey.js';
 export { Network, type NetworkOptions, StartedNetwork } from './network.js';
 export type {
   ArchiveCopy,

@@ -76,6 +76,27 @@ export function kindFromName(name: string | undefined): EngineKind {
   return name?.startsWith('podman') ? 'podman' : 'docker';
 }
 
+/**
+ * Test files that run on some engines only, with the reason: to keep CI short, not because they
+ * fail elsewhere. Engines are named as BERTH_ENGINE names them; the main engine is docker-20.10.
+ */
+const onlyOn: Record<string, { engines: string[]; reason: string }> = {
+  'testing/modules-*.test.ts': {
+    engines: ['docker-20.10', 'podman-4'],
+    reason:
+      'the service modules use only create, start, exec, copy and published ports, which every suite ' +
+      'certifies on each engine; Podman, the engine that differs most there, runs them beside the main ' +
+      'engine, and the others are spared loading the 500 MB services image and the services starting up',
+  },
+};
+
+/** Files left out on engine `name` (unset: the main engine) as vitest `exclude` globs, each with its reason. */
+export function excludedByEngine(name = 'docker-20.10'): string[] {
+  return Object.entries(onlyOn)
+    .filter(([, { engines }]) => !engines.includes(name))
+    .map(([file]) => `test/integration/${file}`);
+}
+
 /** Test files left out whole on this engine, as vitest `exclude` globs. */
 export function excludedFiles(kind: EngineKind): string[] {
   return Object.keys(byEngine[kind])

@@ -4,10 +4,13 @@ import { Docker } from '../../src/index.js';
 import { type EngineUnderTest, probeEngine } from './engine.js';
 import { ensureFixtureImages, type FixtureImages } from './images.js';
 import { ensureModuleImages, type ModuleImages } from './module-images.js';
+import { ensureServiceImages, runsServiceModules, type ServiceImages } from './service-images.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     images: FixtureImages & ModuleImages;
+    /** The service modules' stand-in images, on the engines that run the module tests only. */
+    services: ServiceImages | undefined;
     engine: EngineUnderTest;
   }
 }
@@ -25,6 +28,7 @@ export default async function setup(project: TestProject): Promise<void> {
   try {
     const images = await ensureFixtureImages(docker);
     project.provide('images', { ...images, ...(await ensureModuleImages(docker, images.debian)) });
+    project.provide('services', runsServiceModules() ? await ensureServiceImages(docker) : undefined);
   } finally {
     await docker.close();
   }

@@ -20,7 +20,7 @@ export interface FixtureImages {
 const BUSYBOX_BINARY = '/bin/busybox';
 const BUSYBOX_DOCKERFILE =
   'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nCMD ["sh"]\n';
-const DEBIAN_RECIPE = {
+const DEBIAN_RECIPE: DebootstrapRecipe = {
   suite: 'bookworm',
   variant: 'minbase',
   packages: ['postgresql-15', 'redis-server', 'ca-certificates'],
@@ -77,14 +77,30 @@ function run(command: string, args: string[]): Promise<void> {
   });
 }
 
-export async function ensureDebian(docker: Docker): Promise<string> {
-  const tag = `berth-test/debian:${hash(JSON.stringify(DEBIAN_RECIPE))}`;
+/** What debootstrap installs: the suite, the variant and the packages beyond it. */
+export interface DebootstrapRecipe {
+  suite: string;
+  variant: string;
+  packages: string[];
+  revision: number;
+}
+
+/**
+ * The image `berth-test/NAME:<hash of the recipe>`, built once per machine: debootstrap into a
+ * directory, then imported through the API.
+ */
+export async function ensureDebootstrapImage(
+  docker: Docker,
+  name: string,
+  recipe: DebootstrapRecipe,
+): Promise<string> {
+  const tag = `berth-test/${name}:${hash(JSON.stringify(recipe))}`;
   if (await docker.images.exists(tag)) return tag;
-  const root = await mkdtemp(join(tmpdir(), 'berth-debian-'));
+  const root = await mkdtemp(join(tmpdir(), `berth-${name}-`));
   const started = Date.now();
-  console.log(`fixture image ${tag}: building with debootstrap (about two minutes, once per machine)`);
+  console.log(`fixture image ${tag}: building with debootstrap (a few minutes, once per machine)`);
   try {
-    const { suite, variant, packages } = DEBIAN_RECIPE;
+    const { suite, variant, packages } = recipe;
     await run('debootstrap', [
       `--variant=${variant}`,
       `--include=${packages.join(',')}`,
@@ -104,13 +120,17 @@ export async function ensureDebian(docker: Docker): Promise<string> {
     }
     // Not strict inside import: device nodes under /dev are skipped (the daemon provides /dev).
     await docker.images
-      .import(root, { reference: tag, changes: ['LABEL berth.fixture=debian', 'CMD ["bash"]'] })
+      .import(root, { reference: tag, changes: [`LABEL berth.fixture=${name}`, 'CMD ["bash"]'] })
       .done();
     console.log(`fixture image ${tag}: ready in ${Math.round((Date.now() - started) / 1000)} s`);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
   return tag;
+}
+
+export function ensureDebian(docker: Docker): Promise<string> {
+  return ensureDebootstrapImage(docker, 'debian', DEBIAN_RECIPE);
 }
 
 export async function ensureFixtureImages(docker: Docker): Promise<FixtureImages> {

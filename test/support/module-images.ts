@@ -72,7 +72,12 @@ function dockerfile(debian: string, port: number): string {
   ].join('\n');
 }
 
-async function ensureImage(docker: Docker, name: string, files: Record<string, string>): Promise<string> {
+/** The image `berth-test/NAME:<hash of files>`, built from `files` (a Dockerfile and what it copies). */
+export async function ensureImage(
+  docker: Docker,
+  name: string,
+  files: Record<string, string>,
+): Promise<string> {
   const hash = createHash('sha256');
   for (const [file, text] of Object.entries(files)) hash.update(file).update('\0').update(text);
   const tag = `berth-test/${name}:${hash.digest('hex').slice(0, 12)}`;

@@ -1,10 +1,8 @@
-import { connect } from 'node:net';
 import { randomHex } from '../../dependencies.js';
 import { InvalidOptionError } from '../../index.js';
 import { GenericContainer, type StartOptions } from '../generic-container.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
-import { RetryLater, retryUntilReady } from '../wait/backoff.js';
-import type { WaitContext, WaitStrategy } from '../wait/strategy.js';
+import { type Conversation, ProtocolWait, READY } from './protocol.js';
 
 const PORT = 5432;
 /** A plain identifier, so names need no quoting rules beyond double quotes. */
@@ -31,7 +29,9 @@ export class PostgreSqlContainer extends GenericContainer {
 
   constructor(image = 'postgres:16-alpine') {
     super(image);
-    this.withExposedPorts(PORT).withWaitStrategy(new PostgresReadyWait(() => this.#username));
+    this.withExposedPorts(PORT).withWaitStrategy(
+      new ProtocolWait('PostgreSQL', PORT, () => startup(this.#username)),
+    );
   }
 
   /** The database created at start (default `test`). */
@@ -152,53 +152,15 @@ function identifier(option: string, value: string): string {
 /**
  * Ready when the server, sent a startup message from this process, asks for authentication. While
  * it starts (or docker-proxy has nothing behind it) it refuses, closes, or answers 57P03
- * `cannot_connect_now`. No daemon request per attempt.
+ * `cannot_connect_now`.
  */
-class PostgresReadyWait implements WaitStrategy {
-  constructor(private readonly username: () => string) {}
-
-  describe(): string {
-    return `waiting for PostgreSQL on port ${PORT} to accept connections`;
-  }
-
-  async waitUntilReady(ctx: WaitContext): Promise<void> {
-    const [host, port] = ctx.directAddress ? [ctx.directAddress, PORT] : [ctx.host, ctx.mappedPort(PORT)];
-    await retryUntilReady(async () => {
-      const answer = await startupAnswer(host, port, this.username(), ctx.signal);
-      if (answer === 'ready') return;
-      ctx.report(answer);
-      throw new RetryLater(answer);
-    }, ctx.signal);
-  }
-}
-
-/** 'ready', or what the server (or proxy) answered instead. */
-function startupAnswer(host: string, port: number, user: string, signal: AbortSignal): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const onAbort = () => done('aborted');
-    const done = (answer: string) => {
-      signal.removeEventListener('abort', onAbort);
-      socket.destroy();
-      resolve(answer);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.setTimeout(2_000, () => done('no answer'));
-    socket.once('connect', () => socket.write(startupMessage(user)));
-    let received = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      const answer = readAnswer(received);
-      if (answer !== undefined) done(answer);
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => done(err.code ?? err.message));
-    socket.once('close', () => done('connection closed (nothing listens inside yet)'));
-  });
+function startup(user: string): Conversation {
+  return { hello: startupMessage(user), read: readAnswer };
 }
 
 /** 'ready' for an authentication request ('R'), the error for an ErrorResponse ('E'), else undefined (read more). */
 function readAnswer(received: Buffer): string | undefined {
-  if (received[0] === 0x52) return 'ready';
+  if (received[0] === 0x52) return READY;
   if (received[0] !== 0x45 || received.length < 5 || received.length < 1 + received.readInt32BE(1))
     return undefined;
   return `server answered: ${errorFields(received)}`;
