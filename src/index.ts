@@ -6,6 +6,13 @@ export { IgnoreMatcher, isIgnored, parseDockerignore } from './client/build/dock
 export type { ConnectionOptions } from './client/connection/index.js';
 export { resolveConnection } from './client/connection/index.js';
 export type { Endpoint, ResolvedConnection, TlsMaterial } from './client/connection/types.js';
+export {
+  DIAGNOSTICS_CHANNELS,
+  type RequestDiagnostic,
+  type RequestEndEvent,
+  type RequestErrorEvent,
+  type RequestStartEvent,
+} from './client/diagnostics.js';
 export { Docker, type DockerOptions } from './client/docker.js';
 export * from './client/errors.js';
 export type { TransportOptions } from './client/options.js';

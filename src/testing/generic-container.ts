@@ -18,6 +18,7 @@ import {
 import { findOrCreateReusable, type Reusable, reuseHash, reuseLabels, reuseName } from './reuse.js';
 import { getSession, type TestSession } from './session.js';
 import { launch, StartedContainer, type StartedState } from './started-container.js';
+import { traceStep } from './trace.js';
 import {
   Deadline,
   recentLogLines,
@@ -243,6 +244,7 @@ export class GenericContainer {
     let id: string | undefined;
     try {
       id = await this.#create(docker, session, body, name, deadline);
+      traceStep('create', id, this.image);
       session.track('container', id);
       await this.#copyIn(docker, id, deadline);
       const info = await launch({ docker, id, strategy: this.#strategy }, deadline);
@@ -265,6 +267,7 @@ export class GenericContainer {
     const labelled = { ...body, Labels: { ...this.#labels, ...reuseLabels(hash) } };
     const create = async () => {
       const id = await this.#create(docker, session, labelled, name, deadline);
+      traceStep('create', id, `${this.image} as ${name}`);
       await this.#copyIn(docker, id, deadline).catch(async (err) => {
         await removeQuietly(docker, session, id);
         throw err;

@@ -12,6 +12,7 @@ import {
 import { stageCopies } from './copy.js';
 import { type ContentCopy, type FileCopy, parseOption, schemas } from './options.js';
 import type { TestSession } from './session.js';
+import { elapsedSince, traceStep } from './trace.js';
 import { daemonHost, publishedPorts } from './wait/address.js';
 import { Deadline } from './wait/deadline.js';
 import { startupFailure } from './wait/errors.js';
@@ -215,6 +216,7 @@ export class StartedContainer implements AsyncDisposable {
 
   async #remove(options: StopOptions): Promise<void> {
     const { docker, id, session } = this.#state;
+    traceStep('stop', id);
     try {
       if (options.timeout !== undefined) await docker.containers.stop(id, { t: options.timeout });
       await docker.containers.remove(id, { force: true, v: true });
@@ -236,14 +238,17 @@ export async function launch(
   since?: number,
 ): Promise<ContainerInfo> {
   const { docker, id, strategy } = target;
+  const started = performance.now();
   deadline.enter('starting the container');
   await deadline.race(docker.containers.start(id, { signal: deadline.signal }));
+  traceStep('start', id);
   const logs = followContainerLogs(docker, id, since);
   try {
     deadline.enter('inspecting the container');
     const info = await deadline.race(docker.containers.inspect(id, { signal: deadline.signal }));
     const exec: ExecRunner = (cmd, options) => docker.exec.run(id, cmd, options);
     await awaitReadiness({ docker, containerId: id, info, logs, exec }, strategy, deadline);
+    traceStep('ready', id, `after ${elapsedSince(started)} (${strategy.describe()})`);
     return info;
   } catch (err) {
     throw startupFailure(err, deadline, id, logs.tail());

@@ -2,6 +2,7 @@ import { type Duplex, Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { pRetry } from '../../dependencies.js';
+import { traceRequest } from '../diagnostics.js';
 import { AbortError, type DockerError, type RequestInfo } from '../errors.js';
 import { parseJson } from '../streams/json-lines.js';
 import type { Dialer } from '../transport/dial.js';
@@ -122,12 +123,14 @@ export class ApiClient {
     const { path, request } = await this.#target(method, template, req);
     const ctx = this.#failureContext(request, req.signal);
     const out = this.#outgoing('upgrade', template, path, request, req);
+    const trace = traceRequest(request, path, 'upgrade', this.#pool.kind);
     let res: UpgradeOutcome;
     try {
       res = await this.#pool.upgrade(out);
     } catch (err) {
-      throw requestFailure(err, ctx);
+      throw trace.error(requestFailure(err, ctx));
     }
+    trace.end(res.status);
     if (!res.upgraded && isFailure(res.status)) throw await this.#statusError(res.status, res.body, request);
     const stream = translateBodyErrors(res.upgraded ? res.socket : res.body, ctx);
     const socket = res.upgraded ? (stream as Duplex) : undefined;
@@ -207,12 +210,14 @@ export class ApiClient {
   ): Promise<RawResponse> {
     const transport = kind === 'stream' ? this.#streams : this.#pool;
     const ctx = this.#failureContext(request, req.signal);
+    const trace = traceRequest(request, path, kind, transport.kind);
     let res: TransportResponse;
     try {
       res = await transport.request(this.#outgoing(kind, template, path, request, req));
     } catch (err) {
-      throw requestFailure(err, ctx);
+      throw trace.error(requestFailure(err, ctx));
     }
+    trace.end(res.status);
     if (isFailure(res.status)) throw await this.#statusError(res.status, res.body, request);
     return { status: res.status, headers: res.headers, body: translateBodyErrors(res.body, ctx), request };
   }
