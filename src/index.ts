@@ -14,7 +14,37 @@ export {
   type RequestStartEvent,
 } from './client/diagnostics.js';
 export { Docker, type DockerOptions } from './client/docker.js';
-export * from './client/errors.js';
+export {
+  AbortError,
+  BadRequestError,
+  brandError,
+  ConfigError,
+  ConflictError,
+  ConnectionError,
+  DockerError,
+  ErrorCode,
+  ForbiddenError,
+  HttpError,
+  InvalidOptionError,
+  isDockerError,
+  NotFoundError,
+  NotInSwarmError,
+  NotSupportedError,
+  NotSwarmManagerError,
+  ProtocolError,
+  type RequestInfo,
+  ServerError,
+  ServiceFailedError,
+  StreamConsumedError,
+  StreamError,
+  TimeoutError,
+  type TimeoutPhase,
+  TlsError,
+  UnauthorizedError,
+  UnavailableError,
+  VersionConflictError,
+  VersionError,
+} from './client/errors.js';
 export type { TransportOptions } from './client/options.js';
 export {
   type AuthSource,

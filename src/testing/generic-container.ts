@@ -44,9 +44,10 @@ export interface StartOptions {
  * A container to start for a test, configured with `with…` methods (each checks its argument at
  * once) and started with `start()`. Ports are published on 127.0.0.1 with host ports the daemon
  * chooses; everything created carries the test session's labels, so it is removed even if the
- * process dies. The default wait strategy is `Wait.forListeningPorts()`.
+ * process dies. The default wait strategy is `Wait.forListeningPorts()`. `S` is what `start()`
+ * resolves with: a module passes its own StartedContainer subclass and overrides `createStarted`.
  */
-export class GenericContainer {
+export class GenericContainer<S extends StartedContainer = StartedContainer> {
   readonly image: string;
   #docker: Docker | undefined;
   #ports: PortSpec[] = [];
@@ -216,7 +217,7 @@ export class GenericContainer {
   }
 
   /** Create, copy files in, start and wait, under one startup deadline. On failure nothing is left behind. */
-  async start(options: StartOptions = {}): Promise<StartedContainer> {
+  async start(options: StartOptions = {}): Promise<S> {
     if (this.#aliases.length > 0 && this.#network === undefined) {
       throw new InvalidOptionError('withNetworkAliases', 'aliases need a network: add withNetwork');
     }
@@ -229,9 +230,10 @@ export class GenericContainer {
     return this.#startNew(docker, session, body, this.#name, deadline);
   }
 
-  /** The StartedContainer to return; modules override it to return their own subclass. */
-  protected createStarted(state: StartedState): StartedContainer {
-    return new StartedContainer(state);
+  /** The StartedContainer to return; a module whose `S` is a subclass overrides it to make one. */
+  protected createStarted(state: StartedState): S {
+    // Only the default S is a plain StartedContainer; every other S comes with an override.
+    return new StartedContainer(state) as S;
   }
 
   async #startNew(
@@ -240,7 +242,7 @@ export class GenericContainer {
     body: CreateBody,
     name: string | undefined,
     deadline: Deadline,
-  ): Promise<StartedContainer> {
+  ): Promise<S> {
     let id: string | undefined;
     try {
       id = await this.#create(docker, session, body, name, deadline);

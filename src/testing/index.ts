@@ -9,7 +9,13 @@ export {
   GenericContainer,
   type StartOptions,
 } from './generic-container.js';
-export * from './labels.js';
+export {
+  LABEL_MANAGED,
+  LABEL_REUSE,
+  LABEL_REUSE_HASH,
+  LABEL_SESSION,
+  LABEL_SESSION_OWNER,
+} from './labels.js';
 export {
   PostgreSqlContainer,
   PostgresCommandError,
@@ -27,8 +33,7 @@ export type {
   PullPolicy,
   Resources,
 } from './options.js';
-export * from './reuse.js';
-export * from './session.js';
+export { ReuseError } from './reuse.js';
 export {
   type LogsOptions,
   StartedContainer,
