@@ -11,21 +11,22 @@ const entry = {
 /** `berth doctor`: the package's bin, ESM only (Node runs it directly; nobody requires it). */
 const cliEntry = { 'cli/main': 'src/cli/main.ts' };
 
+// Declarations come from tsc (tsconfig.build.json), one file per source file under dist/types/.
 export default defineConfig([
   {
     entry: { ...entry, ...cliEntry },
     format: ['esm'],
-    dts: { entry },
     sourcemap: true,
     clean: true,
     target: 'node20',
   },
   // p-retry is published as ESM only; the CommonJS build carries its own copy so `require('berth')` works.
   // The shims give it import.meta.url (src/dependencies.ts loads dependencies relative to it).
+  // Split like the ESM build, so the CommonJS entries share one copy of the client.
   {
     entry,
     format: ['cjs'],
-    dts: true,
+    splitting: true,
     sourcemap: true,
     target: 'node20',
     noExternal: ['p-retry', 'is-network-error'],

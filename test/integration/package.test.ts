@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -110,6 +110,45 @@ describe('package build', () => {
       expect(checks).toEqual(Array(9).fill([true, true, true, false, 'NotFoundError']));
     } finally {
       await rm(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('ships declarations TypeScript resolves from ESM and from CommonJS', { timeout: 300_000 }, async () => {
+    // Inside the package, so that 'berth' resolves to this package by its own name.
+    const dir = await mkdtemp(join(process.cwd(), '.types-check-'));
+    const esm = `import { Docker } from 'berth';
+      import { GenericContainer, type StartedContainer } from 'berth/testing';
+      import { containerFixture } from 'berth/vitest';
+      export const started: Promise<StartedContainer> = new GenericContainer('busybox').start();
+      // @ts-expect-error an unknown option (were the types unresolved, this line would not fail)
+      new Docker({ nope: 1 });
+      export { containerFixture };`;
+    const cjs = `import berth = require('berth');
+      import testing = require('berth/testing');
+      const started: Promise<testing.StartedContainer> = new testing.GenericContainer('busybox').start();
+      // @ts-expect-error an unknown option
+      new berth.Docker({ nope: 1 });
+      export = started;`;
+    try {
+      await writeFile(join(dir, 'esm.mts'), esm);
+      await writeFile(join(dir, 'cjs.cts'), cjs);
+      const tsc = join('node_modules', 'typescript', 'bin', 'tsc');
+      const options = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16'];
+      await run(process.execPath, [
+        tsc,
+        ...options,
+        '--target',
+        'es2022',
+        '--types',
+        'node',
+        join(dir, 'esm.mts'),
+        join(dir, 'cjs.cts'),
+      ]);
+      // One declaration file per source file, named after it: no hashed bundle of declarations.
+      const types = await readdir(join('dist', 'types', 'client'));
+      expect(types).toEqual(expect.arrayContaining(['docker.d.ts', 'docker.d.cts', 'errors.d.ts']));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
