@@ -110,7 +110,9 @@ describe('request diagnostics', () => {
     for (const form of secretForms) expect(published).not.toContain(form);
   });
 
-  it('prints a line per request with NODE_DEBUG=berth, without credentials', async () => {
+  it('prints a line per request with NODE_DEBUG=berth, without credentials', {
+    timeout: 60_000,
+  }, async () => {
     const script = join(daemon.socketPath, '..', 'debug.mts');
     await writeFile(
       script,
