@@ -22,8 +22,45 @@ export { IgnoreMatcher, isIgnored, parseDockerignore } from './client/build/dock
 export type { ConnectionOptions } from './client/connection/index.js';
 export { resolveConnection } from './client/connection/index.js';
 export type { Endpoint, ResolvedConnection, TlsMaterial } from './client/connection/types.js';
+export {
+  DIAGNOSTICS_CHANNELS,
+  type RequestDiagnostic,
+  type RequestEndEvent,
+  type RequestErrorEvent,
+  type RequestStartEvent,
+} from './client/diagnostics.js';
 export { Docker, type DockerOptions } from './client/docker.js';
-export * from './client/errors.js';
+export {
+  AbortError,
+  BadRequestError,
+  brandError,
+  ConfigError,
+  ConflictError,
+  ConnectionError,
+  DockerError,
+  ErrorCode,
+  ForbiddenError,
+  HttpError,
+  InvalidOptionError,
+  isDockerError,
+  NotFoundError,
+  NotInSwarmError,
+  NotSupportedError,
+  NotSwarmManagerError,
+  ProtocolError,
+  type RequestInfo,
+  ServerError,
+  ServiceFailedError,
+  StreamConsumedError,
+  StreamError,
+  TimeoutError,
+  type TimeoutPhase,
+  TlsError,
+  UnauthorizedError,
+  UnavailableError,
+  VersionConflictError,
+  VersionError,
+} from './client/errors.js';
 export type { TransportOptions } from './client/options.js';
 export {
   type AuthSource,

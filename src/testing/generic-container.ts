@@ -25,6 +25,7 @@ import {
 import { findOrCreateReusable, type Reusable, reuseHash, reuseLabels, reuseName } from './reuse.js';
 import { getSession, type TestSession } from './session.js';
 import { type LogConsumer, launch, StartedContainer, type StartedState } from './started-container.js';
+import { traceStep } from './trace.js';
 import {
   Deadline,
   recentLogLines,
@@ -61,9 +62,10 @@ export interface StartOptions {
  * 127.0.0.1 for a local daemon, on the gateway when this process runs in a container of that daemon,
  * and on the daemon's host for a remote one (see resolveHostAccess); everything created carries the
  * test session's labels, so it is removed even if the process dies. The default wait strategy is
- * `Wait.forListeningPorts()`.
+ * `Wait.forListeningPorts()`. `S` is what `start()` resolves with: a module passes its own
+ * StartedContainer subclass and overrides `createStarted`.
  */
-export class GenericContainer {
+export class GenericContainer<S extends StartedContainer = StartedContainer> {
   readonly image: string;
   #docker: Docker | undefined;
   #ports: PortSpec[] = [];
@@ -434,7 +436,7 @@ export class GenericContainer {
   }
 
   /** Create, copy files in, start and wait, under one startup deadline. On failure nothing is left behind. */
-  async start(options: StartOptions = {}): Promise<StartedContainer> {
+  async start(options: StartOptions = {}): Promise<S> {
     this.#checkCombination();
     const image = this.resolvedImage;
     const docker = clientOf(this.#docker);
@@ -467,9 +469,10 @@ export class GenericContainer {
     }
   }
 
-  /** The StartedContainer to return; modules override it to return their own subclass. */
-  protected createStarted(state: StartedState): StartedContainer {
-    return new StartedContainer(state);
+  /** The StartedContainer to return; a module whose `S` is a subclass overrides it to make one. */
+  protected createStarted(state: StartedState): S {
+    // Only the default S is a plain StartedContainer; every other S comes with an override.
+    return new StartedContainer(state) as S;
   }
 
   async #startNew(
@@ -479,10 +482,11 @@ export class GenericContainer {
     name: string | undefined,
     deadline: Deadline,
     access: HostAccess,
-  ): Promise<StartedContainer> {
+  ): Promise<S> {
     let id: string | undefined;
     try {
       id = await this.#create(docker, session, body, name, deadline);
+      traceStep('create', id, this.image);
       session.track('container', id);
       await this.#copyIn(docker, id, deadline);
       const state = this.#state(docker, session, id, access);
@@ -512,6 +516,7 @@ export class GenericContainer {
     const labelled = { ...body, Labels: { ...this.#labels, ...reuseLabels(hash) } };
     const create = async () => {
       const id = await this.#create(docker, session, labelled, name, deadline);
+      traceStep('create', id, `${this.image} as ${name}`);
       await this.#copyIn(docker, id, deadline).catch(async (err) => {
         await removeQuietly(docker, session, id);
         throw err;

@@ -44,7 +44,14 @@ export {
   hostOverrideFromEnv,
   resolveHostAccess,
 } from './host/resolve.js';
-export * from './labels.js';
+export {
+  LABEL_COMMITTED,
+  LABEL_MANAGED,
+  LABEL_REUSE,
+  LABEL_REUSE_HASH,
+  LABEL_SESSION,
+  LABEL_SESSION_OWNER,
+} from './labels.js';
 export {
   MemcachedContainer,
   type MemcachedNamespace,
@@ -104,8 +111,7 @@ export type {
   Ulimits,
   VolumeMount,
 } from './options.js';
-export * from './reuse.js';
-export * from './session.js';
+export { ReuseError } from './reuse.js';
 export {
   type CommitOptions,
   type LogConsumer,

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sha256Hex } from '../dependencies.js';
-import { type Docker, DockerError, ErrorCode, isDockerError } from '../index.js';
+import { brandError, type Docker, DockerError, ErrorCode, isDockerError } from '../index.js';
 import { LABEL_MANAGED, LABEL_REUSE, LABEL_REUSE_HASH } from './labels.js';
 
 /**
@@ -104,6 +104,10 @@ function isNameConflict(error: Error): boolean {
  * reuse, it keeps exiting (code BERTH_ERR_CONFLICT), or it did not run in time (BERTH_ERR_TIMEOUT).
  */
 export class ReuseError extends DockerError {
+  static {
+    brandError(ReuseError, 'ReuseError');
+  }
+
   constructor(
     code: typeof ErrorCode.Conflict | typeof ErrorCode.Timeout,
     readonly containerName: string,

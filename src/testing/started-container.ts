@@ -15,6 +15,7 @@ import { stageCopies } from './copy.js';
 import { LABEL_COMMITTED } from './labels.js';
 import { type ContentCopy, type FileCopy, parseOption, schemas } from './options.js';
 import type { TestSession } from './session.js';
+import { elapsedSince, traceStep } from './trace.js';
 import { publishedPorts } from './wait/address.js';
 import { Deadline } from './wait/deadline.js';
 import { startupFailure } from './wait/errors.js';
@@ -295,6 +296,7 @@ export class StartedContainer implements AsyncDisposable {
 
   async #remove(options: StopOptions): Promise<undefined> {
     this.#state.consumerLogs?.close();
+    traceStep('stop', this.#state.id);
     await removeContainer(this.#state, options.timeout);
     return undefined;
   }
@@ -374,8 +376,10 @@ export async function launch(
   since?: number,
 ): Promise<ContainerInfo> {
   const { docker, id, strategy, host } = target;
+  const started = performance.now();
   deadline.enter('starting the container');
   await deadline.race(docker.containers.start(id, { signal: deadline.signal }));
+  traceStep('start', id);
   const logs = followContainerLogs(docker, id, since);
   // The consumers get the same request's lines, from the first: it stays open for them.
   for (const consumer of target.logConsumers) logs.onLine(consumer);
@@ -385,6 +389,7 @@ export async function launch(
     const info = await deadline.race(docker.containers.inspect(id, { signal: deadline.signal }));
     const exec: ExecRunner = (cmd, options) => docker.exec.run(id, cmd, options);
     await awaitReadiness({ docker, containerId: id, info, logs, exec, host }, strategy, deadline);
+    traceStep('ready', id, `after ${elapsedSince(started)} (${strategy.describe()})`);
     if (keep) target.consumerLogs = logs;
     return info;
   } catch (err) {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -77,7 +77,7 @@ describe('package build', () => {
     }
   });
 
-  it('shares one client between the CommonJS entries: errors from berth/testing are berth classes', async () => {
+  it("errors from berth/testing are instances of berth's classes in CommonJS", async () => {
     const script = `
       const { InvalidOptionError } = require('berth');
       const { GenericContainer } = require('berth/testing');
@@ -85,6 +85,71 @@ describe('package build', () => {
       catch (err) { console.log(err instanceof InvalidOptionError, err.option); }`;
     const { stdout } = await run(process.execPath, ['-e', script]);
     expect(stdout.trim()).toBe('true withExposedPorts[0]');
+  });
+
+  it('keeps instanceof across the ESM and CommonJS builds and across two installed copies', async () => {
+    // A second copy of the package, as a second version installed under another dependency would be.
+    const copy = await mkdtemp(join(tmpdir(), 'berth-copy-'));
+    await cp('dist', join(copy, 'dist'), { recursive: true });
+    await writeFile(join(copy, 'package.json'), await readFile('package.json'));
+    const script = `
+      import { createRequire } from 'node:module';
+      const esm = await import('berth');
+      const cjs = createRequire(import.meta.url)('berth');
+      const other = await import(${JSON.stringify(join(copy, 'dist', 'index.js'))});
+      const made = [new esm.NotFoundError('x', { method: 'GET', path: '/x' }), new cjs.NotFoundError('x', { method: 'GET', path: '/x' }),
+        new other.NotFoundError('x', { method: 'GET', path: '/x' })];
+      const builds = [esm, cjs, other];
+      const checks = made.flatMap((err) => builds.map((b) => [err instanceof b.NotFoundError, err instanceof b.HttpError,
+        err instanceof b.DockerError, err instanceof b.ConflictError, err.name]));
+      console.log(JSON.stringify({ distinct: esm.DockerError !== cjs.DockerError && esm.DockerError !== other.DockerError, checks }));`;
+    try {
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script]);
+      const { distinct, checks } = JSON.parse(stdout) as { distinct: boolean; checks: unknown[] };
+      expect(distinct).toBe(true);
+      expect(checks).toEqual(Array(9).fill([true, true, true, false, 'NotFoundError']));
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('ships declarations TypeScript resolves from ESM and from CommonJS', { timeout: 300_000 }, async () => {
+    // Inside the package, so that 'berth' resolves to this package by its own name.
+    const dir = await mkdtemp(join(process.cwd(), '.types-check-'));
+    const esm = `import { Docker } from 'berth';
+      import { GenericContainer, type StartedContainer } from 'berth/testing';
+      import { containerFixture } from 'berth/vitest';
+      export const started: Promise<StartedContainer> = new GenericContainer('busybox').start();
+      // @ts-expect-error an unknown option (were the types unresolved, this line would not fail)
+      new Docker({ nope: 1 });
+      export { containerFixture };`;
+    const cjs = `import berth = require('berth');
+      import testing = require('berth/testing');
+      const started: Promise<testing.StartedContainer> = new testing.GenericContainer('busybox').start();
+      // @ts-expect-error an unknown option
+      new berth.Docker({ nope: 1 });
+      export = started;`;
+    try {
+      await writeFile(join(dir, 'esm.mts'), esm);
+      await writeFile(join(dir, 'cjs.cts'), cjs);
+      const tsc = join('node_modules', 'typescript', 'bin', 'tsc');
+      const options = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16'];
+      await run(process.execPath, [
+        tsc,
+        ...options,
+        '--target',
+        'es2022',
+        '--types',
+        'node',
+        join(dir, 'esm.mts'),
+        join(dir, 'cjs.cts'),
+      ]);
+      // One declaration file per source file, named after it: no hashed bundle of declarations.
+      const types = await readdir(join('dist', 'types', 'client'));
+      expect(types).toEqual(expect.arrayContaining(['docker.d.ts', 'docker.d.cts', 'errors.d.ts']));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('requires the CommonJS build, p-retry included', async () => {

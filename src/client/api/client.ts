@@ -2,23 +2,28 @@ import { type Duplex, Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { pRetry } from '../../dependencies.js';
+import { traceRequest } from '../diagnostics.js';
 import { AbortError, type DockerError, type RequestInfo } from '../errors.js';
-import { dispatchUpgrade, type UpgradeOutcome } from '../streams/hijack/upgrade.js';
 import { parseJson } from '../streams/json-lines.js';
 import type { Dialer } from '../transport/dial.js';
-import { type FailureContext, failedBeforeSending, translateFailure } from '../transport/failures.js';
-import { type ExchangeResponse, exchange, type Upload, UploadError } from '../transport/http1.js';
+import {
+  type FailureContext,
+  failedBeforeSending,
+  requestFailure,
+  translateBodyErrors,
+} from '../transport/failures.js';
+import type { Upload } from '../transport/http1.js';
+import { PoolTransport } from '../transport/pool.js';
+import { SocketTransport } from '../transport/socket.js';
+import type { Transport, TransportRequest, TransportResponse } from '../transport/transport.js';
+import type { UpgradeOutcome } from '../transport/upgrade.js';
 import { daemonError } from './daemon-errors.js';
 import { encodeQuery, encodeRegistryAuth, expandPath } from './encoding.js';
+import { type CallKind, type Timeouts, timeoutsFor } from './timeouts.js';
 import type { CallOptions, Method } from './types.js';
 import { VersionNegotiator } from './version.js';
 
-export interface Timeouts {
-  /** Milliseconds for the response headers of ordinary calls (0: none). */
-  headers: number;
-  /** Milliseconds of silence allowed inside an ordinary (non-streaming) response body (0: none). */
-  idle: number;
-}
+export type { Timeouts } from './timeouts.js';
 
 export interface ApiClientOptions {
   /** The dispatcher requests go through, asked for at each request (a pool may be created on first use). */
@@ -66,19 +71,25 @@ export interface UpgradedResponse extends RawResponse {
   address: string;
 }
 
-type Mode = 'json' | 'stream';
-
 /** Pause before the first retry of a request that never reached the daemon; later ones double. */
 const RETRY_DELAY_MS = 50;
 
-/** Sends requests to one daemon: version prefix, encoding, timeouts, retries and error translation. */
+/**
+ * Sends requests to one daemon: version prefix, encoding, timeouts, retries and error translation.
+ * Every request leaves through a Transport: the pool for ordinary calls and upgrades, a socket of
+ * its own for streams where the endpoint allows one (else the pool again).
+ */
 export class ApiClient {
   readonly #options: ApiClientOptions;
   readonly #negotiator: VersionNegotiator;
+  readonly #pool: PoolTransport;
+  readonly #streams: Transport;
 
   constructor(options: ApiClientOptions) {
     this.#options = options;
     this.#negotiator = new VersionNegotiator(() => this.#pingVersion(), options.apiVersion);
+    this.#pool = new PoolTransport(options.dispatcher);
+    this.#streams = options.dial ? new SocketTransport(options.dial) : this.#pool;
   }
 
   /** The API version in use, negotiated on first need. */
@@ -111,23 +122,15 @@ export class ApiClient {
   async upgrade(method: Method, template: string, req: UntypedRequest = {}): Promise<UpgradedResponse> {
     const { path, request } = await this.#target(method, template, req);
     const ctx = this.#failureContext(request, req.signal);
-    const { headers, body: upload } = encodeBodyAndHeaders(req);
-    const body = undiciBody(upload);
-    const headersTimeout = req.headersTimeout ?? this.#options.timeouts.headers;
-    const signal = req.signal;
+    const out = this.#outgoing('upgrade', template, path, request, req);
+    const trace = traceRequest(request, path, 'upgrade', this.#pool.kind);
     let res: UpgradeOutcome;
     try {
-      res = await dispatchUpgrade(this.dispatcher, {
-        method: request.method as Dispatcher.HttpMethod,
-        path,
-        headers,
-        body,
-        headersTimeout,
-        signal,
-      });
+      res = await this.#pool.upgrade(out);
     } catch (err) {
-      throw translateFailure(err, ctx);
+      throw trace.error(requestFailure(err, ctx));
     }
+    trace.end(res.status);
     if (!res.upgraded && isFailure(res.status)) throw await this.#statusError(res.status, res.body, request);
     const stream = translateBodyErrors(res.upgraded ? res.socket : res.body, ctx);
     const socket = res.upgraded ? (stream as Duplex) : undefined;
@@ -161,9 +164,23 @@ export class ApiClient {
     });
   }
 
-  async #send(method: Method, template: string, req: UntypedRequest, mode: Mode): Promise<RawResponse> {
+  /** The request as a transport sends it: encoded headers and body, and its timeouts. */
+  #outgoing(
+    kind: CallKind,
+    template: string,
+    path: string,
+    request: RequestInfo,
+    req: UntypedRequest,
+  ): TransportRequest {
+    const { headers, body } = encodeBodyAndHeaders(req);
+    const timeouts = timeoutsFor(kind, template, req, this.#options.timeouts);
+    const { signal, halfClose } = req;
+    return { method: request.method, path, headers, body, signal, halfClose, ...timeouts };
+  }
+
+  async #send(method: Method, template: string, req: UntypedRequest, kind: CallKind): Promise<RawResponse> {
     const { path, request } = await this.#target(method, template, req);
-    const attempt = () => this.#dispatch(template, path, req, mode, request);
+    const attempt = () => this.#dispatch(template, path, req, kind, request);
     if (!isIdempotent(method) || this.#options.retries <= 0 || isStreamBody(req.body)) return attempt();
     // The signal is checked here rather than handed to p-retry, which would reject with the
     // signal's bare reason instead of an AbortError.
@@ -184,64 +201,29 @@ export class ApiClient {
     });
   }
 
-  async #dispatch(template: string, path: string, given: UntypedRequest, mode: Mode, request: RequestInfo) {
-    const { headers, body: upload } = encodeBodyAndHeaders(given);
-    const streaming = mode === 'stream';
-    const { dial } = this.#options;
-    if (streaming && dial) return this.#exchange(dial, { path, headers, body: upload }, given, request);
-    // The pool cannot half-close one of its connections: there a half-close cancels like the signal.
-    const req = given.halfClose ? { ...given, signal: anySignal(given.signal, given.halfClose) } : given;
-    const body = undiciBody(upload);
-    // A failing upload (e.g. an unreadable file while packing a tar) is the caller's error, not the daemon's.
-    let bodyFailure: unknown;
-    if (body instanceof Readable) body.once('error', (err) => (bodyFailure ??= err));
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await this.dispatcher.request({
-        method: request.method as Dispatcher.HttpMethod,
-        path,
-        headers,
-        body,
-        signal: req.signal,
-        headersTimeout: req.headersTimeout ?? (streaming ? 0 : this.#options.timeouts.headers),
-        bodyTimeout:
-          req.idleTimeout ?? (streaming || mayStaySilent(template) ? 0 : this.#options.timeouts.idle),
-      });
-    } catch (err) {
-      if (bodyFailure !== undefined) throw bodyFailure;
-      throw translateFailure(err, this.#failureContext(request, req.signal));
-    }
-    if (isFailure(res.statusCode)) throw await this.#statusError(res.statusCode, res.body, request);
-    const translated = translateBodyErrors(res.body, this.#failureContext(request, req.signal));
-    return { status: res.statusCode, headers: res.headers, body: translated, request };
-  }
-
-  /** A streaming call on a socket of its own (transport/http1.ts). */
-  async #exchange(
-    dial: Dialer,
-    encoded: { path: string; headers: Record<string, string>; body: Upload | undefined },
-    req: UntypedRequest,
+  /** One attempt: a stream through the stream transport, anything else through the pool. */
+  async #dispatch(
+    template: string,
+    path: string,
+    given: UntypedRequest,
+    kind: CallKind,
     request: RequestInfo,
   ): Promise<RawResponse> {
+    const transport = kind === 'stream' ? this.#streams : this.#pool;
+    // A pool cannot half-close one of its connections: there a half-close cancels like the signal.
+    const req =
+      given.halfClose && transport.pooled
+        ? { ...given, signal: anySignal(given.signal, given.halfClose), halfClose: undefined }
+        : given;
     const ctx = this.#failureContext(request, req.signal);
-    let res: ExchangeResponse;
+    const trace = traceRequest(request, path, kind, transport.kind);
+    let res: TransportResponse;
     try {
-      const socket = await dial(req.signal);
-      // An async iterable goes out as it is: wrapped in a byte-mode Readable, its chunks would be
-      // joined (copied) whenever several are buffered.
-      res = await exchange(socket, {
-        ...encoded,
-        method: request.method,
-        signal: req.signal,
-        halfClose: req.halfClose,
-        headersTimeout: req.headersTimeout ?? 0,
-        idleTimeout: req.idleTimeout ?? 0,
-      });
+      res = await transport.request(this.#outgoing(kind, template, path, request, req));
     } catch (err) {
-      // A failing upload (e.g. an unreadable file while packing a tar) is the caller's error, not the daemon's.
-      if (err instanceof UploadError) throw err.cause;
-      throw translateFailure(err, ctx);
+      throw trace.error(requestFailure(err, ctx));
     }
+    trace.end(res.status);
     if (isFailure(res.status)) throw await this.#statusError(res.status, res.body, request);
     return { status: res.status, headers: res.headers, body: translateBodyErrors(res.body, ctx), request };
   }
@@ -267,34 +249,15 @@ export class ApiClient {
    * module that costs some 50 MiB of peak RSS to compile.
    */
   async #pingVersion(): Promise<string | undefined> {
-    const { timeouts, dial } = this.#options;
+    const { timeouts } = this.#options;
     const req = { headersTimeout: timeouts.headers, idleTimeout: timeouts.idle };
-    const res = await this.#send('get', '/_ping', req, dial ? 'stream' : 'json');
+    const pooled = this.#streams.pooled;
+    const res = await this.#send('get', '/_ping', req, pooled ? 'json' : 'stream');
     await bodyText(res.body);
-    if (!dial) await connectionReleased();
+    if (pooled) await connectionReleased();
     const header = res.headers['api-version'];
     return Array.isArray(header) ? header[0] : header;
   }
-}
-
-/**
- * Endpoints whose body may legitimately stay silent for as long as the work lasts: wait answers when
- * the container exits, events and followed logs when something happens. No idle timeout applies to
- * them unless the caller sets one.
- */
-const silentByDesign = new Set([
-  '/containers/{id}/wait',
-  '/containers/{id}/attach',
-  '/containers/{id}/logs',
-  '/containers/{id}/stats',
-  '/events',
-  '/exec/{id}/start',
-  '/services/{id}/logs',
-  '/tasks/{id}/logs',
-]);
-
-function mayStaySilent(template: string): boolean {
-  return silentByDesign.has(template);
 }
 
 /**
@@ -316,18 +279,6 @@ function isFailure(status: number): boolean {
 
 function isIdempotent(method: Method): boolean {
   return method === 'get' || method === 'head';
-}
-
-/** undici takes an async iterable as a Readable, so that its errors can be caught (see #dispatch). */
-function undiciBody(body: Upload | undefined): string | Uint8Array | Readable | undefined {
-  if (
-    body === undefined ||
-    typeof body === 'string' ||
-    body instanceof Uint8Array ||
-    body instanceof Readable
-  )
-    return body;
-  return Readable.from(body, { objectMode: false });
 }
 
 function isStreamBody(body: unknown): boolean {
@@ -392,16 +343,6 @@ async function bodyText(body: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/**
- * Re-emit errors raised while a body streams (abort, idle timeout, reset) as DockerErrors. undici ends
- * a failed body through destroy(err), so translating there avoids piping every body through a copy.
- */
-function translateBodyErrors(body: Readable, ctx: FailureContext): Readable {
-  const original = body.destroy.bind(body);
-  body.destroy = (err?: Error | null) => original(err ? translateFailure(err, ctx) : undefined);
-  return body;
 }
 
 function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { components } from '../../generated/engine-api.js';
 import {
+  brandError,
   type DockerError,
   NotFoundError,
   type RequestInfo,
@@ -194,6 +195,10 @@ export interface BuildResult {
  * the daemon's own message says only which command failed and its exit code.
  */
 export class BuildError extends StreamError {
+  static {
+    brandError(BuildError, 'BuildError');
+  }
+
   constructor(
     text: string,
     request: RequestInfo | undefined,

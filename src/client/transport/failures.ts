@@ -1,3 +1,10 @@
+/**
+ * The one place where transport failures become DockerErrors, from both code families: undici's
+ * (`UND_ERR_*`) and those of berth's own HTTP/1.1 client and dialer (`BERTH_*`), plus the errno
+ * codes of net and tls, which both share. Error statuses are answers, not failures: they are
+ * mapped in api/daemon-errors.ts.
+ */
+import type { Readable } from 'node:stream';
 import {
   AbortError,
   ConnectionError,
@@ -119,4 +126,28 @@ export function failedBeforeSending(err: DockerError): boolean {
   if (!(err instanceof ConnectionError)) return false;
   const code = errorCode(err.cause);
   return ['ENOENT', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND'].includes(code);
+}
+
+/** The request body's own source failed (e.g. an unreadable file while packing): the caller's error. */
+export class UploadError extends Error {
+  constructor(cause: unknown) {
+    super('the request body failed', { cause });
+  }
+}
+
+/** What a failed request rejects with: a failing upload's own error as it is, else a DockerError. */
+export function requestFailure(err: unknown, ctx: FailureContext): unknown {
+  if (err instanceof UploadError) return err.cause;
+  return translateFailure(err, ctx);
+}
+
+/**
+ * Re-emit errors raised while a body streams (abort, idle timeout, reset) as DockerErrors. Both
+ * transports end a failed body through destroy(err), so translating there avoids piping every body
+ * through a copy.
+ */
+export function translateBodyErrors<T extends Readable>(body: T, ctx: FailureContext): T {
+  const original = body.destroy.bind(body);
+  body.destroy = (err?: Error | null) => original(err ? translateFailure(err, ctx) : undefined);
+  return body;
 }

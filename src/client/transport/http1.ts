@@ -8,6 +8,7 @@
  */
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import { UploadError } from './failures.js';
 import { type BodyDecoder, bodyDecoder, exchangeFailure } from './http1-body.js';
 
 /** A request body: bytes, or a stream of chunks sent with chunked transfer coding. */
@@ -33,12 +34,7 @@ export interface ExchangeResponse {
   body: Readable;
 }
 
-/** The request body's own source failed (e.g. an unreadable file while packing): the caller's error. */
-export class UploadError extends Error {
-  constructor(cause: unknown) {
-    super('the request body failed', { cause });
-  }
-}
+export { UploadError };
 
 /** Largest response head accepted; Docker's are a few hundred bytes. */
 const MAX_HEAD = 64 * 1024;

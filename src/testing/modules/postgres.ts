@@ -22,7 +22,7 @@ export interface PostgresDatabase extends AsyncDisposable {
  * given): POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_DB, default test/test/test. Ready when the
  * server answers a startup message from this process, not merely when its port is open.
  */
-export class PostgreSqlContainer extends GenericContainer {
+export class PostgreSqlContainer extends GenericContainer<StartedPostgreSqlContainer> {
   #database = 'test';
   #username = 'test';
   #password = 'test';
@@ -55,16 +55,16 @@ export class PostgreSqlContainer extends GenericContainer {
     return this;
   }
 
-  override async start(options?: StartOptions): Promise<StartedPostgreSqlContainer> {
+  override start(options?: StartOptions): Promise<StartedPostgreSqlContainer> {
     this.withEnvironment({
       POSTGRES_DB: this.#database,
       POSTGRES_USER: this.#username,
       POSTGRES_PASSWORD: this.#password,
     });
-    return (await super.start(options)) as StartedPostgreSqlContainer;
+    return super.start(options);
   }
 
-  protected override createStarted(state: StartedState): StartedContainer {
+  protected override createStarted(state: StartedState): StartedPostgreSqlContainer {
     return new StartedPostgreSqlContainer(state, {
       database: this.#database,
       username: this.#username,

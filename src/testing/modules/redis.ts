@@ -9,7 +9,7 @@ const PORT = 6379;
  * from redis-server itself. A password becomes `redis-server --requirepass`, which the official
  * image understands; it replaces any withCommand.
  */
-export class RedisContainer extends GenericContainer {
+export class RedisContainer extends GenericContainer<StartedRedisContainer> {
   #password: string | undefined;
 
   constructor(image = 'redis:7-alpine') {
@@ -26,12 +26,12 @@ export class RedisContainer extends GenericContainer {
     return this;
   }
 
-  override async start(options?: StartOptions): Promise<StartedRedisContainer> {
+  override start(options?: StartOptions): Promise<StartedRedisContainer> {
     if (this.#password !== undefined) this.withCommand(['redis-server', '--requirepass', this.#password]);
-    return (await super.start(options)) as StartedRedisContainer;
+    return super.start(options);
   }
 
-  protected override createStarted(state: StartedState): StartedContainer {
+  protected override createStarted(state: StartedState): StartedRedisContainer {
     return new StartedRedisContainer(state, this.#password);
   }
 }

@@ -2,7 +2,14 @@
  * Why a container did not become ready. Both errors carry the container's last log lines, in the
  * message and as `logs`, because the reason is nearly always there.
  */
-import { AbortError, DockerError, ErrorCode, InvalidOptionError, isDockerError } from '../../index.js';
+import {
+  AbortError,
+  brandError,
+  DockerError,
+  ErrorCode,
+  InvalidOptionError,
+  isDockerError,
+} from '../../index.js';
 
 export interface StartupFailure {
   /** The container's id, or undefined when it was never created. */
@@ -24,6 +31,10 @@ function describe(failure: StartupFailure, headline: string): string {
 
 /** The startup deadline passed (code BERTH_ERR_TIMEOUT). The deadline covers pull, create, start and wait. */
 export class StartupTimeoutError extends DockerError {
+  static {
+    brandError(StartupTimeoutError, 'StartupTimeoutError');
+  }
+
   readonly containerId: string | undefined;
   readonly awaited: string;
   readonly logs: string[];
@@ -44,6 +55,10 @@ export class StartupTimeoutError extends DockerError {
  * BERTH_ERR_CONFLICT for a taken name), else BERTH_ERR_STARTUP.
  */
 export class StartupError extends DockerError {
+  static {
+    brandError(StartupError, 'StartupError');
+  }
+
   readonly containerId: string | undefined;
   readonly awaited: string;
   readonly logs: string[];

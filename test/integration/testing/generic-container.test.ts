@@ -6,14 +6,9 @@ import { pack } from 'tar-fs';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Docker, InvalidOptionError, NotFoundError } from '../../../src/index.js';
-import {
-  GenericContainer,
-  getSession,
-  type StartedContainer,
-  StartupError,
-  Wait,
-} from '../../../src/testing/index.js';
+import { GenericContainer, type StartedContainer, StartupError, Wait } from '../../../src/testing/index.js';
 import { LABEL_MANAGED, LABEL_REUSE, LABEL_SESSION } from '../../../src/testing/labels.js';
+import { getSession } from '../../../src/testing/session.js';
 import { engineSocket } from '../../support/engine.js';
 
 const { busybox } = inject('images');

@@ -4,7 +4,8 @@ import { Redis } from 'ioredis';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Docker } from '../../../src/index.js';
-import { getSession, RedisContainer, type StartedRedisContainer } from '../../../src/testing/index.js';
+import { RedisContainer, type StartedRedisContainer } from '../../../src/testing/index.js';
+import { getSession } from '../../../src/testing/session.js';
 import { engineSocket } from '../../support/engine.js';
 
 const { redis: image } = inject('images');

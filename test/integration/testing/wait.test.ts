@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Docker, NotFoundError } from '../../../src/index.js';
 import {
   GenericContainer,
-  getSession,
   type StartedContainer,
   StartupError,
   StartupTimeoutError,
@@ -11,6 +10,7 @@ import {
   type WaitContext,
   type WaitStrategy,
 } from '../../../src/testing/index.js';
+import { getSession } from '../../../src/testing/session.js';
 import { probeDirect, probeThroughProxy } from '../../../src/testing/wait/port-probe.js';
 import { failure } from '../../support/failure.js';
 

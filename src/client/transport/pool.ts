@@ -1,0 +1,59 @@
+/** The Transport over an undici dispatcher: the keep-alive pool, or a dispatcher the caller gave. */
+import { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import { UploadError } from './failures.js';
+import type { Upload } from './http1.js';
+import type { TransportRequest, TransportResponse, UpgradingTransport } from './transport.js';
+import { dispatchUpgrade, type UpgradeOutcome } from './upgrade.js';
+
+/** Ordinary calls and upgrades through the dispatcher, asked for at each request (created on first use). */
+export class PoolTransport implements UpgradingTransport {
+  readonly kind = 'pool';
+  readonly pooled = true;
+
+  constructor(private readonly dispatcher: () => Dispatcher) {}
+
+  async request(req: TransportRequest): Promise<TransportResponse> {
+    const body = undiciBody(req.body);
+    // A failing upload (e.g. an unreadable file while packing a tar) is the caller's error, not the daemon's.
+    let bodyFailure: unknown;
+    if (body instanceof Readable) body.once('error', (err) => (bodyFailure ??= err));
+    try {
+      const res = await this.dispatcher().request({
+        method: req.method as Dispatcher.HttpMethod,
+        path: req.path,
+        headers: req.headers,
+        body,
+        signal: req.signal,
+        headersTimeout: req.headersTimeout,
+        bodyTimeout: req.idleTimeout,
+      });
+      return { status: res.statusCode, headers: res.headers, body: res.body };
+    } catch (err) {
+      throw bodyFailure === undefined ? err : new UploadError(bodyFailure);
+    }
+  }
+
+  upgrade(req: Omit<TransportRequest, 'idleTimeout'>): Promise<UpgradeOutcome> {
+    return dispatchUpgrade(this.dispatcher(), {
+      method: req.method as Dispatcher.HttpMethod,
+      path: req.path,
+      headers: req.headers,
+      body: undiciBody(req.body),
+      headersTimeout: req.headersTimeout,
+      signal: req.signal,
+    });
+  }
+}
+
+/** undici takes an async iterable as a Readable, so that its errors can be caught (see request()). */
+function undiciBody(body: Upload | undefined): string | Uint8Array | Readable | undefined {
+  if (
+    body === undefined ||
+    typeof body === 'string' ||
+    body instanceof Uint8Array ||
+    body instanceof Readable
+  )
+    return body;
+  return Readable.from(body, { objectMode: false });
+}

@@ -1,0 +1,51 @@
+/**
+ * The seam under ApiClient: every request leaves through a Transport. Two implementations stand
+ * behind it: the undici pool (pool.ts) for ordinary calls and upgrades, and a socket of its own per
+ * call (socket.ts) for long streams, which keeps a process that only streams from loading undici.
+ * Both take their timeouts from the request, which ApiClient sets in one place (api/timeouts.ts),
+ * and both fail with the raw errors that failures.ts maps to DockerErrors.
+ */
+import type { Readable } from 'node:stream';
+import type { Upload } from './http1.js';
+import type { UpgradeOutcome } from './upgrade.js';
+
+/** Which implementation carried a request: the keep-alive pool, or a socket of its own. */
+export type TransportKind = 'pool' | 'socket';
+
+/** A request as it goes out: versioned path with its query, encoded headers and body. */
+export interface TransportRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: Upload | undefined;
+  signal?: AbortSignal | undefined;
+  /** When it fires, stop sending and keep reading (a socket of its own); a pool cancels instead. */
+  halfClose?: AbortSignal | undefined;
+  /** Milliseconds to wait for the response head (0: no limit). */
+  headersTimeout: number;
+  /** Milliseconds of silence allowed inside the response body (0: no limit). */
+  idleTimeout: number;
+}
+
+/** The response head, and the body still to be read. */
+export interface TransportResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+}
+
+/** Sends one request and resolves once the response head is in. */
+export interface Transport {
+  readonly kind: TransportKind;
+  request(req: TransportRequest): Promise<TransportResponse>;
+  /**
+   * Whether the connection must be let go before the next call can reuse it: true for a pool,
+   * whose connection is reusable one macrotask after its response ends.
+   */
+  readonly pooled: boolean;
+}
+
+/** A transport that can also hijack a connection (attach, exec start). */
+export interface UpgradingTransport extends Transport {
+  upgrade(req: Omit<TransportRequest, 'idleTimeout'>): Promise<UpgradeOutcome>;
+}

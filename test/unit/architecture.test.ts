@@ -1,0 +1,111 @@
+/**
+ * The rules of ARCHITECTURE.md, checked by reading every import under src/: the layer order, the
+ * harness reaching the client only through the package entry, and dependencies loaded only
+ * through src/dependencies.ts.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const src = join(root, 'src');
+
+/** Packages that load only through src/dependencies.ts (elsewhere: `import type` only). */
+const lazyDependencies = ['undici', 'zod', 'tar-fs', 'tar-stream', 'p-retry'];
+
+interface Import {
+  file: string;
+  specifier: string;
+  typeOnly: boolean;
+  /** The repository path a relative specifier resolves to, e.g. `src/index.ts`. */
+  target: string | undefined;
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** Static imports and re-exports, and dynamic import() calls with a literal specifier. */
+function importsOf(path: string): Import[] {
+  const text = readFileSync(path, 'utf8');
+  const file = relative(root, path);
+  const found: Import[] = [];
+  const statement = /^(import|export)\s+(type\s+)?([^;]*?)\s+from\s+'([^']+)'/gms;
+  for (const match of text.matchAll(statement)) {
+    const typeOnly = match[2] !== undefined || /^\{\s*(type\s+[^,}]+,?\s*)+\}$/.test(match[3] ?? '');
+    found.push(describeImport(file, path, match[4] ?? '', typeOnly));
+  }
+  for (const match of text.matchAll(/^import\s+'([^']+)'/gm))
+    found.push(describeImport(file, path, match[1] ?? '', false));
+  for (const match of text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)) {
+    found.push(describeImport(file, path, match[1] ?? '', false));
+  }
+  return found;
+}
+
+function describeImport(file: string, path: string, specifier: string, typeOnly: boolean): Import {
+  const target = specifier.startsWith('.')
+    ? relative(root, resolve(dirname(path), specifier)).replace(/\.js$/, '.ts')
+    : undefined;
+  return { file, specifier, typeOnly, target };
+}
+
+const imports = sourceFiles(src).flatMap(importsOf);
+const show = (list: Import[]) => list.map((i) => `${i.file}: '${i.specifier}'`);
+
+describe('architecture (ARCHITECTURE.md)', () => {
+  it('reads the imports of every source file', () => {
+    expect(imports.length).toBeGreaterThan(300);
+    expect(
+      imports.some((i) => i.file === 'src/testing/generic-container.ts' && i.target === 'src/index.ts'),
+    ).toBe(true);
+  });
+
+  it('keeps the layers in order: the client never imports the harness, generated types import nothing', () => {
+    const upward = imports.filter(
+      (i) =>
+        (i.file.startsWith('src/client/') && /^src\/(testing|vitest)\//.test(i.target ?? '')) ||
+        (i.file.startsWith('src/testing/') && i.target?.startsWith('src/vitest/')) ||
+        (i.file.startsWith('src/generated/') && i.target !== undefined),
+    );
+    expect(show(upward)).toEqual([]);
+  });
+
+  it('lets berth/testing and berth/vitest reach the client only through the package entry', () => {
+    const around = imports.filter(
+      (i) =>
+        /^src\/(testing|vitest)\//.test(i.file) &&
+        i.target !== undefined &&
+        /^src\/(client|generated)\//.test(i.target),
+    );
+    expect(show(around)).toEqual([]);
+  });
+
+  it('loads undici, zod, tar-fs, tar-stream and p-retry only through src/dependencies.ts', () => {
+    const eager = imports.filter(
+      (i) => i.file !== 'src/dependencies.ts' && !i.typeOnly && lazyDependencies.includes(i.specifier),
+    );
+    expect(show(eager)).toEqual([]);
+  });
+
+  it('flags a value import of a lazy dependency and a harness import around the entry', () => {
+    // The checks above pass on the real tree; these lines show that they would catch a breach.
+    const breach = describeImport(
+      'src/testing/x.ts',
+      join(src, 'testing', 'x.ts'),
+      '../client/docker.js',
+      false,
+    );
+    expect(breach.target).toBe('src/client/docker.ts');
+    const statement = "import { Pool } from 'undici';";
+    const [match] = statement.matchAll(/^(import|export)\s+(type\s+)?([^;]*?)\s+from\s+'([^']+)'/gms);
+    expect(match?.[2]).toBeUndefined();
+    expect(/^\{\s*(type\s+[^,}]+,?\s*)+\}$/.test(match?.[3] ?? '')).toBe(false);
+    expect(/^\{\s*(type\s+[^,}]+,?\s*)+\}$/.test('{ type Agent }')).toBe(true);
+  });
+});
