@@ -1,5 +1,5 @@
 import { randomHex } from '../../dependencies.js';
-import { GenericContainer, type StartOptions } from '../generic-container.js';
+import { GenericContainer } from '../generic-container.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
 import { type Conversation, lineEnd, ProtocolWait, READY } from './protocol.js';
 
@@ -17,17 +17,13 @@ export interface MemcachedNamespace {
  * Memcached (`memcached:1` unless another image is given). The official image takes memcached's
  * flags as its command (`-m 64`, `-vv`). Ready when it answers `version` from this process.
  */
-export class MemcachedContainer extends GenericContainer {
+export class MemcachedContainer extends GenericContainer<StartedMemcachedContainer> {
   constructor(image = 'memcached:1') {
     super(image);
     this.withExposedPorts(PORT).withWaitStrategy(new ProtocolWait('memcached', PORT, version));
   }
 
-  override async start(options?: StartOptions): Promise<StartedMemcachedContainer> {
-    return (await super.start(options)) as StartedMemcachedContainer;
-  }
-
-  protected override createStarted(state: StartedState): StartedContainer {
+  protected override createStarted(state: StartedState): StartedMemcachedContainer {
     return new StartedMemcachedContainer(state);
   }
 }

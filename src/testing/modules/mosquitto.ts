@@ -1,5 +1,5 @@
 import { randomHex } from '../../dependencies.js';
-import { GenericContainer, type StartOptions } from '../generic-container.js';
+import { GenericContainer } from '../generic-container.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
 import { RetryLater, retryUntilReady } from '../wait/backoff.js';
 import { type Conversation, converse, ProtocolWait, READY } from './protocol.js';
@@ -50,7 +50,7 @@ export interface MosquittoNamespace extends AsyncDisposable {
  * writes one with a listener on 1883, anonymous access, and a password file and ACL for the
  * per-test users of `createNamespace()`. Ready when it answers an MQTT CONNECT with CONNACK.
  */
-export class MosquittoContainer extends GenericContainer {
+export class MosquittoContainer extends GenericContainer<StartedMosquittoContainer> {
   constructor(image = 'eclipse-mosquitto:2') {
     super(image);
     this.withExposedPorts(PORT)
@@ -62,11 +62,7 @@ export class MosquittoContainer extends GenericContainer {
       ]);
   }
 
-  override async start(options?: StartOptions): Promise<StartedMosquittoContainer> {
-    return (await super.start(options)) as StartedMosquittoContainer;
-  }
-
-  protected override createStarted(state: StartedState): StartedContainer {
+  protected override createStarted(state: StartedState): StartedMosquittoContainer {
     return new StartedMosquittoContainer(state);
   }
 }

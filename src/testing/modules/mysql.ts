@@ -32,7 +32,7 @@ interface Flavour {
  * privileges on it, and the root password (defaults test/test/test, root password test). Ready when
  * the server sends its handshake to a connection from this process.
  */
-abstract class MySqlFamilyContainer extends GenericContainer {
+abstract class MySqlFamilyContainer extends GenericContainer<StartedMySqlFamilyContainer> {
   #database = 'test';
   #username = 'test';
   #password = 'test';
@@ -90,12 +90,12 @@ abstract class MySqlFamilyContainer extends GenericContainer {
     };
   }
 
-  override async start(options?: StartOptions): Promise<StartedMySqlFamilyContainer> {
+  override start(options?: StartOptions): Promise<StartedMySqlFamilyContainer> {
     this.#configure();
-    return (await super.start(options)) as StartedMySqlFamilyContainer;
+    return super.start(options);
   }
 
-  protected override createStarted(state: StartedState): StartedContainer {
+  protected override createStarted(state: StartedState): StartedMySqlFamilyContainer {
     return new StartedMySqlFamilyContainer(state, this.#configure(), this.flavour);
   }
 }

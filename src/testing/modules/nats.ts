@@ -31,7 +31,7 @@ interface Credentials {
  * nats-server's flags: this module runs it with `-js` (and `--user`/`--pass` when credentials are
  * set), which replaces any withCommand. Ready when the server answers CONNECT and PING with PONG.
  */
-export class NatsContainer extends GenericContainer {
+export class NatsContainer extends GenericContainer<StartedNatsContainer> {
   #credentials: Credentials | undefined;
 
   constructor(image = 'nats:2') {
@@ -55,13 +55,13 @@ export class NatsContainer extends GenericContainer {
     return this;
   }
 
-  override async start(options?: StartOptions): Promise<StartedNatsContainer> {
+  override start(options?: StartOptions): Promise<StartedNatsContainer> {
     const auth = this.#credentials;
     this.withCommand(['-js', ...(auth ? ['--user', auth.username, '--pass', auth.password] : [])]);
-    return (await super.start(options)) as StartedNatsContainer;
+    return super.start(options);
   }
 
-  protected override createStarted(state: StartedState): StartedContainer {
+  protected override createStarted(state: StartedState): StartedNatsContainer {
     return new StartedNatsContainer(state, this.#credentials);
   }
 }

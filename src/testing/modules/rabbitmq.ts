@@ -27,7 +27,7 @@ export interface RabbitMqVhost extends AsyncDisposable {
  * the management plugin of the -management tags. Ready when the broker answers the AMQP 0-9-1
  * protocol header with Connection.Start.
  */
-export class RabbitMqContainer extends GenericContainer {
+export class RabbitMqContainer extends GenericContainer<StartedRabbitMqContainer> {
   #username = 'test';
   #password = 'test';
 
@@ -50,12 +50,12 @@ export class RabbitMqContainer extends GenericContainer {
     return this;
   }
 
-  override async start(options?: StartOptions): Promise<StartedRabbitMqContainer> {
+  override start(options?: StartOptions): Promise<StartedRabbitMqContainer> {
     this.withEnvironment({ RABBITMQ_DEFAULT_USER: this.#username, RABBITMQ_DEFAULT_PASS: this.#password });
-    return (await super.start(options)) as StartedRabbitMqContainer;
+    return super.start(options);
   }
 
-  protected override createStarted(state: StartedState): StartedContainer {
+  protected override createStarted(state: StartedState): StartedRabbitMqContainer {
     return new StartedRabbitMqContainer(state, { username: this.#username, password: this.#password });
   }
 }

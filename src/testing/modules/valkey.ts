@@ -23,7 +23,7 @@ export interface ValkeyDatabase extends AsyncDisposable {
  * answers PING from this process. A password becomes `valkey-server --requirepass`, which replaces
  * any withCommand; the official image adds VALKEY_EXTRA_FLAGS to the server's flags.
  */
-export class ValkeyContainer extends GenericContainer {
+export class ValkeyContainer extends GenericContainer<StartedValkeyContainer> {
   #password: string | undefined;
 
   constructor(image = 'valkey/valkey:8') {
@@ -40,12 +40,12 @@ export class ValkeyContainer extends GenericContainer {
     return this;
   }
 
-  override async start(options?: StartOptions): Promise<StartedValkeyContainer> {
+  override start(options?: StartOptions): Promise<StartedValkeyContainer> {
     if (this.#password !== undefined) this.withCommand(['valkey-server', '--requirepass', this.#password]);
-    return (await super.start(options)) as StartedValkeyContainer;
+    return super.start(options);
   }
 
-  protected override createStarted(state: StartedState): StartedContainer {
+  protected override createStarted(state: StartedState): StartedValkeyContainer {
     return new StartedValkeyContainer(state, this.#password);
   }
 }
