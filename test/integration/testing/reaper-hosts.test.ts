@@ -59,10 +59,9 @@ async function startJob(name: string, leaseMs: number): Promise<Job> {
 }
 
 async function leaseVolumes(session: string) {
-  const { Volumes } = await docker.volumes.list({
-    filters: { label: [`${LABEL_SESSION}=${session}`, LABEL_LEASE] },
-  });
-  return Volumes;
+  // One label filter only: Podman matches any of several, Docker all of them.
+  const { Volumes } = await docker.volumes.list({ filters: { label: [`${LABEL_SESSION}=${session}`] } });
+  return Volumes.filter((v) => v.Labels[LABEL_LEASE] !== undefined);
 }
 
 async function exists(kind: 'container' | 'network', id: string): Promise<boolean> {
