@@ -105,7 +105,7 @@ export interface CleanupFacts {
   graceMs: number;
   /** Containers kept by withReuse(); never reaped. */
   reused: number;
-  /** Resources of test sessions whose owner on this host is gone; the next session sweeps them. */
+  /** Resources of dead test sessions (owner on this host gone, or lease expired); the next session sweeps them. */
   orphans: number;
   /** Resources of sessions still alive (a test run in progress, or one on another host). */
   live: number;

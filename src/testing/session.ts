@@ -3,8 +3,9 @@ import { LABEL_MANAGED, LABEL_SESSION, LABEL_SESSION_OWNER, type ResourceKind } 
 import { attachSession } from './reaper/attach.js';
 import { daemonKey, sameDaemonOptions } from './reaper/daemon.js';
 import { EXIT_CLEANUP_TIMEOUT_MS, installExitHooks } from './reaper/exit-hooks.js';
+import { LeaseKeeper } from './reaper/lease.js';
 import { emptyResourceSet, isEmpty, removeResources } from './reaper/resources.js';
-import { reaperDisabled, reaperGraceMs } from './reaper/settings.js';
+import { leaseMs, reaperDisabled, reaperGraceMs } from './reaper/settings.js';
 import type { WatchdogLink } from './reaper/watchdog.js';
 
 export type { ResourceKind } from './labels.js';
@@ -21,23 +22,37 @@ export interface TestSession {
   track(kind: ResourceKind, id: string): void;
   /** Forget it (the caller removed it). */
   untrack(kind: ResourceKind, id: string): void;
+  /**
+   * Keep the session's resources while process `pid` (on this host) runs, even when no process of
+   * the session is connected: `node --test`'s main process, whose test files run in children that
+   * come and go. Without a watchdog (`BERTH_REAPER=off`) this does nothing.
+   */
+  holdWhileRunning(pid: number): void;
 }
 
 class Session implements TestSession {
   readonly labels: Readonly<Record<string, string>>;
   readonly #tracked = emptyResourceSet();
 
+  /** Kept by this process when it has no watchdog to keep it. */
+  readonly #lease: LeaseKeeper | undefined;
+
   constructor(
     readonly id: string,
     owner: string,
     private readonly docker: Docker,
     private readonly link: WatchdogLink | undefined,
+    lease: number,
   ) {
     this.labels = Object.freeze({
       [LABEL_MANAGED]: 'true',
       [LABEL_SESSION]: id,
       [LABEL_SESSION_OWNER]: owner,
     });
+    if (!link) {
+      this.#lease = new LeaseKeeper(docker, id, this.labels, lease);
+      this.#lease.start();
+    }
   }
 
   track(kind: ResourceKind, id: string): void {
@@ -50,8 +65,16 @@ class Session implements TestSession {
     this.link?.send({ op: 'untrack', kind, id });
   }
 
-  /** Removes what this process still tracks; the watchdog handles the rest of the session. */
+  holdWhileRunning(pid: number): void {
+    this.link?.send({ op: 'anchor', pid });
+  }
+
+  /** Removes what this process still tracks (and its lease); the watchdog handles the rest of the session. */
   async cleanup(): Promise<void> {
+    if (this.#lease) {
+      await this.#lease.stop();
+      for (const name of this.#lease.release()) this.#tracked.volume.add(name);
+    }
     if (isEmpty(this.#tracked)) return;
     const tracked = {
       container: new Set(this.#tracked.container),
@@ -79,14 +102,20 @@ function sessions(): Map<string, Promise<Session>> {
  * SIGHUP. A detached watchdog process (the running Node binary, no image) also removes everything
  * labelled with the session once every process of the run is gone, killed ones included. Processes
  * join one session through the `BERTH_SESSION` variable their parent passes down, or through a lock
- * file in the temp directory keyed by their parent's pid (vitest's worker processes share one). A new
- * session removes what sessions of dead processes on this host left behind. Reused containers are
- * never removed.
+ * file in the temp directory keyed by their parent's pid (vitest's worker processes share one).
+ *
+ * A session holds a lease on the daemon: volumes named after it, which its watchdog (or the process
+ * itself without one) renews with one request every sixth of the lease. A new session removes what
+ * dead sessions left behind: at once for those whose owner process on this host is gone, and, on
+ * any host, those whose lease expired (a CI job killed while using a shared daemon). Reused
+ * containers are never removed.
  *
  * Environment:
  * - `BERTH_REAPER=off`: no watchdog; cleanup at exit and the startup sweep still run.
  * - `BERTH_REAPER_GRACE_MS`: how long the watchdog waits for a process to rejoin (default 3000).
  * - `BERTH_REAPER_LOG`: a file for the watchdog's diagnostics.
+ * - `BERTH_LEASE_MS`: the lease length (default 600000, at least 1000); a bad value rejects with
+ *   `InvalidOptionError`.
  *
  * The session talks to the daemon `docker` points at through its own client, so closing `docker`
  * does not stop the cleanup.
@@ -111,7 +140,12 @@ async function cleanupAll(): Promise<void> {
 
 /** The session gets its own client: the caller may close theirs long before the process exits. */
 async function openSession(docker: Docker): Promise<Session> {
+  const lease = leaseMs();
   const own = new Docker(sameDaemonOptions(docker.connection));
-  const attached = await attachSession(own, { watchdog: !reaperDisabled(), graceMs: reaperGraceMs() });
-  return new Session(attached.id, attached.owner, own, attached.link);
+  const attached = await attachSession(own, {
+    watchdog: !reaperDisabled(),
+    graceMs: reaperGraceMs(),
+    leaseMs: lease,
+  });
+  return new Session(attached.id, attached.owner, own, attached.link, lease);
 }

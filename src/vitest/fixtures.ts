@@ -1,17 +1,6 @@
-/** What a fixture needs from a container builder: GenericContainer and anything shaped like it. */
-export interface Startable<T extends Stoppable> {
-  /** Start it. */
-  start(): Promise<T>;
-}
+import { type BuilderSource, builderOf, type Stoppable } from '../testing/shared-containers.js';
 
-/** A started container (or any resource) that can be stopped. */
-export interface Stoppable {
-  /** Stop and remove it. */
-  stop(): Promise<unknown>;
-}
-
-/** A builder, or a function making a fresh one for every setup. */
-export type BuilderSource<T extends Stoppable> = Startable<T> | (() => Startable<T> | Promise<Startable<T>>);
+export type { BuilderSource, Startable, Stoppable } from '../testing/shared-containers.js';
 
 /** How long a fixture's container lives: one test, one test file, or one worker process. */
 export type FixtureScope = 'test' | 'file' | 'worker';
@@ -29,10 +18,6 @@ export type ContainerFixture<T, S extends FixtureScope> = [
   (context: object, use: (value: T) => Promise<void>) => Promise<void>,
   { scope: S; auto: boolean },
 ];
-
-export async function builderOf<T extends Stoppable>(source: BuilderSource<T>): Promise<Startable<T>> {
-  return typeof source === 'function' ? await source() : source;
-}
 
 /**
  * A fixture that starts a container when first used in its scope and stops it when the scope ends,

@@ -1,31 +1,16 @@
 import type { ProvidedContext } from 'vitest';
-import { type BuilderSource, builderOf, type Stoppable } from './fixtures.js';
+import { type BuilderSource, builderOf, type Stoppable } from '../testing/shared-containers.js';
+
+export {
+  endpointOf,
+  type PortMapped,
+  type SharedEndpoint,
+} from '../testing/shared-containers.js';
 
 /** What startShared needs from globalSetup's TestProject. */
 export interface ProvideTarget {
   /** vitest's `project.provide`: makes a value available to tests through `inject`. */
   provide<K extends keyof ProvidedContext & string>(key: K, value: ProvidedContext[K]): void;
-}
-
-/** Where tests reach a shared container: its host and, per container port, the published port. */
-export interface SharedEndpoint {
-  host: string;
-  ports: Record<number, number>;
-}
-
-/** A started container whose ports are published, like GenericContainer's StartedContainer. */
-export interface PortMapped {
-  host: string;
-  /** The host port a container port is published on. */
-  getMappedPort(port: number): number;
-}
-
-/** A `describe` for startShared: the host and the published port of each given container port. */
-export function endpointOf(...ports: number[]) {
-  return (container: PortMapped): SharedEndpoint => ({
-    host: container.host,
-    ports: Object.fromEntries(ports.map((port) => [port, container.getMappedPort(port)])),
-  });
 }
 
 /**

@@ -19,6 +19,7 @@ describe('package build', () => {
     const script = `
       const { Docker, isDockerError, MAX_API_VERSION } = await import('berth');
       await import('berth/testing'); await import('berth/vitest');
+      await import('berth/node-test'); await import('berth/jest');
       const docker = Docker.fromEnv();
       console.log(JSON.stringify({ ping: await docker.ping(), max: MAX_API_VERSION, fn: typeof isDockerError }));
       await docker.close();`;
@@ -45,6 +46,7 @@ describe('package build', () => {
       import { createRequire, register } from 'node:module';
       register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));
       await import('berth'); await import('berth/testing');
+      await import('berth/node-test'); await import('berth/jest');
       const cache = createRequire(process.cwd() + '/').cache;
       console.log(JSON.stringify(Object.keys(cache).filter((file) => file.includes('node_modules'))));`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script]);
@@ -152,10 +154,23 @@ describe('package build', () => {
     }
   });
 
+  it('shares the client with berth/jest and berth/node-test too: a missing shared value is a berth error', async () => {
+    const script = `
+      const { InvalidOptionError } = require('berth');
+      for (const entry of ['berth/jest', 'berth/node-test']) {
+        try { require(entry).shared('nothing-here'); }
+        catch (err) { console.log(err instanceof InvalidOptionError, err.option); }
+      }`;
+    const { stdout } = await run(process.execPath, ['-e', script], {
+      env: { ...process.env, BERTH_SHARED: '{}' },
+    });
+    expect(stdout.trim().split('\n')).toEqual(['true key', 'true key']);
+  });
+
   it('requires the CommonJS build, p-retry included', async () => {
     const script = `
       const { Docker, NotFoundError } = require('berth');
-      require('berth/testing'); require('berth/vitest');
+      require('berth/testing'); require('berth/vitest'); require('berth/node-test'); require('berth/jest');
       const docker = Docker.fromEnv();
       docker.api.get('/containers/{id}/json', { path: { id: 'berth-no-such-container' } })
         .catch((err) => { console.log(err instanceof NotFoundError, err.code); return docker.close(); });`;

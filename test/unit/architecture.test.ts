@@ -69,17 +69,18 @@ describe('architecture (ARCHITECTURE.md)', () => {
   it('keeps the layers in order: the client never imports the harness, generated types import nothing', () => {
     const upward = imports.filter(
       (i) =>
-        (i.file.startsWith('src/client/') && /^src\/(testing|vitest)\//.test(i.target ?? '')) ||
+        (i.file.startsWith('src/client/') &&
+          /^src\/(testing|vitest|node-test|jest)\//.test(i.target ?? '')) ||
         (i.file.startsWith('src/testing/') && i.target?.startsWith('src/vitest/')) ||
         (i.file.startsWith('src/generated/') && i.target !== undefined),
     );
     expect(show(upward)).toEqual([]);
   });
 
-  it('lets berth/testing and berth/vitest reach the client only through the package entry', () => {
+  it('lets berth/testing and the runner entries reach the client only through the package entry', () => {
     const around = imports.filter(
       (i) =>
-        /^src\/(testing|vitest)\//.test(i.file) &&
+        /^src\/(testing|vitest|node-test|jest)\//.test(i.file) &&
         i.target !== undefined &&
         /^src\/(client|generated)\//.test(i.target),
     );

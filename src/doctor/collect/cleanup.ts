@@ -1,9 +1,9 @@
 /** berth/testing's cleanup as it applies here: watchdog settings and what labelled resources exist. */
 import type { Docker } from '../../client/docker.js';
-import { LABEL_REUSE, LABEL_SESSION_OWNER } from '../../testing/labels.js';
+import { LABEL_REUSE } from '../../testing/labels.js';
 import { listLabelled } from '../../testing/reaper/resources.js';
 import { reaperDisabled, reaperGraceMs } from '../../testing/reaper/settings.js';
-import { orphansOf } from '../../testing/reaper/sweep.js';
+import { findOrphans } from '../../testing/reaper/sweep.js';
 import type { CleanupFacts, FailureFacts } from '../facts.js';
 import { failureFacts } from './failure.js';
 
@@ -14,11 +14,11 @@ export async function cleanupFacts(
 ): Promise<CleanupFacts | { error: FailureFacts }> {
   try {
     const [owned, reused] = await Promise.all([
-      listLabelled(docker, LABEL_SESSION_OWNER, signal),
+      findOrphans(docker, {}, signal),
       listLabelled(docker, LABEL_REUSE, signal),
     ]);
-    const sessions = owned.filter((r) => r.labels[LABEL_REUSE] === undefined);
-    const orphans = orphansOf(sessions).length;
+    const sessions = owned.sessions.filter((r) => r.labels[LABEL_REUSE] === undefined);
+    const orphans = owned.orphans.length;
     return {
       watchdog: !reaperDisabled(env),
       graceMs: reaperGraceMs(env),

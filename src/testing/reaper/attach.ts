@@ -16,7 +16,10 @@ import { formatOwner, thisHost } from './owner.js';
 import { sweepOrphans } from './sweep.js';
 import { connectWatchdog, connectWhenReady, spawnWatchdog, type WatchdogLink } from './watchdog.js';
 
-/** A session as this process sees it: its id, its owner label, and the link that keeps it alive. */
+/**
+ * A session as this process sees it: its id, its owner label, and the link that keeps it alive
+ * (none when the session belongs to this process alone, which then keeps the lease itself).
+ */
 export interface Attached {
   id: string;
   owner: string;
@@ -27,6 +30,7 @@ export interface AttachOptions {
   /** false: no watchdog; the session belongs to this process alone. */
   watchdog: boolean;
   graceMs: number;
+  leaseMs: number;
 }
 
 const WATCHDOG_START_TIMEOUT_MS = 10_000;
@@ -39,12 +43,13 @@ const WATCHDOG_START_TIMEOUT_MS = 10_000;
 export async function attachSession(docker: Docker, options: AttachOptions): Promise<Attached> {
   if (!options.watchdog) return standalone(docker);
   const daemon = daemonKey(docker.connection);
-  const lockPath = lockPathFor(process.ppid, daemon);
+  // The host too: processes in other pid namespaces sharing this temp directory have the same ppids.
+  const lockPath = lockPathFor(process.ppid, `${daemon} ${thisHost()}`);
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
       const joined = (await joinShared(fromEnv(daemon))) ?? (await joinShared(readLock(lockPath), lockPath));
       if (joined) return joined;
-      const created = await createShared(docker, { daemon, lockPath, graceMs: options.graceMs });
+      const created = await createShared(docker, { daemon, lockPath, ...options });
       if (created) return created;
     }
     throw new Error('every attempt lost a race with another process');
@@ -58,8 +63,9 @@ export async function attachSession(docker: Docker, options: AttachOptions): Pro
 }
 
 function standalone(docker: Docker): Attached {
-  sweepInBackground(docker);
-  return { id: newId(), owner: formatOwner({ pid: process.pid, host: thisHost() }), link: undefined };
+  const id = newId();
+  sweepInBackground(docker, id);
+  return { id, owner: formatOwner({ pid: process.pid, host: thisHost() }), link: undefined };
 }
 
 function fromEnv(daemon: string): SharedSession | undefined {
@@ -88,6 +94,7 @@ interface CreateOptions {
   daemon: string;
   lockPath: string;
   graceMs: number;
+  leaseMs: number;
 }
 
 /** Starts a watchdog and publishes it; resolves undefined when a sibling published first. */
@@ -101,6 +108,7 @@ async function createShared(docker: Docker, options: CreateOptions): Promise<Att
     daemon: { ...sameDaemonOptions(docker.connection) },
     graceMs: options.graceMs,
     startupMs: WATCHDOG_START_TIMEOUT_MS,
+    leaseMs: options.leaseMs,
   });
   const link = await connectWhenReady(socketPath, watchdog.exited, WATCHDOG_START_TIMEOUT_MS);
   const shared = {
@@ -115,7 +123,7 @@ async function createShared(docker: Docker, options: CreateOptions): Promise<Att
     return undefined;
   }
   advertise(shared);
-  sweepInBackground(docker);
+  sweepInBackground(docker, id);
   return { id, owner: shared.owner, link };
 }
 
@@ -124,8 +132,8 @@ function advertise(shared: SharedSession): void {
   process.env[SESSION_ENV] = JSON.stringify(shared);
 }
 
-function sweepInBackground(docker: Docker): void {
-  void sweepOrphans(docker).catch(() => {});
+function sweepInBackground(docker: Docker, ownSession: string): void {
+  void sweepOrphans(docker, ownSession).catch(() => {});
 }
 
 function newId(): string {

@@ -1,4 +1,4 @@
-import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { z } from 'zod';
@@ -69,4 +69,20 @@ export function removeLockIfNames(path: string, sessionId: string): void {
 
 function shortHash(text: string): string {
   return sha256Hex(text).slice(0, 8);
+}
+
+/** Files in the temp directory that belong to one session (shared values of a test run); see sessionFile. */
+export function sessionFile(sessionId: string, name: string, dir = tmpdir()): string {
+  return join(dir, `berth-run-${sessionId}-${name}`);
+}
+
+/** Removes every sessionFile of `sessionId`, once the session is over. */
+export function removeSessionFiles(sessionId: string, dir = tmpdir()): void {
+  const prefix = `berth-run-${sessionId}-`;
+  try {
+    for (const name of readdirSync(dir))
+      if (name.startsWith(prefix)) rmSync(join(dir, name), { force: true, recursive: true });
+  } catch {
+    // Best effort: a file left in the temp directory names a session that no longer exists.
+  }
 }

@@ -6,11 +6,15 @@ import { lazySchema } from '../../dependencies.js';
  * ids as well as everything labelled with the session, so an unlabelled resource is not lost.
  */
 export const messageSchema = lazySchema((z) =>
-  z.object({
-    op: z.enum(['track', 'untrack']),
-    kind: z.enum(['container', 'network', 'volume', 'image']),
-    id: z.string().min(1),
-  }),
+  z.union([
+    z.object({
+      op: z.enum(['track', 'untrack']),
+      kind: z.enum(['container', 'network', 'volume', 'image']),
+      id: z.string().min(1),
+    }),
+    /** Keep the session while this process runs, even with no client connected (a test runner's main process). */
+    z.object({ op: z.literal('anchor'), pid: z.number().int().positive() }),
+  ]),
 );
 export type Message = z.infer<ReturnType<typeof messageSchema>>;
 
@@ -30,6 +34,8 @@ export const watchdogConfigSchema = lazySchema((z) =>
     graceMs: z.number().int().nonnegative(),
     /** How long to wait for the first client (the spawning process may die before it connects). */
     startupMs: z.number().int().positive(),
+    /** The session's lease length; the watchdog keeps the lease (lease.ts) while it runs. */
+    leaseMs: z.number().int().positive(),
   }),
 );
 export type WatchdogConfig = z.infer<ReturnType<typeof watchdogConfigSchema>>;

@@ -77,6 +77,8 @@ export interface LabelledResource {
   kind: ResourceKind;
   id: string;
   labels: Record<string, string>;
+  /** When the daemon created it (ms since the epoch, daemon's clock), where the listing says: volumes. */
+  createdAt?: number;
 }
 
 /** Containers (stopped ones too), networks and volumes matching a `label` filter such as `key=value`. */
@@ -95,7 +97,12 @@ export async function listLabelled(
   return [
     ...containers.map((c) => ({ kind: 'container' as const, id: c.Id ?? '', labels: c.Labels })),
     ...networks.map((n) => ({ kind: 'network' as const, id: n.Id ?? '', labels: n.Labels })),
-    ...volumes.Volumes.map((v) => ({ kind: 'volume' as const, id: v.Name, labels: v.Labels })),
+    ...volumes.Volumes.map((v) => ({
+      kind: 'volume' as const,
+      id: v.Name,
+      labels: v.Labels,
+      createdAt: v.CreatedAt ? Date.parse(v.CreatedAt) : undefined,
+    })),
     // Built images carry session labels too: only committed ones are the session's to remove.
     // (Filtered here: Podman 4.3 answers two label filters with nothing.)
     ...images

@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { HELLO, splitMessages } from './protocol.js';
+import { isProcessAlive } from './owner.js';
+import { HELLO, type Message, splitMessages } from './protocol.js';
 import { emptyResourceSet, type ResourceSet } from './resources.js';
 
 export interface WatchdogTimes {
@@ -9,14 +10,20 @@ export interface WatchdogTimes {
   startupMs: number;
 }
 
+/** How often an idle watchdog looks whether its anchor processes still run. */
+const ANCHOR_POLL_MS = 500;
+
 /**
- * Counts connected client processes. When none is left for `graceMs`, it stops accepting new ones,
+ * Counts connected client processes, and anchor processes that hold the session without a
+ * connection (`node --test`'s main process, whose test files run in short-lived children). When
+ * none of either is left for `graceMs`, it stops accepting new ones,
  * calls `retire` (so no one joins a dying session), waits out any client that slipped in, then reaps.
  */
 export class Watchdog {
   readonly #server: Server;
   readonly #clients = new Set<Socket>();
   readonly #tracked = emptyResourceSet();
+  readonly #anchors = new Set<number>();
   #timer: NodeJS.Timeout | undefined;
   #closing = false;
   #finish!: () => void;
@@ -27,6 +34,7 @@ export class Watchdog {
     private readonly times: WatchdogTimes,
     private readonly reap: (tracked: ResourceSet) => Promise<void>,
     private readonly retire: () => void = () => {},
+    private readonly alive: (pid: number) => boolean = isProcessAlive,
   ) {
     this.#server = createServer((socket) => this.#accept(socket));
     this.done = new Promise((resolve) => {
@@ -59,17 +67,30 @@ export class Watchdog {
     socket.on('data', (chunk: string) => {
       const { messages, rest } = splitMessages(buffered + chunk);
       buffered = rest;
-      for (const m of messages) this.#tracked[m.kind][m.op === 'track' ? 'add' : 'delete'](m.id);
+      for (const m of messages) this.#handle(m);
     });
     socket.on('close', () => this.#leave(socket));
     socket.write(`${HELLO}\n`);
+  }
+
+  #handle(message: Message): void {
+    if (message.op === 'anchor') this.#anchors.add(message.pid);
+    else this.#tracked[message.kind][message.op === 'track' ? 'add' : 'delete'](message.id);
   }
 
   #leave(socket: Socket): void {
     this.#clients.delete(socket);
     if (this.#clients.size > 0) return;
     if (this.#closing) void this.#reap();
-    else this.#arm(this.times.graceMs);
+    else this.#idle();
+  }
+
+  /** No client is connected: wait while an anchor runs, then the grace period. */
+  #idle(): void {
+    for (const pid of this.#anchors) if (!this.alive(pid)) this.#anchors.delete(pid);
+    clearTimeout(this.#timer);
+    if (this.#anchors.size === 0) this.#arm(this.times.graceMs);
+    else this.#timer = setTimeout(() => this.#idle(), ANCHOR_POLL_MS);
   }
 
   #arm(ms: number): void {

@@ -4,8 +4,10 @@
  */
 import { rmSync } from 'node:fs';
 import { type ConnectionOptions, Docker } from '../../index.js';
-import { LABEL_SESSION } from '../labels.js';
-import { removeLockIfNames } from './lock.js';
+import { LABEL_MANAGED, LABEL_SESSION, LABEL_SESSION_OWNER } from '../labels.js';
+import { LeaseKeeper } from './lease.js';
+import { removeLockIfNames, removeSessionFiles } from './lock.js';
+import { formatOwner, thisHost } from './owner.js';
 import { type WatchdogConfig, watchdogConfigSchema } from './protocol.js';
 import { listLabelled, mergeInto, type ResourceSet, removeResources, toResourceSet } from './resources.js';
 import { Watchdog } from './server.js';
@@ -29,11 +31,29 @@ function log(message: string): void {
   process.stderr.write(`[berth watchdog ${process.pid}] ${message}\n`);
 }
 
+/** The session's lease, kept from the start, off the test process's path to its first container. */
+function keepLease(docker: Docker, config: WatchdogConfig): LeaseKeeper {
+  const labels = {
+    [LABEL_MANAGED]: 'true',
+    [LABEL_SESSION]: config.sessionId,
+    [LABEL_SESSION_OWNER]: formatOwner({ pid: process.pid, host: thisHost() }),
+  };
+  const lease = new LeaseKeeper(docker, config.sessionId, labels, config.leaseMs);
+  lease.start();
+  return lease;
+}
+
 async function main(config: WatchdogConfig): Promise<void> {
   const docker = new Docker(config.daemon as ConnectionOptions);
+  const lease = keepLease(docker, config);
   const watchdog = new Watchdog(
     config,
-    (tracked) => reap(docker, config.sessionId, tracked).catch((error: Error) => log(error.message)),
+    async (tracked) => {
+      // Stopped first, so no lease volume appears after the reap has listed the session's resources.
+      await lease.stop();
+      removeSessionFiles(config.sessionId);
+      await reap(docker, config.sessionId, tracked).catch((error: Error) => log(error.message));
+    },
     () => {
       if (config.lockPath) removeLockIfNames(config.lockPath, config.sessionId);
     },

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Docker, isDockerError } from '../../../src/index.js';
 import { LABEL_MANAGED, LABEL_SESSION, LABEL_SESSION_OWNER } from '../../../src/testing/labels.js';
+import { thisHost } from '../../../src/testing/reaper/owner.js';
 import { eventually, exitOf, firstLine, spawnFixture } from './fixtures/children.js';
 
 const docker = Docker.fromEnv();
@@ -105,7 +105,7 @@ describe('reaper', () => {
   });
 
   it('sweeps resources of sessions whose owner died when a new session starts', async () => {
-    const host = hostname();
+    const host = thisHost();
     const dead = `${await deadPid()}@${host}`;
     const make = async (owner: string) => {
       const labels = {

@@ -1,6 +1,8 @@
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { LABEL_REUSE, LABEL_SESSION, LABEL_SESSION_OWNER } from '../../../src/testing/labels.js';
-import { formatOwner, isOrphaned, parseOwner } from '../../../src/testing/reaper/owner.js';
+import { LABEL_LEASE, LABEL_REUSE, LABEL_SESSION, LABEL_SESSION_OWNER } from '../../../src/testing/labels.js';
+import { beatIntervalMs, leaseExpired, newestLease } from '../../../src/testing/reaper/lease.js';
+import { formatOwner, isOrphaned, parseOwner, thisHost } from '../../../src/testing/reaper/owner.js';
 import type { LabelledResource } from '../../../src/testing/reaper/resources.js';
 import { orphansOf } from '../../../src/testing/reaper/sweep.js';
 
@@ -31,21 +33,92 @@ describe('owners', () => {
 });
 
 describe('orphansOf', () => {
-  const session = (owner: string, extra: Record<string, string> = {}) => ({
-    [LABEL_SESSION]: 's',
+  const now = Date.parse('2026-12-04T12:00:00Z');
+  const labels = (session: string, owner: string, extra: Record<string, string> = {}) => ({
+    [LABEL_SESSION]: session,
     [LABEL_SESSION_OWNER]: owner,
     ...extra,
   });
+  const lease = (session: string, owner: string, ageMs: number, leaseMs = 60_000): LabelledResource => ({
+    kind: 'volume',
+    id: `lease-${session}-${ageMs}`,
+    labels: labels(session, owner, { [LABEL_LEASE]: String(leaseMs) }),
+    createdAt: now - ageMs,
+  });
+  const ids = (resources: LabelledResource[], context = {}) =>
+    orphansOf(resources, { now, host: 'here', alive, ...context }).map((r) => r.id);
 
-  it('picks resources of dead sessions on this host only', () => {
+  it('picks resources of dead sessions on this host at once, whatever their lease says', () => {
     const resources = [
-      resource('dead', session('5@here')),
-      resource('live', session('100@here')),
-      resource('remote', session('5@elsewhere')),
-      resource('reused', session('5@here', { [LABEL_REUSE]: 'true' })),
-      resource('unowned', { [LABEL_SESSION]: 's' }),
+      resource('dead', labels('a', '5@here')),
+      lease('a', '5@here', 0),
+      resource('live', labels('b', '100@here')),
+      resource('remote', labels('c', '5@elsewhere')),
+      resource('reused', labels('d', '5@here', { [LABEL_REUSE]: 'true' })),
+      resource('unowned', { [LABEL_SESSION]: 'e' }),
       resource('no-session', { [LABEL_SESSION_OWNER]: '5@here' }),
     ];
-    expect(orphansOf(resources, 'here', alive).map((r) => r.id)).toEqual(['dead']);
+    expect(ids(resources)).toEqual(['dead', 'lease-a-0']);
+  });
+
+  it('picks sessions anywhere whose newest lease volume is older than its lease, and keeps the others', () => {
+    const resources = [
+      resource('expired-c', labels('x', '7@ci-1')),
+      lease('x', '7@ci-1', 200_000),
+      lease('x', '7@ci-1', 61_500),
+      resource('renewed-c', labels('y', '7@ci-2')),
+      lease('y', '7@ci-2', 200_000),
+      lease('y', '7@ci-2', 30_000),
+      resource('long-lease-c', labels('z', '7@ci-3')),
+      lease('z', '7@ci-3', 200_000, 600_000),
+      resource('no-lease-c', labels('w', '7@ci-4')),
+      // A live owner on this host whose lease stopped (its pid now belongs to another process).
+      resource('reused-pid-c', labels('v', '100@here')),
+      lease('v', '100@here', 120_000),
+    ];
+    expect(ids(resources).sort()).toEqual(
+      ['expired-c', 'lease-x-200000', 'lease-x-61500', 'reused-pid-c', 'lease-v-120000'].sort(),
+    );
+  });
+
+  it('never picks the sweeping session itself, and ignores malformed leases', () => {
+    const resources = [
+      resource('mine', labels('own', '5@here')),
+      resource('odd-c', labels('o', '7@far')),
+      { ...lease('o', '7@far', 500_000), labels: labels('o', '7@far', { [LABEL_LEASE]: 'soon' }) },
+      { ...lease('o', '7@far', 500_000), createdAt: Number.NaN },
+    ];
+    expect(ids(resources, { ownSession: 'own' })).toEqual([]);
+  });
+});
+
+describe('leases', () => {
+  it('expire a second after their length, allowing for whole-second stamps', () => {
+    expect(leaseExpired({ renewedAt: 0, leaseMs: 10_000 }, 11_000)).toBe(false);
+    expect(leaseExpired({ renewedAt: 0, leaseMs: 10_000 }, 11_001)).toBe(true);
+  });
+
+  it('are read from the newest renewal', () => {
+    expect(newestLease([])).toBeUndefined();
+    expect(
+      newestLease([
+        { renewedAt: 5, leaseMs: 1 },
+        { renewedAt: 9, leaseMs: 2 },
+        { renewedAt: 7, leaseMs: 3 },
+      ]),
+    ).toEqual({ renewedAt: 9, leaseMs: 2 });
+  });
+
+  it('beat six times per lease', () => {
+    expect(beatIntervalMs(600_000)).toBe(100_000);
+    expect(beatIntervalMs(1_000)).toBe(166);
+  });
+});
+
+describe('this host', () => {
+  it('is the hostname plus a scope, and the same on every call', () => {
+    expect(thisHost()).toBe(thisHost());
+    expect(thisHost().startsWith(hostname())).toBe(true);
+    if (process.platform === 'linux') expect(thisHost()).toMatch(/~[0-9a-f]{8}$/);
   });
 });

@@ -9,7 +9,7 @@ import { connectWatchdog } from '../../../src/testing/reaper/watchdog.js';
 
 const socketPath = () => join(tmpdir(), `berth-unit-${randomBytes(4).toString('hex')}.sock`);
 
-function watchdog(times = { graceMs: 150, startupMs: 2_000 }) {
+function watchdog(times = { graceMs: 150, startupMs: 2_000 }, alive?: (pid: number) => boolean) {
   const reaped: ResourceSet[] = [];
   let retired = 0;
   const dog = new Watchdog(
@@ -20,6 +20,7 @@ function watchdog(times = { graceMs: 150, startupMs: 2_000 }) {
     () => {
       retired++;
     },
+    alive,
   );
   return { dog, reaped, retired: () => retired };
 }
@@ -70,5 +71,23 @@ describe('Watchdog', () => {
     await dog.done;
     expect(reaped).toHaveLength(1);
     await expect(connectWatchdog(path)).rejects.toThrow();
+  });
+
+  it('holds the session while an anchor process runs, with no client connected', async () => {
+    let anchorRuns = true;
+    const { dog, reaped } = watchdog({ graceMs: 100, startupMs: 2_000 }, (pid) => pid === 4242 && anchorRuns);
+    const path = socketPath();
+    await dog.listen(path);
+    const link = await connectWatchdog(path);
+    link.send({ op: 'anchor', pid: 4242 });
+    link.send({ op: 'track', kind: 'container', id: 'shared' });
+    await sleep(50);
+    link.close();
+    await sleep(1_200);
+    expect(reaped).toEqual([]);
+
+    anchorRuns = false;
+    await dog.done;
+    expect([...reaped[0]!.container]).toEqual(['shared']);
   });
 });
