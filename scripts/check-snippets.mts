@@ -140,7 +140,7 @@ export function entryPointPaths(root: string): Record<string, string[]> {
   for (const [subpath, target] of Object.entries(pkg.exports)) {
     const types = typeof target === 'string' ? undefined : target.import?.types;
     if (types === undefined) continue;
-    const source = join(root, types.replace(/^\.\/dist\//, 'src/').replace(/\.d\.ts$/, '.ts'));
+    const source = join(root, types.replace(/^\.\/dist\/(types\/)?/, 'src/').replace(/\.d\.ts$/, '.ts'));
     if (!existsSync(source)) throw new Error(`package.json exports ${subpath}: no source at ${source}`);
     paths[subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`] = [source];
   }
