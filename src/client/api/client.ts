@@ -41,6 +41,10 @@ export interface UntypedRequest extends CallOptions {
   query?: Record<string, unknown>;
   header?: Record<string, unknown>;
   body?: unknown;
+  /** For `upgrade()`: the protocol asked for (default `tcp`). */
+  protocol?: string;
+  /** For `upgrade()`: headers sent once per value, e.g. the methods a BuildKit session serves. */
+  repeatedHeaders?: Record<string, string[]>;
 }
 
 /** A response whose body is left to the caller: streams, archives, hijack-free raw reads. */
@@ -120,8 +124,9 @@ export class ApiClient {
       res = await dispatchUpgrade(this.dispatcher, {
         method: request.method as Dispatcher.HttpMethod,
         path,
-        headers,
+        headers: { ...headers, ...req.repeatedHeaders },
         body,
+        protocol: req.protocol,
         headersTimeout,
         signal,
       });

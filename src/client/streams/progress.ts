@@ -19,6 +19,8 @@ export interface ProgressSource {
 export interface ProgressTracker<M, R> {
   /** Sees every message, in order, before it is yielded. */
   observe(message: M): void;
+  /** Turns one message of the daemon into the messages yielded (default: the message itself). */
+  expand?(raw: object): Iterable<M>;
   /** The error for a failure the daemon reported in the stream; a plain StreamError when absent. */
   failure?(
     text: string,
@@ -54,10 +56,12 @@ export class ProgressStream<M extends object, R> implements AsyncIterable<M> {
     this.#started = true;
     try {
       const { body, request } = await this.open();
-      for await (const message of jsonLines<M>(body, request)) {
-        this.#throwIfFailure(message, request);
-        this.tracker.observe(message);
-        yield message;
+      for await (const raw of jsonLines<M>(body, request)) {
+        this.#throwIfFailure(raw, request);
+        for (const message of this.tracker.expand?.(raw) ?? [raw]) {
+          this.tracker.observe(message);
+          yield message;
+        }
       }
       this.#outcome.resolve(this.tracker.result());
     } catch (err) {
@@ -78,7 +82,7 @@ export class ProgressStream<M extends object, R> implements AsyncIterable<M> {
     return this.#outcome.promise;
   }
 
-  #throwIfFailure(message: M, request: RequestInfo | undefined): void {
+  #throwIfFailure(message: object, request: RequestInfo | undefined): void {
     const failure = message as ProgressFailure;
     if (!failure.errorDetail && typeof failure.error !== 'string') return;
     // Podman ends its messages with a newline.
