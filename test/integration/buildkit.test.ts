@@ -99,7 +99,11 @@ describe('BuildKit builds', () => {
 
   it('yields typed vertex, status and log events and resolves with the image id', async () => {
     const dir = await context({ Dockerfile: `FROM ${busybox}\nRUN echo out-line; echo err-line >&2\n` });
-    const { events, id } = await build(dir, { tags: [`berth-test/bk:${randomUUID().slice(0, 8)}`] });
+    // noCache: an earlier run's cache would answer the step without running it, and so without logs.
+    const { events, id } = await build(dir, {
+      noCache: true,
+      tags: [`berth-test/bk:${randomUUID().slice(0, 8)}`],
+    });
     expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
     const run = events.find((e): e is VertexEvent => e.kind === 'vertex' && /RUN echo out-line/.test(e.name));
     expect(run?.digest).toMatch(/^sha256:/);
@@ -167,6 +171,7 @@ describe('BuildKit builds', () => {
     });
     try {
       const { events, id } = await build(dir, {
+        noCache: true,
         secrets: { inline: { value: secret }, file: { file: fromFile }, env: { env: 'BERTH_BK_SECRET' } },
       });
       expect(logText(events)).toContain('secrets-ok');
@@ -210,7 +215,7 @@ describe('BuildKit builds', () => {
         join(dir, 'Dockerfile'),
         `FROM ${inject('images').debian}\nCOPY ssh-add /ssh-add\nRUN --mount=type=ssh /ssh-add -l\n`,
       );
-      const { events } = await build(dir, { ssh: { default: socket } });
+      const { events } = await build(dir, { noCache: true, ssh: { default: socket } });
       expect(logText(events)).toContain('berth-agent-key');
     } finally {
       if (pid) process.kill(Number(pid));

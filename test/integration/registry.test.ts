@@ -197,7 +197,7 @@ describe('credentials from config.json', () => {
       await client.close();
     }
     const anonymous = await failure<DockerError>(
-      docker.images.build(context, { pull: true, labels, registryAuth: {} }).done(),
+      docker.images.build(context, { pull: true, labels, registryAuth: {}, builder: 'classic' }).done(),
     );
     expect(anonymous).toBeInstanceOf(StreamError);
     expect(anonymous.message).toMatch(/no basic auth credentials|unauthorized/);

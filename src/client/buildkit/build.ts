@@ -1,6 +1,6 @@
 /**
  * A BuildKit build through the Engine API: a session serving health, registry credentials,
- * secrets and ssh agents is opened first, then `POST /build?version=2&session=<id>` streams the
+ * secrets, ssh agents and the context directory (file sync) is opened first, then `POST /build?version=2&session=<id>` streams the
  * build's progress. The session ends with the build's response, however it ends.
  */
 import type { ApiClient } from '../api/client.js';
@@ -8,6 +8,7 @@ import type { AuthSource } from '../registry/auth.js';
 import type { ProgressSource } from '../streams/progress.js';
 import type { GrpcHandler } from './grpc.js';
 import { authService } from './services/auth.js';
+import { fileSyncService, type SyncedDirs } from './services/filesync.js';
 import { healthService } from './services/health.js';
 import { type SecretSource, secretsService } from './services/secrets.js';
 import { sshService } from './services/ssh.js';
@@ -17,8 +18,10 @@ import { type BuildSession, openSession, sessionId } from './session.js';
 export interface BuildKitRequest {
   /** The build's query, as the classic builder would get it. */
   query: Record<string, unknown>;
-  /** The context tar (packed directory or the caller's stream). */
+  /** A context tar stream to upload; undefined when the context directory is synced instead. */
   body: unknown;
+  /** The directories the daemon syncs through the session: `context` and `dockerfile`. */
+  dirs: SyncedDirs | undefined;
   secrets: Record<string, SecretSource>;
   /** ssh agent sockets by id. */
   ssh: Record<string, string>;
@@ -36,7 +39,8 @@ export async function startBuildKitBuild(client: ApiClient, req: BuildKitRequest
     signal: req.signal,
   });
   try {
-    const query = { ...req.query, version: '2', session: session.id, buildid: sessionId() };
+    const synced = req.dirs ? { remote: 'client-session' } : {};
+    const query = { ...req.query, ...synced, version: '2', session: session.id, buildid: sessionId() };
     const res = await client.stream('post', '/build', { query, body: req.body, signal: req.signal });
     closeWith(res.body, session);
     return res;
@@ -51,6 +55,7 @@ function handlersFor(req: BuildKitRequest): Map<string, GrpcHandler> {
     ...healthService(),
     ...authService(req.authSource, req.signal),
     ...secretsService(req.secrets),
+    ...(req.dirs ? fileSyncService(req.dirs) : []),
     ...(Object.keys(req.ssh).length > 0 ? sshService(req.ssh) : []),
   ]);
 }

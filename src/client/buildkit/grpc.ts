@@ -34,6 +34,8 @@ export class GrpcError extends Error {
 export interface GrpcCall {
   /** The request headers (gRPC metadata), lower-case names. */
   metadata: http2.IncomingHttpHeaders;
+  /** The request headers as sent, `[name, value, name, value …]`: a repeated key keeps every value. */
+  rawMetadata: string[];
   /** The messages the client sends, as they arrive. */
   messages: AsyncIterable<Uint8Array>;
   /** Send one message; resolves once the stream accepted it (backpressure). */
@@ -48,10 +50,11 @@ export type GrpcHandler = (call: GrpcCall) => Promise<void>;
 /** A unary method: one request message in, one reply out. */
 export function unary(serve: (request: Uint8Array, call: GrpcCall) => Promise<Uint8Array>): GrpcHandler {
   return async (call) => {
-    // Read to the end (the client half-closes after its one message): breaking out early would
-    // destroy the HTTP/2 stream before the reply is written.
     let request: Uint8Array | undefined;
-    for await (const message of call.messages) request ??= message;
+    for await (const message of call.messages) {
+      request = message;
+      break;
+    }
     if (request === undefined) throw new GrpcError(GrpcCode.invalidArgument, 'no request message');
     await call.send(await serve(request, call));
   };
@@ -107,7 +110,7 @@ export function serveGrpc(socket: Duplex, handlers: ReadonlyMap<string, GrpcHand
     session.on('error', () => {}); // the connection ending mid-call is reported by the build itself
     session.on('close', () => sessions.delete(session));
   });
-  server.on('stream', (stream, headers) => {
+  server.on('stream', (stream, headers, _flags, rawHeaders: string[] = []) => {
     stream.on('error', () => {});
     const handler = handlers.get(String(headers[':path']));
     if (!handler) {
@@ -117,7 +120,7 @@ export function serveGrpc(socket: Duplex, handlers: ReadonlyMap<string, GrpcHand
       );
       return;
     }
-    void runCall(stream, headers, handler);
+    void runCall(stream, headers, rawHeaders, handler);
   });
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   server.emit('connection', socket);
@@ -134,6 +137,7 @@ export function serveGrpc(socket: Duplex, handlers: ReadonlyMap<string, GrpcHand
 async function runCall(
   stream: http2.ServerHttp2Stream,
   metadata: http2.IncomingHttpHeaders,
+  rawMetadata: string[],
   handler: GrpcHandler,
 ): Promise<void> {
   const abort = new AbortController();
@@ -149,6 +153,7 @@ async function runCall(
   try {
     await handler({
       metadata,
+      rawMetadata,
       messages: incoming(stream),
       send: (message) => write(stream, encodeFrame(message)),
       signal: abort.signal,
@@ -162,9 +167,10 @@ async function runCall(
   if (!stream.destroyed && !stream.writableEnded) stream.end();
 }
 
+/** The call's messages; a handler that stops reading early leaves the stream open for its reply. */
 async function* incoming(stream: http2.ServerHttp2Stream): AsyncGenerator<Uint8Array> {
   const decoder = new FrameDecoder();
-  for await (const chunk of stream) yield* decoder.push(chunk as Buffer);
+  for await (const chunk of stream.iterator({ destroyOnReturn: false })) yield* decoder.push(chunk as Buffer);
 }
 
 function write(stream: http2.ServerHttp2Stream, frame: Buffer): Promise<void> {

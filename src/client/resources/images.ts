@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ApiClient } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
 import type { RegistryAuth } from '../api/types.js';
-import { packContext } from '../build/context.js';
+import { locateDockerfile, packContext } from '../build/context.js';
 import { announcedBuilder, type Builder, builderFromEnv, SwitchableTracker } from '../buildkit/builder.js';
 import {
   type BuildKitOptions,
@@ -308,6 +309,8 @@ export class Images {
       checkBag(options, allowed.build);
       checkBuildKitOptions(options);
       const tags = (options.tags ?? []).map((tag, i) => buildTag(tag, i));
+      // A missing context or Dockerfile is reported before the daemon is asked anything.
+      if (typeof context === 'string') await locateDockerfile(context, options.dockerfile);
       const builder = options.builder ?? (await this.#defaultBuilder(options.signal));
       if (builder === 'buildkit') return this.#buildKit(context, options, tags, tracker);
       requireBuildKit(options);
@@ -380,10 +383,16 @@ export class Images {
       import('../buildkit/progress.js'),
     ]);
     tracker.use(buildKitTracker());
-    const packed = typeof context === 'string' ? await packContext(context, options.dockerfile) : undefined;
+    // A directory is synced through the session, as the CLI does, rather than uploaded.
+    const located =
+      typeof context === 'string' ? await locateDockerfile(context, options.dockerfile) : undefined;
     return startBuildKitBuild(this.client, {
-      query: buildQuery(options, tags, packed?.dockerfile ?? options.dockerfile),
-      body: packed?.tar ?? context,
+      query: buildQuery(options, tags, located ? posix.basename(located.dockerfile) : options.dockerfile),
+      body: located ? undefined : context,
+      dirs: located && {
+        context: located.root,
+        dockerfile: join(located.root, posix.dirname(located.dockerfile)),
+      },
       secrets: options.secrets ?? {},
       ssh,
       sharedKey: typeof context === 'string' ? context : 'stream',
