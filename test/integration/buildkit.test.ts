@@ -29,6 +29,7 @@ import {
   InvalidOptionError,
   type VertexEvent,
 } from '../../src/index.js';
+import { GenericContainer } from '../../src/testing/index.js';
 import { startRegistry } from '../support/registry.js';
 
 const execFileAsync = promisify(execFile);
@@ -329,6 +330,22 @@ describe('BuildKit builds', () => {
     });
     const { id } = await build(dir);
     expect(await fileOf(id, '/heredoc')).toBe('one\ntwo\n');
+  });
+
+  it("builds the harness's fromDockerfile through the same path, secrets included", async () => {
+    const dir = await context({
+      Dockerfile: `FROM ${busybox}\nRUN --mount=type=secret,id=word cp /run/secrets/word /word\n`,
+    });
+    const word = randomUUID();
+    const built = await GenericContainer.fromDockerfile(dir, {
+      builder: 'buildkit',
+      noCache: true,
+      secrets: { word: { value: word } },
+    })
+      .withClient(docker)
+      .build();
+    expect(await fileOf(built.image, '/word')).toBe(word);
+    await docker.images.remove(built.image, { force: true });
   });
 
   it('checks BuildKit options before sending anything', async () => {

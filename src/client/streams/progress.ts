@@ -194,15 +194,15 @@ export interface BuildResult {
 }
 
 /**
- * A failed build step (classic builder), with the step and the last lines its command printed:
- * the daemon's own message says only which command failed and its exit code.
+ * A failed build step, with the step and the last lines its command printed: the daemon's own
+ * message says only which command failed and its exit code.
  */
 export class BuildError extends StreamError {
   constructor(
     text: string,
     request: RequestInfo | undefined,
     detail: ProgressFailure['errorDetail'],
-    /** The failing step as the builder announced it, e.g. `Step 3/4 : RUN make`. */
+    /** The failing step as the builder announced it, e.g. `Step 3/4 : RUN make` or `[2/3] RUN make` (BuildKit). */
     readonly step: string | undefined,
     /** Up to the last BUILD_OUTPUT_LINES lines the step printed, stdout and stderr as the builder merged them. */
     readonly output: string[],
