@@ -7,7 +7,7 @@
  * ~/.docker/config.json (auths or credential helpers), as with `docker push`.
  */
 import { Docker } from 'berth';
-import { buildDisplay, layerDisplay } from './lib/progress.js';
+import { anyBuildDisplay, layerDisplay } from './lib/progress.js';
 
 const [dir, reference] = process.argv.slice(2);
 if (!dir || !reference) {
@@ -21,7 +21,7 @@ await using docker = Docker.fromEnv();
 
 console.log(`building ${dir} as ${reference}`);
 const build = docker.images.build(dir, { tags: [reference] });
-const showBuild = buildDisplay();
+const showBuild = anyBuildDisplay();
 for await (const progress of build) showBuild(progress);
 const { id } = await build.done();
 console.log(`built ${id}`);

@@ -19,6 +19,16 @@ export { EngineApi } from './client/api/engine-api.js';
 export type { CallOptions, RegistryAuth, RequestOptions, ResponseData } from './client/api/types.js';
 export { compareApiVersions, MAX_API_VERSION, OLDEST_API_VERSION } from './client/api/version.js';
 export { IgnoreMatcher, isIgnored, parseDockerignore } from './client/build/dockerignore.js';
+export type { Builder } from './client/buildkit/builder.js';
+export type { BuildKitOptions, SshAgents } from './client/buildkit/options.js';
+export type { SecretSource } from './client/buildkit/services/secrets.js';
+export type {
+  BuildKitEvent,
+  LogEvent,
+  StatusEvent,
+  VertexEvent,
+  WarningEvent,
+} from './client/buildkit/trace.js';
 export type { ConnectionOptions } from './client/connection/index.js';
 export { resolveConnection } from './client/connection/index.js';
 export type { Endpoint, ResolvedConnection, TlsMaterial } from './client/connection/types.js';
@@ -95,6 +105,7 @@ export type {
   ExecStreamOptions,
 } from './client/resources/exec.js';
 export type {
+  BuildEvent,
   BuildOptions,
   CommitOptions,
   ImageListOptions,

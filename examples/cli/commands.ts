@@ -1,6 +1,6 @@
 /** The tool's commands, each a thin layer over one or two berth calls. */
 import type { Docker } from 'berth';
-import { buildDisplay, layerDisplay } from '../lib/progress.js';
+import { anyBuildDisplay, layerDisplay } from '../lib/progress.js';
 import { parseFlags, UsageError } from './args.js';
 
 /** A command resolves with the process's exit code. */
@@ -81,7 +81,7 @@ const build: Command = async (docker, args) => {
   if (!dir) throw new UsageError('usage: build [-t TAG] DIR');
   const tag = values.get('-t');
   const stream = docker.images.build(dir, tag ? { tags: [tag] } : {});
-  const show = buildDisplay();
+  const show = anyBuildDisplay();
   for await (const progress of stream) show(progress);
   const { id } = await stream.done();
   console.log(`built ${id}${tag ? ` as ${tag}` : ''}`);

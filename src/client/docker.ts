@@ -110,7 +110,7 @@ export class Docker {
     this.containers = new Containers(this.api, this.#client);
     this.exec = new Exec(this.api, this.#client);
     const authSource = { env: options.env, configDir: options.configDir };
-    this.images = new Images(this.api, authSource);
+    this.images = new Images(this.api, authSource, this.#client);
     const runner = new Runner(this.api, this.#client, this.containers, this.images);
     this.run = runner.run.bind(runner) as Runner['run'];
     this.attach = runner.attach.bind(runner);

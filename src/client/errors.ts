@@ -60,6 +60,7 @@ export const ErrorCode = {
   Protocol: 'BERTH_ERR_PROTOCOL',
   Consumed: 'BERTH_ERR_CONSUMED',
   Startup: 'BERTH_ERR_STARTUP',
+  ServiceCommand: 'BERTH_ERR_SERVICE_COMMAND',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

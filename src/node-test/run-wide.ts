@@ -1,6 +1,7 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomHex, sha256Hex } from '../dependencies.js';
+import { brandError, DockerError, ErrorCode } from '../index.js';
 import { clientOf } from '../testing/options.js';
 import { sessionFile } from '../testing/reaper/lock.js';
 import { isProcessAlive } from '../testing/reaper/owner.js';
@@ -24,10 +25,16 @@ type RunRecord =
   | { state: 'failed'; pid: number; message: string };
 
 /** Raised in test files when the sibling that started a shared container failed. */
-export class SharedStartError extends Error {
+export class SharedStartError extends DockerError {
+  static {
+    brandError(SharedStartError, 'SharedStartError');
+  }
+
   constructor(key: string, pid: number, message: string) {
-    super(`berth: process ${pid} failed to start the shared container "${key}": ${message}`);
-    this.name = 'SharedStartError';
+    super(
+      ErrorCode.Startup,
+      `berth: process ${pid} failed to start the shared container "${key}": ${message}`,
+    );
   }
 }
 

@@ -1,6 +1,15 @@
 import { basename, resolve } from 'node:path';
 import { sha256Hex } from '../dependencies.js';
-import { type Docker, InvalidOptionError, isDockerError, NotFoundError, type operations } from '../index.js';
+import {
+  type Builder,
+  type Docker,
+  InvalidOptionError,
+  isDockerError,
+  NotFoundError,
+  type operations,
+  type SecretSource,
+  type SshAgents,
+} from '../index.js';
 import { stageCopies } from './copy.js';
 import { applyImagePrefix, imagePrefixFromEnv, parseImagePrefix } from './host/image-prefix.js';
 import { type HostAccess, resolveHostAccess } from './host/resolve.js';
@@ -693,6 +702,12 @@ export interface DockerfileOptions {
   noCache?: boolean;
   /** Pull newer base images. */
   pull?: boolean;
+  /** BuildKit or the classic builder; by default the one the daemon announces, as `images.build()` decides. */
+  builder?: Builder;
+  /** Secrets for `RUN --mount=type=secret` (BuildKit). */
+  secrets?: Record<string, SecretSource>;
+  /** ssh agents for `RUN --mount=type=ssh` (BuildKit). */
+  ssh?: SshAgents;
 }
 
 /** `GenericContainer.fromDockerfile(dir)`: builds the image, then hands back a GenericContainer for it. */
@@ -723,6 +738,9 @@ export class DockerfileContainer {
       target: this.options.target,
       noCache: this.options.noCache,
       pull: this.options.pull,
+      builder: this.options.builder,
+      secrets: this.options.secrets,
+      ssh: this.options.ssh,
       tags: [tag],
       labels: { ...session.labels },
       signal: options.signal,

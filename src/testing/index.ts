@@ -52,6 +52,7 @@ export {
   LABEL_SESSION,
   LABEL_SESSION_OWNER,
 } from './labels.js';
+export { ServiceCommandError } from './modules/command-error.js';
 export {
   MemcachedContainer,
   type MemcachedNamespace,

@@ -8,11 +8,18 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { pack } from 'tar-fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { BuildProgress } from '../../src/client/streams/progress.js';
-import { BuildError, Docker, InvalidOptionError, NotFoundError, StreamError } from '../../src/index.js';
+import {
+  BuildError,
+  type BuildEvent,
+  Docker,
+  InvalidOptionError,
+  NotFoundError,
+  StreamError,
+} from '../../src/index.js';
 import { familiar } from '../support/names.js';
 
-const docker = Docker.fromEnv();
+/** These tests are about the classic builder, which DOCKER_BUILDKIT=0 picks on every engine. */
+const docker = Docker.fromEnv({ env: { ...process.env, DOCKER_BUILDKIT: '0' } });
 const labels = { 'berth.test': 'build' };
 let work: string;
 let busybox: string;
@@ -50,9 +57,9 @@ async function filesUnder(dir: string): Promise<string[]> {
   return files.sort();
 }
 
-async function messages(stream: AsyncIterable<BuildProgress>): Promise<string[]> {
+async function messages(stream: AsyncIterable<BuildEvent>): Promise<string[]> {
   const lines: string[] = [];
-  for await (const m of stream) if (m.stream) lines.push(m.stream);
+  for await (const m of stream) if ('stream' in m && typeof m.stream === 'string') lines.push(m.stream);
   return lines;
 }
 
@@ -169,7 +176,8 @@ describe('build', () => {
     const lines: string[] = [];
     let error: unknown;
     try {
-      for await (const m of docker.images.build(dir, { labels })) if (m.stream) lines.push(m.stream);
+      for await (const m of docker.images.build(dir, { labels, builder: 'classic' }))
+        if (m.stream) lines.push(m.stream);
     } catch (err) {
       error = err;
     }

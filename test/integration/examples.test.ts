@@ -18,6 +18,13 @@ const created: string[] = [];
 
 /** Podman words build and pull progress its own way (see docs/compatibility.md). */
 const podman = inject('engine').kind === 'podman';
+/** Docker 23 and later build with BuildKit by default, as the examples (and the CLI) do. */
+const buildkit = async () => (await docker.api.request('get', '/_ping')).headers['builder-version'] === '2';
+/** BuildKit's plain progress line for a step: `#N [2/2] RUN …`. */
+const plainStep = (step: string, instruction: string) =>
+  new RegExp(
+    String.raw`\n#\d+ \[(?:stage-0 )?${step}\] ${instruction.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\n`,
+  );
 /** Docker's `Step n/m : …` line, or Podman's `STEP n/m: …`. */
 const stepLine = (step: string, instruction: string) =>
   podman ? `STEP ${step}: ${instruction}` : `Step ${step} : ${instruction}`;
@@ -124,6 +131,37 @@ describe('examples', () => {
     );
   });
 
+  it('build.ts builds with BuildKit, printing plain progress, a secret and a failing step', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-example-bk-'));
+    const tag = `berth-examples/bk:${randomUUID().slice(0, 8)}`;
+    try {
+      await writeFile(join(dir, 'token'), 'example-secret');
+      await writeFile(
+        join(dir, 'Dockerfile'),
+        `FROM ${inject('images').busybox}\nRUN --mount=type=secret,id=token wc -c < /run/secrets/token; echo ${randomUUID()}\n`,
+      );
+      const { stdout } = await example('build.ts', [dir, tag, '--secret', `token=${join(dir, 'token')}`]);
+      // BuildKit names the stage in some versions' step names (`[stage-0 2/2]`).
+      expect(stdout).toMatch(/\n#\d+ \[(?:stage-0 )?2\/2\] RUN --mount=type=secret,id=token wc -c/);
+      expect(stdout).toMatch(/\n#\d+ \d+\.\d 14\n/);
+      expect(stdout).toMatch(/\n#\d+ DONE \d+\.\ds\n/);
+      expect(stdout).not.toContain('example-secret');
+      expect(stdout).toMatch(new RegExp(`\nbuilt sha256:[0-9a-f]{64} as ${tag}\n$`));
+      await writeFile(
+        join(dir, 'Dockerfile'),
+        `FROM ${inject('images').busybox}\nRUN echo last words; exit 4\n`,
+      );
+      const failed = await example('build.ts', [dir]).catch((err: { code: number; stderr: string }) => err);
+      expect(failed).toMatchObject({ code: 1 });
+      expect((failed as { stderr: string }).stderr).toContain(
+        'failed at [2/2] RUN echo last words; exit 4:\n  last words\n',
+      );
+    } finally {
+      await docker.images.remove(tag, { force: true }).catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('copy.ts copies a file into a container and another one out', async () => {
     const { stdout } = await example('copy.ts', [inject('images').busybox]);
     expect(stdout).toBe('copied in: hello from the host\ncopied out: made in the container (22 bytes)\n');
@@ -139,10 +177,15 @@ describe('examples', () => {
         REGISTRY_USERNAME: registry.username,
         REGISTRY_PASSWORD: registry.password,
       });
-      expect(stdout).toContain(
-        `building ${dir} as ${reference}\n${stepLine('1/2', `FROM ${inject('images').busybox}`)}`,
-      );
-      expect(stdout).toContain(`Successfully tagged ${reference}`);
+      if (await buildkit()) {
+        expect(stdout).toContain(`building ${dir} as ${reference}\n`);
+        expect(stdout).toMatch(plainStep('2/2', 'RUN echo built > /built'));
+      } else {
+        expect(stdout).toContain(
+          `building ${dir} as ${reference}\n${stepLine('1/2', `FROM ${inject('images').busybox}`)}`,
+        );
+        expect(stdout).toContain(`Successfully tagged ${reference}`);
+      }
       // Podman names the tag in that line too, and reports no layer as Pushed.
       expect(stdout).toContain(
         `The push refers to repository [${registry.host}/examples/app${podman ? ':1' : ''}]`,
@@ -230,10 +273,19 @@ describe('examples/cli', () => {
     const dir = await mkdtemp(join(tmpdir(), 'berth-cli-build-'));
     const tag = `berth-examples/cli-build:${randomUUID().slice(0, 8)}`;
     try {
-      await writeFile(join(dir, 'Dockerfile'), `FROM ${inject('images').busybox}\nRUN echo step output\n`);
+      // The ENV line's nonce keeps BuildKit's cache, which outlives the image, from answering the RUN.
+      await writeFile(
+        join(dir, 'Dockerfile'),
+        `FROM ${inject('images').busybox}\nENV NONCE=${randomUUID()}\nRUN echo step output\n`,
+      );
       const { stdout } = await cli(['build', '-t', tag, dir]);
-      expect(stdout).toContain(`${stepLine('2/2', 'RUN echo step output')}\n`);
-      expect(stdout).toContain('step output\n');
+      if (await buildkit()) {
+        expect(stdout).toMatch(plainStep('2/2', 'RUN echo step output')); // BuildKit numbers no ENV step
+        expect(stdout).toMatch(/\n#\d+ \d+\.\d step output\n/);
+      } else {
+        expect(stdout).toContain(`${stepLine('3/3', 'RUN echo step output')}\n`);
+        expect(stdout).toContain('step output\n');
+      }
       expect(stdout).toMatch(new RegExp(`built sha256:[0-9a-f]{64} as ${tag}\n$`));
       expect(await docker.images.exists(tag)).toBe(true);
     } finally {
@@ -253,7 +305,8 @@ describe('examples/cli', () => {
         join(context, 'Dockerfile'),
         `FROM ${inject('images').busybox}\nRUN echo ${randomUUID()} > /id\n`,
       );
-      await docker.images.build(context, { tags: [reference], labels: LABELS }).done();
+      // Classic: BuildKit's cache would keep the layer after the image is removed.
+      await docker.images.build(context, { tags: [reference], labels: LABELS, builder: 'classic' }).done();
       await rm(context, { recursive: true, force: true });
       await docker.images.push(reference, { auth }).done();
       await docker.images.remove(reference);

@@ -186,7 +186,8 @@ describe('credentials from config.json', () => {
     });
     try {
       const lines: string[] = [];
-      for await (const m of client.images.build(context, { pull: true, labels }))
+      // X-Registry-Config is how the classic builder gets credentials; BuildKit asks its session.
+      for await (const m of client.images.build(context, { pull: true, labels, builder: 'classic' }))
         lines.push(m.status ?? m.stream ?? '');
       const pulled = podman
         ? /Trying to pull [^\n]*berth\/test:1/
@@ -196,7 +197,7 @@ describe('credentials from config.json', () => {
       await client.close();
     }
     const anonymous = await failure<DockerError>(
-      docker.images.build(context, { pull: true, labels, registryAuth: {} }).done(),
+      docker.images.build(context, { pull: true, labels, registryAuth: {}, builder: 'classic' }).done(),
     );
     expect(anonymous).toBeInstanceOf(StreamError);
     expect(anonymous.message).toMatch(/no basic auth credentials|unauthorized/);

@@ -62,6 +62,10 @@ const podman: Divergences = {
     'Podman 4.3 follows a symlink named as the archive path: GET archive of a link to an absent /etc/passwd answers 404',
   'swarm.test.ts': 'Podman 4 has no swarm mode: no /swarm, /nodes, /services, /tasks, /secrets or /configs',
   'plugins.test.ts': 'Podman 4 has no managed plugins: no /plugins endpoints',
+  'buildkit.test.ts':
+    'Podman 4.3 has no BuildKit: POST /session answers 404 (berth: NotSupportedError) and /_ping announces an empty Builder-Version, so builds there take the classic path',
+  'examples.test.ts > build.ts builds with BuildKit, printing plain progress, a secret and a failing step':
+    'the example asks for BuildKit, and Podman 4.3 has no POST /session (404)',
 };
 
 const byEngine: Record<EngineKind, Divergences> = { docker: {}, podman };

@@ -120,6 +120,8 @@ describe('entryPointPaths', () => {
       berth: [join(root, 'src/index.ts')],
       'berth/testing': [join(root, 'src/testing/index.ts')],
       'berth/vitest': [join(root, 'src/vitest/index.ts')],
+      'berth/node-test': [join(root, 'src/node-test/index.ts')],
+      'berth/jest': [join(root, 'src/jest/index.ts')],
     });
   });
 });

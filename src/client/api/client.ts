@@ -46,6 +46,10 @@ export interface UntypedRequest extends CallOptions {
   query?: Record<string, unknown>;
   header?: Record<string, unknown>;
   body?: unknown;
+  /** For `upgrade()`: the protocol asked for (default `tcp`). */
+  protocol?: string;
+  /** For `upgrade()`: headers sent once per value, e.g. the methods a BuildKit session serves. */
+  repeatedHeaders?: Record<string, string[]>;
 }
 
 /** A response whose body is left to the caller: streams, archives, hijack-free raw reads. */
@@ -126,7 +130,11 @@ export class ApiClient {
     const trace = traceRequest(request, path, 'upgrade', this.#pool.kind);
     let res: UpgradeOutcome;
     try {
-      res = await this.#pool.upgrade(out);
+      res = await this.#pool.upgrade({
+        ...out,
+        protocol: req.protocol,
+        repeatedHeaders: req.repeatedHeaders,
+      });
     } catch (err) {
       throw trace.error(requestFailure(err, ctx));
     }

@@ -23,12 +23,18 @@ export interface PackedContext {
   entries: string[];
 }
 
-/** Pack `dir` for a build. `dockerfile` is relative to the context (default `Dockerfile`). */
-export async function packContext(dir: string, dockerfile = DEFAULT_DOCKERFILE): Promise<PackedContext> {
+/** The context's absolute path and the Dockerfile's slash-separated path inside it, both checked to exist. */
+export async function locateDockerfile(dir: string, dockerfile = DEFAULT_DOCKERFILE) {
   const root = resolve(dir);
   await requireDirectory(root);
   const relDockerfile = dockerfileInside(root, dockerfile);
   await requireFile(join(root, relDockerfile), relDockerfile);
+  return { root, dockerfile: relDockerfile };
+}
+
+/** Pack `dir` for a build. `dockerfile` is relative to the context (default `Dockerfile`). */
+export async function packContext(dir: string, dockerfile = DEFAULT_DOCKERFILE): Promise<PackedContext> {
+  const { root, dockerfile: relDockerfile } = await locateDockerfile(dir, dockerfile);
   const matcher = new IgnoreMatcher(await buildIgnorePatterns(root, relDockerfile));
   const entries = await listContext(root, matcher);
   return { tar: packEntries(root, entries), dockerfile: relDockerfile, entries };

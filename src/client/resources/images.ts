@@ -1,9 +1,19 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { ApiClient } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
 import type { RegistryAuth } from '../api/types.js';
-import { packContext } from '../build/context.js';
+import { locateDockerfile, packContext } from '../build/context.js';
+import { announcedBuilder, type Builder, builderFromEnv, SwitchableTracker } from '../buildkit/builder.js';
+import {
+  type BuildKitOptions,
+  checkBuildKitOptions,
+  requireBuildKit,
+  resolveSshAgents,
+} from '../buildkit/options.js';
+import type { BuildKitEvent } from '../buildkit/trace.js';
 import { ConfigError, InvalidOptionError, NotFoundError } from '../errors.js';
 import { checkBag, type OptionKind } from '../options.js';
 import {
@@ -43,6 +53,9 @@ import {
   splitSignal,
 } from './types.js';
 
+/** A progress message of a build: the classic builder's output, or a typed BuildKit event. */
+export type BuildEvent = BuildProgress | BuildKitEvent;
+
 /** A tar archive: bytes, a Node stream or any async iterable of chunks. */
 export type TarSource = Uint8Array | Readable | AsyncIterable<Uint8Array>;
 
@@ -70,7 +83,7 @@ export interface PushOptions extends RegistryOptions {
 }
 
 /** Options of `images.build()`. */
-export interface BuildOptions extends Abortable {
+export interface BuildOptions extends Abortable, BuildKitOptions {
   /** The Dockerfile, relative to the context directory (default `Dockerfile`). */
   dockerfile?: string;
   /** Names for the image, e.g. `app:dev`; each must be a valid reference without a digest. */
@@ -86,6 +99,8 @@ export interface BuildOptions extends Abortable {
   pull?: boolean;
   platform?: string;
   networkMode?: string;
+  /** Extra `/etc/hosts` entries for the build's steps, `host:ip`. */
+  extraHosts?: string[];
   /** Remove intermediate containers after a successful build (default true). */
   rm?: boolean;
   /** Remove intermediate containers even after a failed step (default true). */
@@ -130,9 +145,12 @@ export interface CommitOptions extends Abortable {
  * or `await stream.done()` for the outcome; an error inside the stream rejects with a StreamError.
  */
 export class Images {
+  #builder: Promise<Builder> | undefined;
+
   constructor(
     private readonly api: EngineApi,
     private readonly authSource: AuthSource = {},
+    private readonly client?: ApiClient,
   ) {}
 
   async list(options?: ImageListOptions) {
@@ -270,13 +288,33 @@ export class Images {
 
   /**
    * Build an image from a context directory, packed honouring its .dockerignore, or from a tar
-   * stream of a context, sent as it is. `done()` resolves with the image id; a failing step rejects
-   * with a BuildError (a StreamError) carrying the daemon's message, the step and its last lines.
+   * stream of a context, sent as it is. `builder` picks BuildKit or the classic builder; by default
+   * the one the daemon announces, like the CLI. BuildKit builds yield typed events (vertex, status,
+   * log, warning) and may use `secrets` and `ssh`. `done()` resolves with the image id; a failing
+   * step rejects with a BuildError (a StreamError) carrying the daemon's message, the step and its
+   * last lines.
    */
-  build(context: string | TarSource, options: BuildOptions = {}): ProgressStream<BuildProgress, BuildResult> {
+  build(
+    context: string | TarSource,
+    options: BuildOptions & { builder: 'classic' },
+  ): ProgressStream<BuildProgress, BuildResult>;
+  build(
+    context: string | TarSource,
+    options: BuildOptions & { builder: 'buildkit' },
+  ): ProgressStream<BuildKitEvent, BuildResult>;
+  build(context: string | TarSource, options?: BuildOptions): ProgressStream<BuildEvent, BuildResult>;
+  build(context: string | TarSource, options: BuildOptions = {}): ProgressStream<BuildEvent, BuildResult> {
+    const tracker = new SwitchableTracker<BuildEvent, BuildResult>();
     return new ProgressStream(async () => {
       checkBag(options, allowed.build);
+      checkBuildKitOptions(options);
       const tags = (options.tags ?? []).map((tag, i) => buildTag(tag, i));
+      // A missing context or Dockerfile is reported before the daemon is asked anything.
+      if (typeof context === 'string') await locateDockerfile(context, options.dockerfile);
+      const builder = options.builder ?? (await this.#defaultBuilder(options.signal));
+      if (builder === 'buildkit') return this.#buildKit(context, options, tags, tracker);
+      requireBuildKit(options);
+      tracker.use(buildTracker());
       const packed = typeof context === 'string' ? await packContext(context, options.dockerfile) : undefined;
       const auths = options.registryAuth ?? (await this.#allAuth(options.signal));
       const header =
@@ -284,7 +322,7 @@ export class Images {
       const query = buildQuery(options, tags, packed?.dockerfile ?? options.dockerfile);
       const body = packed?.tar ?? (context as TarSource);
       return buildOrUndo(this.api, { query, header, body }, options.signal);
-    }, buildTracker());
+    }, tracker);
   }
 
   /** Create an image from a root filesystem: a directory, a tar file's path, or a tar stream. */
@@ -328,6 +366,50 @@ export class Images {
       checkBag(options, allowed.load);
       return this.api.stream('post', '/images/load', { query, body: tar, signal });
     }, loadTracker());
+  }
+
+  /** BuildKit's code is loaded on its first use only. */
+  async #buildKit(
+    context: string | TarSource,
+    options: BuildOptions,
+    tags: string[],
+    tracker: SwitchableTracker<BuildEvent, BuildResult>,
+  ) {
+    if (!this.client)
+      throw new InvalidOptionError('builder', 'BuildKit needs a client that can open sessions');
+    const ssh = resolveSshAgents(options.ssh, this.authSource.env ?? process.env);
+    const [{ startBuildKitBuild }, { buildKitTracker }] = await Promise.all([
+      import('../buildkit/build.js'),
+      import('../buildkit/progress.js'),
+    ]);
+    tracker.use(buildKitTracker());
+    // A directory is synced through the session, as the CLI does, rather than uploaded.
+    const located =
+      typeof context === 'string' ? await locateDockerfile(context, options.dockerfile) : undefined;
+    return startBuildKitBuild(this.client, {
+      query: buildQuery(options, tags, located ? posix.basename(located.dockerfile) : options.dockerfile),
+      body: located ? undefined : context,
+      dirs: located && {
+        context: located.root,
+        dockerfile: join(located.root, posix.dirname(located.dockerfile)),
+      },
+      secrets: options.secrets ?? {},
+      ssh,
+      sharedKey: typeof context === 'string' ? context : 'stream',
+      authSource: this.authSource,
+      signal: options.signal,
+    });
+  }
+
+  /** Like the CLI: DOCKER_BUILDKIT when set, else what the daemon announces (asked once). */
+  #defaultBuilder(signal?: AbortSignal): Promise<Builder> {
+    const fromEnv = builderFromEnv((this.authSource.env ?? process.env).DOCKER_BUILDKIT);
+    if (fromEnv) return Promise.resolve(fromEnv);
+    this.#builder ??= announcedBuilder(this.api, signal).catch((err: unknown) => {
+      this.#builder = undefined;
+      throw err;
+    });
+    return this.#builder;
   }
 
   /** Best effort, as in the CLI: most builds need no credentials, so a failing helper must not stop them. */
@@ -376,6 +458,8 @@ function buildQuery(options: BuildOptions, tags: string[], dockerfile: string | 
     pull: options.pull ? '1' : undefined,
     platform: options.platform,
     networkmode: options.networkMode,
+    // Repeated keys, one per host, as the CLI sends them (the spec's single string is wrong).
+    extrahosts: options.extraHosts as unknown as string | undefined,
     rm: options.rm ?? true,
     forcerm: options.forceRm ?? true,
     q: options.quiet,
@@ -434,6 +518,10 @@ const allowed = {
     pull: 'boolean',
     platform: 'string',
     networkMode: 'string',
+    extraHosts: 'strings',
+    builder: 'string',
+    secrets: 'object',
+    ssh: 'object',
     rm: 'boolean',
     forceRm: 'boolean',
     quiet: 'boolean',

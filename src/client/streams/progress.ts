@@ -20,6 +20,8 @@ export interface ProgressSource {
 export interface ProgressTracker<M, R> {
   /** Sees every message, in order, before it is yielded. */
   observe(message: M): void;
+  /** Turns one message of the daemon into the messages yielded (default: the message itself). */
+  expand?(raw: object): Iterable<M>;
   /** The error for a failure the daemon reported in the stream; a plain StreamError when absent. */
   failure?(
     text: string,
@@ -55,10 +57,12 @@ export class ProgressStream<M extends object, R> implements AsyncIterable<M> {
     this.#started = true;
     try {
       const { body, request } = await this.open();
-      for await (const message of jsonLines<M>(body, request)) {
-        this.#throwIfFailure(message, request);
-        this.tracker.observe(message);
-        yield message;
+      for await (const raw of jsonLines<M>(body, request)) {
+        this.#throwIfFailure(raw, request);
+        for (const message of this.tracker.expand?.(raw) ?? [raw]) {
+          this.tracker.observe(message);
+          yield message;
+        }
       }
       this.#outcome.resolve(this.tracker.result());
     } catch (err) {
@@ -79,7 +83,7 @@ export class ProgressStream<M extends object, R> implements AsyncIterable<M> {
     return this.#outcome.promise;
   }
 
-  #throwIfFailure(message: M, request: RequestInfo | undefined): void {
+  #throwIfFailure(message: object, request: RequestInfo | undefined): void {
     const failure = message as ProgressFailure;
     if (!failure.errorDetail && typeof failure.error !== 'string') return;
     // Podman ends its messages with a newline.
@@ -191,8 +195,8 @@ export interface BuildResult {
 }
 
 /**
- * A failed build step (classic builder), with the step and the last lines its command printed:
- * the daemon's own message says only which command failed and its exit code.
+ * A failed build step, with the step and the last lines its command printed: the daemon's own
+ * message says only which command failed and its exit code.
  */
 export class BuildError extends StreamError {
   static {
@@ -203,7 +207,7 @@ export class BuildError extends StreamError {
     text: string,
     request: RequestInfo | undefined,
     detail: ProgressFailure['errorDetail'],
-    /** The failing step as the builder announced it, e.g. `Step 3/4 : RUN make`. */
+    /** The failing step as the builder announced it, e.g. `Step 3/4 : RUN make` or `[2/3] RUN make` (BuildKit). */
     readonly step: string | undefined,
     /** Up to the last BUILD_OUTPUT_LINES lines the step printed, stdout and stderr as the builder merged them. */
     readonly output: string[],

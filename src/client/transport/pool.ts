@@ -3,7 +3,12 @@ import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { UploadError } from './failures.js';
 import type { Upload } from './http1.js';
-import type { TransportRequest, TransportResponse, UpgradingTransport } from './transport.js';
+import type {
+  TransportRequest,
+  TransportResponse,
+  UpgradeTransportRequest,
+  UpgradingTransport,
+} from './transport.js';
 import { dispatchUpgrade, type UpgradeOutcome } from './upgrade.js';
 
 /** Ordinary calls and upgrades through the dispatcher, asked for at each request (created on first use). */
@@ -34,12 +39,13 @@ export class PoolTransport implements UpgradingTransport {
     }
   }
 
-  upgrade(req: Omit<TransportRequest, 'idleTimeout'>): Promise<UpgradeOutcome> {
+  upgrade(req: UpgradeTransportRequest): Promise<UpgradeOutcome> {
     return dispatchUpgrade(this.dispatcher(), {
       method: req.method as Dispatcher.HttpMethod,
       path: req.path,
-      headers: req.headers,
+      headers: { ...req.headers, ...req.repeatedHeaders },
       body: undiciBody(req.body),
+      protocol: req.protocol,
       headersTimeout: req.headersTimeout,
       signal: req.signal,
     });

@@ -47,5 +47,11 @@ export interface Transport {
 
 /** A transport that can also hijack a connection (attach, exec start). */
 export interface UpgradingTransport extends Transport {
-  upgrade(req: Omit<TransportRequest, 'idleTimeout'>): Promise<UpgradeOutcome>;
+  upgrade(req: UpgradeTransportRequest): Promise<UpgradeOutcome>;
+}
+
+/** An upgrade: the protocol asked for (default `tcp`) and headers sent once per value. */
+export interface UpgradeTransportRequest extends Omit<TransportRequest, 'idleTimeout'> {
+  protocol?: string | undefined;
+  repeatedHeaders?: Record<string, string[]> | undefined;
 }

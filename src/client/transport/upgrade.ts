@@ -10,8 +10,11 @@ import type { Dispatcher } from 'undici';
 export interface UpgradeRequest {
   method: Dispatcher.HttpMethod;
   path: string;
-  headers: Record<string, string>;
+  /** A header given several values is sent once per value. */
+  headers: Record<string, string | string[]>;
   body: string | Uint8Array | Readable | undefined;
+  /** The protocol asked for in `Upgrade` (default `tcp`; a BuildKit session asks for `h2c`). */
+  protocol?: string | undefined;
   /** Milliseconds to wait for the daemon's answer (0: no limit). */
   headersTimeout: number;
   signal?: AbortSignal | undefined;
@@ -28,10 +31,10 @@ export type UpgradeOutcome =
  * that answers 200 without switching); this handler keeps both.
  */
 export function dispatchUpgrade(dispatcher: Dispatcher, req: UpgradeRequest): Promise<UpgradeOutcome> {
-  const { signal, ...options } = req;
+  const { signal, protocol = 'tcp', ...options } = req;
   return new Promise((resolve, reject) => {
     const handler = new UpgradeHandler(resolve, reject, signal);
-    dispatcher.dispatch({ ...options, upgrade: 'tcp', bodyTimeout: 0 }, handler);
+    dispatcher.dispatch({ ...options, upgrade: protocol, bodyTimeout: 0 }, handler);
   });
 }
 

@@ -1,7 +1,9 @@
 import { randomHex } from '../../dependencies.js';
+import { brandError } from '../../index.js';
 import { GenericContainer } from '../generic-container.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
 import { RetryLater, retryUntilReady } from '../wait/backoff.js';
+import { ServiceCommandError } from './command-error.js';
 import { type Conversation, converse, ProtocolWait, READY } from './protocol.js';
 
 const PORT = 1883;
@@ -129,13 +131,9 @@ export class StartedMosquittoContainer extends StartedContainer {
 }
 
 /** A command run in the container failed; `message` has its words. */
-export class MosquittoCommandError extends Error {
-  constructor(
-    readonly command: string,
-    readonly output: string,
-  ) {
-    super(`${command}: ${output}`);
-    this.name = 'MosquittoCommandError';
+export class MosquittoCommandError extends ServiceCommandError {
+  static {
+    brandError(MosquittoCommandError, 'MosquittoCommandError');
   }
 }
 

@@ -1,7 +1,8 @@
 import { randomHex } from '../../dependencies.js';
-import { InvalidOptionError } from '../../index.js';
+import { brandError, InvalidOptionError } from '../../index.js';
 import { GenericContainer, type StartOptions } from '../generic-container.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
+import { ServiceCommandError } from './command-error.js';
 import { type Conversation, ProtocolWait, READY } from './protocol.js';
 
 const PORT = 3306;
@@ -190,13 +191,14 @@ export class StartedMySqlFamilyContainer extends StartedContainer {
 }
 
 /** A statement run through the image's client in the container failed; `message` has the server's words. */
-export class MySqlCommandError extends Error {
-  constructor(
-    readonly statement: string,
-    readonly output: string,
-  ) {
-    super(`${statement}: ${output}`);
-    this.name = 'MySqlCommandError';
+export class MySqlCommandError extends ServiceCommandError {
+  static {
+    brandError(MySqlCommandError, 'MySqlCommandError');
+  }
+
+  /** The statement that failed (the same as `command`). */
+  get statement(): string {
+    return this.command;
   }
 }
 

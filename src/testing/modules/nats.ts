@@ -1,7 +1,8 @@
 import { randomHex } from '../../dependencies.js';
-import { InvalidOptionError } from '../../index.js';
+import { brandError, InvalidOptionError } from '../../index.js';
 import { GenericContainer, type StartOptions } from '../generic-container.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
+import { ServiceCommandError } from './command-error.js';
 import { COMMAND_IDLE_MS, type Conversation, converse, lineEnd, ProtocolWait, READY } from './protocol.js';
 
 const PORT = 4222;
@@ -148,13 +149,17 @@ export class StartedNatsContainer extends StartedContainer {
 }
 
 /** A JetStream API request failed; `message` has the server's words. */
-export class NatsApiError extends Error {
+export class NatsApiError extends ServiceCommandError {
+  static {
+    brandError(NatsApiError, 'NatsApiError');
+  }
+
   constructor(
+    /** The JetStream API call, e.g. `STREAM.CREATE.orders`. */
     readonly call: string,
-    readonly output: string,
+    output: string,
   ) {
-    super(`$JS.API.${call}: ${output}`);
-    this.name = 'NatsApiError';
+    super(`$JS.API.${call}`, output);
   }
 }
 

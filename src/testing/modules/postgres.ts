@@ -1,7 +1,8 @@
 import { randomHex } from '../../dependencies.js';
-import { InvalidOptionError } from '../../index.js';
+import { brandError, InvalidOptionError } from '../../index.js';
 import { GenericContainer, type StartOptions } from '../generic-container.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
+import { ServiceCommandError } from './command-error.js';
 import { type Conversation, ProtocolWait, READY } from './protocol.js';
 
 const PORT = 5432;
@@ -129,13 +130,14 @@ export class StartedPostgreSqlContainer extends StartedContainer {
 }
 
 /** A statement run through psql in the container failed; `message` has the server's words. */
-export class PostgresCommandError extends Error {
-  constructor(
-    readonly statement: string,
-    readonly output: string,
-  ) {
-    super(`${statement}: ${output}`);
-    this.name = 'PostgresCommandError';
+export class PostgresCommandError extends ServiceCommandError {
+  static {
+    brandError(PostgresCommandError, 'PostgresCommandError');
+  }
+
+  /** The statement that failed (the same as `command`). */
+  get statement(): string {
+    return this.command;
   }
 }
 

@@ -1,7 +1,8 @@
 import { randomHex } from '../../dependencies.js';
-import { InvalidOptionError } from '../../index.js';
+import { brandError, InvalidOptionError } from '../../index.js';
 import { GenericContainer, type StartOptions } from '../generic-container.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
+import { ServiceCommandError } from './command-error.js';
 import { type Conversation, ProtocolWait, READY } from './protocol.js';
 
 const PORT = 5672;
@@ -142,13 +143,9 @@ export class StartedRabbitMqContainer extends StartedContainer {
 }
 
 /** A management API request failed; `message` has the broker's words. */
-export class RabbitMqCommandError extends Error {
-  constructor(
-    readonly command: string,
-    readonly output: string,
-  ) {
-    super(`${command}: ${output}`);
-    this.name = 'RabbitMqCommandError';
+export class RabbitMqCommandError extends ServiceCommandError {
+  static {
+    brandError(RabbitMqCommandError, 'RabbitMqCommandError');
   }
 }
 

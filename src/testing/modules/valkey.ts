@@ -1,7 +1,8 @@
 import { randomHex } from '../../dependencies.js';
-import { InvalidOptionError } from '../../index.js';
+import { brandError, InvalidOptionError } from '../../index.js';
 import { GenericContainer, type StartOptions } from '../generic-container.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
+import { ServiceCommandError } from './command-error.js';
 import { COMMAND_IDLE_MS, type Conversation, converse, lineEnd, ProtocolWait, READY } from './protocol.js';
 
 const PORT = 6379;
@@ -122,13 +123,9 @@ export class StartedValkeyContainer extends StartedContainer {
 }
 
 /** A command sent to the server failed; `message` has the server's words. */
-export class ValkeyCommandError extends Error {
-  constructor(
-    readonly command: string,
-    readonly output: string,
-  ) {
-    super(`${command}: ${output}`);
-    this.name = 'ValkeyCommandError';
+export class ValkeyCommandError extends ServiceCommandError {
+  static {
+    brandError(ValkeyCommandError, 'ValkeyCommandError');
   }
 }
 

@@ -1,0 +1,182 @@
+/**
+ * `moby.filesync.v1.FileSync/DiffCopy`: the daemon pulls the build context (and the Dockerfile's
+ * directory) from berth instead of receiving one tar upload. berth is the sender of fsutil's
+ * protocol: a STAT packet per entry in walk order (an empty STAT ends the list), then the file
+ * contents the daemon asks for by index (REQ), sent as DATA packets ending with an empty one,
+ * until the daemon says FIN. The daemon passes .dockerignore's patterns as exclude-patterns.
+ */
+
+import type { Stats } from 'node:fs';
+import { lstat, open, readdir, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { IgnoreMatcher } from '../../build/dockerignore.js';
+import { type GrpcCall, GrpcCode, GrpcError, type GrpcHandler } from '../grpc.js';
+import { asBytes, asInt, ProtoWriter, readFields } from '../proto.js';
+
+/** fsutil's packet types. */
+const Packet = { stat: 0, req: 1, data: 2, fin: 3, err: 4 } as const;
+
+/** Go's os.FileMode type bits, which fsutil's Stat.mode carries beside the permissions. */
+const GoMode = {
+  dir: 2 ** 31,
+  symlink: 2 ** 27,
+  namedPipe: 2 ** 25,
+  socket: 2 ** 24,
+  setuid: 2 ** 23,
+  setgid: 2 ** 22,
+  sticky: 2 ** 20,
+};
+
+const CHUNK = 32 * 1024;
+
+/** The directories the daemon may ask for, by the `dir-name` it names them with. */
+export type SyncedDirs = Readonly<Record<string, string>>;
+
+/** An entry the sync sends: its slash-separated relative path and its lstat. */
+interface Entry {
+  path: string;
+  stats: Stats;
+}
+
+/** The DiffCopy method and its handler. */
+export function fileSyncService(dirs: SyncedDirs): [string, GrpcHandler][] {
+  return [['/moby.filesync.v1.FileSync/DiffCopy', (call) => diffCopy(call, dirs)]];
+}
+
+async function diffCopy(call: GrpcCall, dirs: SyncedDirs): Promise<void> {
+  const name = metadataValues(call, 'dir-name')[0] ?? '';
+  const root = Object.hasOwn(dirs, name) ? dirs[name] : undefined;
+  if (root === undefined)
+    throw new GrpcError(GrpcCode.notFound, `no directory named ${JSON.stringify(name)} is shared`);
+  const select = selector(
+    metadataValues(call, 'include-patterns'),
+    [...metadataValues(call, 'exclude-patterns')],
+    metadataValues(call, 'followpaths'),
+  );
+  const entries = await walk(root, select);
+  const sending = sendStats(call, entries);
+  let queue: Promise<void> = sending;
+  for await (const message of call.messages) {
+    const packet = decodePacket(message);
+    if (packet.type === Packet.req) {
+      const entry = entries[packet.id];
+      queue = queue.then(() => sendFile(call, packet.id, root, entry));
+    } else if (packet.type === Packet.fin) {
+      await queue;
+      await call.send(new ProtoWriter().int(1, Packet.fin).finish());
+      return;
+    } else if (packet.type === Packet.err) {
+      throw new GrpcError(GrpcCode.cancelled, 'the daemon ended the file sync');
+    }
+  }
+  await queue;
+}
+
+async function sendStats(call: GrpcCall, entries: Entry[]): Promise<void> {
+  for (const entry of entries) await call.send(new ProtoWriter().message(2, encodeStat(entry)).finish());
+  await call.send(new ProtoWriter().finish()); // an empty STAT: the list is complete
+}
+
+async function sendFile(call: GrpcCall, id: number, root: string, entry: Entry | undefined): Promise<void> {
+  if (!entry?.stats.isFile()) throw new GrpcError(GrpcCode.invalidArgument, `no file with index ${id}`);
+  const file = await open(join(root, entry.path), 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, CHUNK);
+      if (bytesRead === 0) break;
+      await call.send(dataPacket(id, buffer.subarray(0, bytesRead)));
+    }
+  } finally {
+    await file.close();
+  }
+  await call.send(dataPacket(id, undefined));
+}
+
+function dataPacket(id: number, data: Uint8Array | undefined): Uint8Array {
+  return new ProtoWriter().int(1, Packet.data).int(3, id).bytes(4, data).finish();
+}
+
+function decodePacket(message: Uint8Array): { type: number; id: number; data: Uint8Array } {
+  const packet = { type: Packet.stat as number, id: 0, data: new Uint8Array(0) as Uint8Array };
+  for (const { field, value } of readFields(message)) {
+    if (field === 1) packet.type = asInt(value);
+    else if (field === 3) packet.id = asInt(value);
+    else if (field === 4) packet.data = asBytes(value);
+  }
+  return packet;
+}
+
+/** fsutil's Stat: owners are sent as root, like the CLI does. */
+function encodeStat({ path, stats }: Entry & { linkname?: string }): Uint8Array {
+  const writer = new ProtoWriter()
+    .string(1, path)
+    .int(2, goMode(stats))
+    .int(5, stats.isFile() ? stats.size : 0)
+    .int(6, BigInt(Math.round(stats.mtimeMs)) * 1_000_000n);
+  const link = (stats as Stats & { linkname?: string }).linkname;
+  if (link !== undefined) writer.string(7, link);
+  return writer.finish();
+}
+
+function goMode(stats: Stats): number {
+  let mode = stats.mode & 0o777;
+  if (stats.isDirectory()) mode += GoMode.dir;
+  else if (stats.isSymbolicLink()) mode += GoMode.symlink;
+  else if (stats.isFIFO()) mode += GoMode.namedPipe;
+  else if (stats.isSocket()) mode += GoMode.socket;
+  if (stats.mode & 0o4000) mode += GoMode.setuid;
+  if (stats.mode & 0o2000) mode += GoMode.setgid;
+  if (stats.mode & 0o1000) mode += GoMode.sticky;
+  return mode;
+}
+
+type Selector = { skip(path: string): boolean; enter(dir: string): boolean };
+
+/**
+ * Which paths the daemon asked for: those the include patterns (and follow paths) name, or lead
+ * to, minus those the exclude patterns (.dockerignore's) leave out, with the same matching as the
+ * classic upload.
+ */
+function selector(includes: string[], excludes: string[], follow: string[]): Selector {
+  const wanted = [...includes, ...follow];
+  const included = wanted.length > 0 ? new IgnoreMatcher(wanted) : undefined;
+  const excluded = new IgnoreMatcher(excludes);
+  const leadsToWanted = (dir: string) =>
+    wanted.some((p) => `${p.replace(/^\/+/, '')}/`.startsWith(`${dir}/`));
+  return {
+    skip: (path) =>
+      excluded.ignores(path) || (included !== undefined && !included.ignores(path) && !leadsToWanted(path)),
+    enter: (dir) => !excluded.ignores(dir) || excluded.mayReinclude(dir),
+  };
+}
+
+/** The entries to send, parents before children, each directory's entries sorted by name. */
+async function walk(root: string, select: Selector): Promise<Entry[]> {
+  const out: Entry[] = [];
+  const visit = async (rel: string): Promise<void> => {
+    const names = (await readdir(join(root, rel))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const name of names) {
+      const path = rel === '' ? name : `${rel}/${name}`;
+      const stats = await lstat(join(root, path));
+      const isDir = stats.isDirectory();
+      if (select.skip(path)) {
+        if (isDir && select.enter(path)) await visit(path);
+        continue;
+      }
+      if (stats.isSymbolicLink()) Object.assign(stats, { linkname: await readlink(join(root, path)) });
+      out.push({ path, stats });
+      if (isDir) await visit(path);
+    }
+  };
+  await visit('');
+  return out;
+}
+
+/** Every value of a metadata key: gRPC sends a repeated key as several header fields. */
+function metadataValues(call: GrpcCall, key: string): string[] {
+  const raw = call.rawMetadata;
+  const values: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === key) values.push(raw[i + 1]!);
+  return values;
+}
