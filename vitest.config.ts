@@ -18,7 +18,12 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          exclude: [...excludedFiles(engineKind), ...excludedByEngine(process.env.BERTH_ENGINE)],
+          // fixtures/ holds nested projects (Jest, node:test, vitest) that their own tests run.
+          exclude: [
+            'test/integration/**/fixtures/**',
+            ...excludedFiles(engineKind),
+            ...excludedByEngine(process.env.BERTH_ENGINE),
+          ],
           globalSetup: ['test/support/global-setup.ts'],
           setupFiles: ['test/support/divergence-setup.ts'],
           testTimeout: 60_000,
