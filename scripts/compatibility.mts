@@ -18,7 +18,7 @@ const areas: [string, RegExp][] = [
   ['exec, attach, run', /^(exec|interactive|run)\.test/],
   ['logs, events', /^(logs-memory|events)\.test/],
   ['images', /^images\.test/],
-  ['build', /^build\.test/],
+  ['build', /^(build|buildkit)\.test/],
   ['registry', /^registry\.test/],
   ['networks', /^networks\.test/],
   ['volumes', /^volumes\.test/],
