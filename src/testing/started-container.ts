@@ -18,7 +18,7 @@ import type { TestSession } from './session.js';
 import { elapsedSince, traceStep } from './trace.js';
 import { publishedPorts } from './wait/address.js';
 import { Deadline } from './wait/deadline.js';
-import { startupFailure } from './wait/errors.js';
+import { NotReadyError, startupFailure } from './wait/errors.js';
 import { followContainerLogs, type LogFollower, type LogLine } from './wait/log-follower.js';
 import { awaitReadiness } from './wait/readiness.js';
 import type { ContainerInfo, WaitStrategy } from './wait/strategy.js';
@@ -393,6 +393,9 @@ export async function launch(
     if (keep) target.consumerLogs = logs;
     return info;
   } catch (err) {
+    // A container that exited may still have its last lines in flight: its followed stream ends with them.
+    if (err instanceof NotReadyError && err.exitCode !== undefined)
+      await settledWithin(logs.ended, EXITED_LOGS_MS);
     if (keep) logs.close();
     throw startupFailure(err, deadline, id, logs.tail());
   } finally {
@@ -401,3 +404,16 @@ export async function launch(
 }
 
 type ExecRunner = (cmd: string[], options?: { signal?: AbortSignal }) => Promise<ExecResult>;
+
+/** How long an exited container's log stream may take to deliver its last lines. */
+const EXITED_LOGS_MS = 5_000;
+
+/** Resolves once `promise` settles or `ms` have passed, whichever is first. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([promise.catch(() => undefined), elapsed]);
+  clearTimeout(timer);
+}
