@@ -6,26 +6,17 @@
  * and both fail with the raw errors that failures.ts maps to DockerErrors.
  */
 import type { Readable } from 'node:stream';
-import type { Upload } from './http1.js';
+import type { ExchangeRequest } from './http1.js';
 import type { UpgradeOutcome } from './upgrade.js';
 
 /** Which implementation carried a request: the keep-alive pool, or a socket of its own. */
 export type TransportKind = 'pool' | 'socket';
 
-/** A request as it goes out: versioned path with its query, encoded headers and body. */
-export interface TransportRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body?: Upload | undefined;
-  signal?: AbortSignal | undefined;
-  /** When it fires, stop sending and keep reading (a socket of its own); a pool cancels instead. */
-  halfClose?: AbortSignal | undefined;
-  /** Milliseconds to wait for the response head (0: no limit). */
-  headersTimeout: number;
-  /** Milliseconds of silence allowed inside the response body (0: no limit). */
-  idleTimeout: number;
-}
+/**
+ * A request as it goes out: versioned path with its query, encoded headers and body. The same
+ * shape the socket exchange (http1.ts) takes; a pool cancels where a socket half-closes.
+ */
+export type TransportRequest = ExchangeRequest;
 
 /** The response head, and the body still to be read. */
 export interface TransportResponse {
