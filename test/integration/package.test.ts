@@ -68,13 +68,16 @@ describe('package build', () => {
       console.log(JSON.stringify({ id, undici: cache.filter((file) => file.includes('/undici/')).length }));
       await docker.close();`;
     const docker = Docker.fromEnv();
+    let id: string | undefined;
     try {
       const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script]);
-      const { id, undici } = JSON.parse(stdout) as { id: string; undici: number };
-      expect(undici).toBe(0);
+      const built = JSON.parse(stdout) as { id: string; undici: number };
+      id = built.id;
+      expect(built.undici).toBe(0);
       expect((await docker.images.inspect(id)).Config?.Labels).toMatchObject({ 'berth.test': 'package' });
-      await docker.images.remove(id);
     } finally {
+      // The build is untagged: a failed assertion must not leave it behind as a dangling image.
+      if (id) await docker.images.remove(id).catch(() => {});
       await docker.close();
       await rm(dir, { recursive: true, force: true });
     }
