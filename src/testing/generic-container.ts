@@ -11,6 +11,7 @@ import {
   type SshAgents,
 } from '../index.js';
 import { stageCopies } from './copy.js';
+import { resolveHostGateway } from './host/host-gateway.js';
 import { applyImagePrefix, imagePrefixFromEnv, parseImagePrefix } from './host/image-prefix.js';
 import { type HostAccess, resolveHostAccess } from './host/resolve.js';
 import { LABEL_SESSION } from './labels.js';
@@ -191,7 +192,7 @@ export class GenericContainer<S extends StartedContainer = StartedContainer> {
     return this;
   }
 
-  /** `/etc/hosts` entries; `ipAddress: 'host-gateway'` names the daemon's host (Docker 20.10+). */
+  /** `/etc/hosts` entries; `ipAddress: 'host-gateway'` names the daemon's host (Docker 20.10+, Podman). */
   withExtraHosts(hosts: ExtraHost[]): this {
     const parsed = parseOption('withExtraHosts', schemas().extraHost.array(), hosts);
     this.#extraHosts.push(...parsed.map((h) => `${h.host}:${h.ipAddress}`));
@@ -200,7 +201,8 @@ export class GenericContainer<S extends StartedContainer = StartedContainer> {
 
   /**
    * Let the container reach servers this process runs on the daemon's host, as
-   * `host.docker.internal` (and `host.testcontainers.internal`), through the engine's `host-gateway`.
+   * `host.docker.internal` (and `host.testcontainers.internal`), through the engine's `host-gateway`
+   * (on Podman, which lacks it, the default bridge's gateway).
    * The ports are checked, and documentation for the reader: any port the host listens on for the
    * gateway address is reachable (a server on 127.0.0.1 only is not).
    */
@@ -453,7 +455,7 @@ export class GenericContainer<S extends StartedContainer = StartedContainer> {
     const session = await getSession(docker);
     const access = await resolveHostAccess(docker, this.#hostOverride);
     const deadline = new Deadline(this.#startupTimeoutMs, options.signal);
-    const body = this.#createBody(image, session, access);
+    const body = await resolveHostGateway(docker, this.#createBody(image, session, access), deadline.signal);
     if (this.#reuse) return this.#startReusable(docker, session, body, deadline, access);
     return this.#startNew(docker, session, body, this.#name, deadline, access);
   }

@@ -178,6 +178,10 @@ describe('GenericContainer options on the created container', () => {
 
 describe('containers reaching the host (withExposedHostPorts)', () => {
   it('reach a server of this process through host.docker.internal', async () => {
+    // Podman's bridge, and its gateway address with it, exists only while a container is on it.
+    await using _holder = podman
+      ? await new GenericContainer(busybox).withCommand(['sleep', '600']).start()
+      : undefined;
     // The bridge's gateway is an address of the daemon's host; the server listens there only.
     const bridge = await docker.networks.inspect('bridge');
     const gateway = bridge.IPAM?.Config?.[0]?.Gateway;
