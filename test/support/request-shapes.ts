@@ -98,11 +98,16 @@ export function describeRejections(title: string, rows: RejectRow[]): void {
   });
 }
 
+/** The path without its version prefix (`/_ping` goes without one). */
+function unversioned(path: string, apiVersion: string): string {
+  const prefix = `/v${apiVersion}/`;
+  return path.startsWith(prefix) ? path.slice(prefix.length - 1) : path;
+}
+
 function shapeOf(request: RecordedRequest, apiVersion: string) {
-  const prefix = `/v${apiVersion}`;
   return {
     method: request.method,
-    path: request.path.startsWith(prefix) ? request.path.slice(prefix.length) : request.path,
+    path: unversioned(request.path, apiVersion),
     query: queryRecord(request.query),
     body: parseBody(request),
     headers: request.headers,
@@ -198,7 +203,7 @@ function literalSegments(template: string): number {
 }
 
 function expectDeclared(request: RecordedRequest, apiVersion: string): void {
-  const path = request.path.slice(`/v${apiVersion}`.length);
+  const path = unversioned(request.path, apiVersion);
   const operation = specOperation(request.method, path, apiVersion);
   expect(operation, `${request.method} ${path} is an operation of API ${apiVersion}`).toBeDefined();
   const declared = (where: SpecParameter['in']) =>
