@@ -154,11 +154,12 @@ type SpecPaths = Record<string, Record<string, SpecOperation | SpecParameter[]>>
 const specs = new Map<string, SpecPaths>();
 
 /**
- * Parameters the daemon reads that the spec leaves out, by operationId. DistributionInspect: the
- * daemon takes registry credentials from X-Registry-Auth, as the docker CLI sends them.
+ * Parameters the daemon reads that the spec leaves out, by operationId: DistributionInspect and
+ * GetPluginPrivileges take registry credentials from X-Registry-Auth, as the docker CLI sends them.
  */
 const UNDECLARED: Record<string, string[]> = {
   DistributionInspect: ['x-registry-auth'],
+  GetPluginPrivileges: ['x-registry-auth'],
 };
 
 /** The pinned spec of `apiVersion` (the two in openapi/pin.json). */
