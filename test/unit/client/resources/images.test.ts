@@ -3,7 +3,6 @@ import { Readable } from 'node:stream';
 import { describeRejections, describeRequestShapes } from '../../../support/request-shapes.js';
 
 const json = (body: unknown) => ({ status: 200, body });
-const none = { status: 204, body: '' };
 const progress = (...lines: unknown[]) => ({
   status: 200,
   body: lines.map((l) => `${JSON.stringify(l)}\n`).join(''),
