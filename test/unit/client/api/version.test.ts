@@ -52,12 +52,15 @@ describe('negotiatedVersion', () => {
 describe('VersionNegotiator', () => {
   it('pings once for concurrent first calls', async () => {
     let pings = 0;
-    const negotiator = new VersionNegotiator(async () => {
+    let answer: (version: string) => void = () => {};
+    const negotiator = new VersionNegotiator(() => {
       pings++;
-      await new Promise((r) => setTimeout(r, 10));
-      return '1.43';
+      return new Promise<string>((resolve) => (answer = resolve));
     });
-    const versions = await Promise.all([negotiator.version(), negotiator.version(), negotiator.version()]);
+    // All three ask before the ping is answered.
+    const asked = Promise.all([negotiator.version(), negotiator.version(), negotiator.version()]);
+    answer('1.43');
+    const versions = await asked;
     expect(versions).toEqual(['1.43', '1.43', '1.43']);
     expect(await negotiator.version()).toBe('1.43');
     expect(pings).toBe(1);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Docker } from '../../../../src/index.js';
 import { LABEL_LEASE, LABEL_SESSION } from '../../../../src/testing/labels.js';
 import { LeaseKeeper, leaseVolumeName } from '../../../../src/testing/reaper/lease.js';
@@ -27,8 +27,18 @@ function recordingDocker() {
   return { docker, calls, labels, failNext: () => (fail = true) };
 }
 
-const waitFor = async (check: () => boolean) => {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
+/** Beats run on the interval timer: fake timers drive them, so no test waits on the clock. */
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Runs beats until `check` holds (at most 100 beats' worth of time). */
+const beatUntil = async (check: () => boolean) => {
+  for (let i = 0; i < 100 && !check(); i++) await vi.advanceTimersToNextTimerAsync();
+  expect(check()).toBe(true);
 };
 
 describe('LeaseKeeper', () => {
@@ -36,7 +46,7 @@ describe('LeaseKeeper', () => {
     const { docker, calls, labels } = recordingDocker();
     const keeper = new LeaseKeeper(docker, 's1', { [LABEL_SESSION]: 's1' }, 1_000);
     keeper.start();
-    await waitFor(() => calls.length >= 5);
+    await beatUntil(() => calls.length >= 5);
     await keeper.stop();
     const name = (n: number) => leaseVolumeName('s1', n);
     expect(calls.slice(0, 5)).toEqual([
@@ -52,7 +62,7 @@ describe('LeaseKeeper', () => {
     expect(left.length).toBeLessThanOrEqual(2);
     expect(keeper.release()).toEqual([]);
     const after = calls.length;
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await vi.advanceTimersByTimeAsync(10_000);
     expect(calls.length).toBe(after);
   });
 
@@ -61,7 +71,7 @@ describe('LeaseKeeper', () => {
     failNext();
     const keeper = new LeaseKeeper(docker, 's2', {}, 1_000);
     keeper.start();
-    await waitFor(() => calls.length >= 1);
+    await beatUntil(() => calls.length >= 1);
     await keeper.stop();
     expect(calls[0]).toBe(`create ${leaseVolumeName('s2', 1)}`);
   });

@@ -1,13 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ResourceSet } from '../../../../src/testing/reaper/resources.js';
 import { Watchdog } from '../../../../src/testing/reaper/server.js';
 import { connectWatchdog } from '../../../../src/testing/reaper/watchdog.js';
 
 const socketPath = () => join(tmpdir(), `berth-unit-${randomBytes(4).toString('hex')}.sock`);
+
+// The watchdog's grace, startup and anchor-poll periods are timeouts: fake ones let the tests pass
+// time at will, while its sockets stay real.
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Waits, turn by turn of the event loop, until the watchdog has `n` clients (10 s at most). */
+async function clientsBecome(dog: Watchdog, n: number): Promise<void> {
+  const deadline = performance.now() + 10_000;
+  while (dog.clients !== n && performance.now() < deadline) await nextTurn();
+  expect(dog.clients).toBe(n);
+}
 
 function watchdog(times = { graceMs: 150, startupMs: 2_000 }, alive?: (pid: number) => boolean) {
   const reaped: ResourceSet[] = [];
@@ -36,12 +52,14 @@ describe('Watchdog', () => {
     b.send({ op: 'track', kind: 'network', id: 'n1' });
     b.send({ op: 'track', kind: 'container', id: 'c2' });
     b.send({ op: 'untrack', kind: 'container', id: 'c2' });
-    await sleep(50);
     a.close();
-    await sleep(300);
+    await clientsBecome(dog, 1);
+    await vi.advanceTimersByTimeAsync(10_000);
     expect(reaped).toEqual([]);
 
     b.close();
+    await clientsBecome(dog, 0);
+    await vi.advanceTimersByTimeAsync(150);
     await dog.done;
     expect(retired()).toBe(1);
     expect(reaped).toHaveLength(1);
@@ -54,12 +72,15 @@ describe('Watchdog', () => {
     const path = socketPath();
     await dog.listen(path);
     (await connectWatchdog(path)).close();
-    await sleep(100);
+    await clientsBecome(dog, 0);
+    await vi.advanceTimersByTimeAsync(399);
     const next = await connectWatchdog(path);
-    await sleep(500);
+    await clientsBecome(dog, 1);
+    await vi.advanceTimersByTimeAsync(10_000);
     expect(reaped).toEqual([]);
-    expect(dog.clients).toBe(1);
     next.close();
+    await clientsBecome(dog, 0);
+    await vi.advanceTimersByTimeAsync(400);
     await dog.done;
     expect(reaped).toHaveLength(1);
   });
@@ -68,6 +89,7 @@ describe('Watchdog', () => {
     const { dog, reaped } = watchdog({ graceMs: 100, startupMs: 100 });
     const path = socketPath();
     await dog.listen(path);
+    await vi.advanceTimersByTimeAsync(100);
     await dog.done;
     expect(reaped).toHaveLength(1);
     await expect(connectWatchdog(path)).rejects.toThrow();
@@ -81,12 +103,13 @@ describe('Watchdog', () => {
     const link = await connectWatchdog(path);
     link.send({ op: 'anchor', pid: 4242 });
     link.send({ op: 'track', kind: 'container', id: 'shared' });
-    await sleep(50);
     link.close();
-    await sleep(1_200);
+    await clientsBecome(dog, 0);
+    await vi.advanceTimersByTimeAsync(10_000);
     expect(reaped).toEqual([]);
 
     anchorRuns = false;
+    await vi.advanceTimersByTimeAsync(600);
     await dog.done;
     expect([...reaped[0]!.container]).toEqual(['shared']);
   });
