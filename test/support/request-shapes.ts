@@ -12,6 +12,8 @@ import { type Docker, InvalidOptionError } from '../../src/index.js';
 import { type RecordedRequest, RecordingDispatcher, type ScriptedResponse } from './recording-dispatcher.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+/** Generous: the first request of a file loads undici and the spec, on a machine shared with other runs. */
+const TIMEOUT = 30_000;
 
 /** A request a row expects, in order. `query` lists every parameter sent; `body` is the parsed JSON. */
 export interface ExpectedRequest {
@@ -70,7 +72,7 @@ export function describeRequestShapes(title: string, rows: ShapeRow[], apiVersio
         await docker.close();
         await recorder.close();
       }
-    });
+    }, TIMEOUT);
   });
 }
 
@@ -94,7 +96,7 @@ export function describeRejections(title: string, rows: RejectRow[]): void {
         await docker.close();
         await recorder.close();
       }
-    });
+    }, TIMEOUT);
   });
 }
 
@@ -225,4 +227,29 @@ function expectDeclared(request: RecordedRequest, apiVersion: string): void {
   if (request.body && request.body.length > 0) {
     expect(declared('body').size, `${operation?.operationId} takes a body`).toBeGreaterThan(0);
   }
+}
+
+/**
+ * Every public method of the resource classes given has a row (named `method: …`, or
+ * `prefix.method: …` under a prefix), or a reason in `untested` why its shape is tested elsewhere.
+ */
+export function describeCoverage(
+  title: string,
+  classes: Record<string, { prototype: object }>,
+  rows: { name: string }[],
+  untested: Record<string, string> = {},
+): void {
+  it(`${title}: every method has a request-shape row`, () => {
+    const missing = Object.entries(classes).flatMap(([prefix, klass]) =>
+      Object.getOwnPropertyNames(klass.prototype)
+        .filter((name) => name !== 'constructor')
+        .map((name) => `${prefix}${name}`)
+        .filter(
+          (method) =>
+            !untested[method] &&
+            !rows.some((row) => row.name.startsWith(`${method}:`) || row.name === method),
+        ),
+    );
+    expect(missing).toEqual([]);
+  });
 }

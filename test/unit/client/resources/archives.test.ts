@@ -1,6 +1,13 @@
 /** Requests `docker.archives` sends for given options, without a daemon (see test/support/request-shapes.ts). */
 import { Readable } from 'node:stream';
-import { describeRejections, describeRequestShapes } from '../../../support/request-shapes.js';
+import { Archives } from '../../../../src/client/resources/archives.js';
+import {
+  describeCoverage,
+  describeRejections,
+  describeRequestShapes,
+  type RejectRow,
+  type ShapeRow,
+} from '../../../support/request-shapes.js';
 
 /** X-Docker-Container-Path-Stat: base64 of the JSON stat, as the daemon sends it. */
 const stat = Buffer.from(
@@ -8,7 +15,7 @@ const stat = Buffer.from(
 ).toString('base64');
 const withStat = { 'x-docker-container-path-stat': stat };
 
-describeRequestShapes('archives', [
+const rows: ShapeRow[] = [
   {
     name: 'stat: HEAD with the path in the query',
     call: (d) => d.archives.stat('c1', '/etc/f'),
@@ -37,9 +44,11 @@ describeRequestShapes('archives', [
       },
     ],
   },
-]);
+];
 
-describeRejections('archives', [
+describeRequestShapes('archives', rows);
+
+const rejections: RejectRow[] = [
   {
     name: 'put: an unknown option',
     call: (d) => d.archives.put('c1', '/tmp', Readable.from([]), { overwrite: true } as never),
@@ -55,4 +64,13 @@ describeRejections('archives', [
     call: (d) => d.archives.stat('c1', '/', { follow: true } as never),
     option: 'follow',
   },
-]);
+];
+
+describeRejections('archives', rejections);
+
+describeCoverage('archives', { '': Archives }, [...rows, ...rejections], {
+  copyTo: 'put of a packed host path (row: put)',
+  readFile: 'get, then reads the tar (row: get; archives.extract.test.ts)',
+  readFiles: 'get, then reads the tar (row: get; archives.extract.test.ts)',
+  copyFrom: 'get, then extracts on the host (row: get; archives.extract.test.ts)',
+});

@@ -1,10 +1,18 @@
 /** Requests `docker.containers` sends for given options, without a daemon (see test/support/request-shapes.ts). */
-import { describeRejections, describeRequestShapes } from '../../../support/request-shapes.js';
+
+import { Containers } from '../../../../src/client/resources/containers.js';
+import {
+  describeCoverage,
+  describeRejections,
+  describeRequestShapes,
+  type RejectRow,
+  type ShapeRow,
+} from '../../../support/request-shapes.js';
 
 const json = (body: unknown) => ({ status: 200, body });
 const none = { status: 204, body: '' };
 
-describeRequestShapes('containers', [
+const rows: ShapeRow[] = [
   {
     name: 'list: flags and filters as JSON',
     call: (d) => d.containers.list({ all: true, limit: 3, size: true, filters: { label: ['app=web'] } }),
@@ -124,7 +132,7 @@ describeRequestShapes('containers', [
   },
   {
     name: 'logs: both streams unless one is named, no framing lookup when tty is known',
-    call: (d) => d.containers.logs('c1', { tail: 10, timestamps: true, tty: true }),
+    call: (d) => d.containers.logs('c1', { tail: '10', timestamps: true, tty: true }),
     replies: [{ status: 200, body: '' }],
     sends: [
       {
@@ -165,9 +173,11 @@ describeRequestShapes('containers', [
     call: (d) => d.containers.inspect('a/b c'),
     sends: [{ method: 'GET', path: '/containers/a%2Fb%20c/json' }],
   },
-]);
+];
 
-describeRejections('containers', [
+describeRequestShapes('containers', rows);
+
+const rejections: RejectRow[] = [
   {
     name: 'list: an unknown option',
     call: (d) => d.containers.list({ everything: true } as never),
@@ -194,4 +204,8 @@ describeRejections('containers', [
     call: (d) => d.containers.logs('c1', { tail: {} as never }),
     option: 'tail',
   },
-]);
+];
+
+describeRejections('containers', rejections);
+
+describeCoverage('containers', { '': Containers }, [...rows, ...rejections]);

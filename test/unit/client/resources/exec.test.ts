@@ -1,5 +1,13 @@
 /** Requests `docker.exec` sends for given options, without a daemon (see test/support/request-shapes.ts). */
-import { describeRejections, describeRequestShapes } from '../../../support/request-shapes.js';
+
+import { Exec } from '../../../../src/client/resources/exec.js';
+import {
+  describeCoverage,
+  describeRejections,
+  describeRequestShapes,
+  type RejectRow,
+  type ShapeRow,
+} from '../../../support/request-shapes.js';
 
 const json = (body: unknown) => ({ status: 200, body });
 /** One stdout frame of Docker's multiplexed stream: stream 1, three zero bytes, the length, the data. */
@@ -10,7 +18,7 @@ const multiplexed = {
 };
 const raw = { status: 200, body: 'hi\n', headers: { 'content-type': 'application/vnd.docker.raw-stream' } };
 
-describeRequestShapes('exec', [
+const rows: ShapeRow[] = [
   {
     name: 'create: the config as the body',
     call: (d) => d.exec.create('c1', { Cmd: ['ls'], AttachStdout: true }),
@@ -72,9 +80,11 @@ describeRequestShapes('exec', [
       { method: 'GET', path: '/exec/e1/json' },
     ],
   },
-]);
+];
 
-describeRejections('exec', [
+describeRequestShapes('exec', rows);
+
+const rejections: RejectRow[] = [
   {
     name: 'start: detach as a string',
     call: (d) => d.exec.start('e1', { detach: 'yes' as never }),
@@ -92,4 +102,12 @@ describeRejections('exec', [
     call: (d) => d.exec.run('c1', ['ls'], { detach: true } as never),
     option: 'detach',
   },
-]);
+];
+
+describeRejections('exec', rejections);
+
+describeCoverage('exec', { '': Exec }, [...rows, ...rejections], {
+  attach:
+    'hijacks the connection, which the recording dispatcher does not answer: test/unit/client/streams/hijack/session.test.ts and the integration tests',
+  stream: 'create, then start as in run(); its streaming is tested in test/integration/exec.test.ts',
+});

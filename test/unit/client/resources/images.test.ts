@@ -1,6 +1,13 @@
 /** Requests `docker.images` sends for given options, without a daemon (see test/support/request-shapes.ts). */
 import { Readable } from 'node:stream';
-import { describeRejections, describeRequestShapes } from '../../../support/request-shapes.js';
+import { Images } from '../../../../src/client/resources/images.js';
+import {
+  describeCoverage,
+  describeRejections,
+  describeRequestShapes,
+  type RejectRow,
+  type ShapeRow,
+} from '../../../support/request-shapes.js';
 
 const json = (body: unknown) => ({ status: 200, body });
 const progress = (...lines: unknown[]) => ({
@@ -16,7 +23,7 @@ const authHeader = Buffer.from(JSON.stringify(auth))
   .replaceAll('/', '_');
 const tar = () => Readable.from([Buffer.alloc(1024)]);
 
-describeRequestShapes('images', [
+const rows: ShapeRow[] = [
   {
     name: 'list: flags and filters',
     call: (d) => d.images.list({ all: true, digests: true, filters: { dangling: ['true'] } }),
@@ -189,9 +196,11 @@ describeRequestShapes('images', [
       },
     ],
   },
-]);
+];
 
-describeRejections('images', [
+describeRequestShapes('images', rows);
+
+const rejections: RejectRow[] = [
   {
     name: 'list: an unknown option',
     call: (d) => d.images.list({ everything: true } as never),
@@ -224,4 +233,10 @@ describeRejections('images', [
     call: (d) => d.images.pull('a', { platform: 1 as never, auth }),
     option: 'platform',
   },
-]);
+];
+
+describeRejections('images', rejections);
+
+describeCoverage('images', { '': Images }, [...rows, ...rejections], {
+  exists: 'a 200 or 404 of inspect (the row for inspect shows its request)',
+});

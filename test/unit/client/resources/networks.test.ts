@@ -1,9 +1,17 @@
 /** Requests `docker.networks` sends for given options, without a daemon (see test/support/request-shapes.ts). */
-import { describeRejections, describeRequestShapes } from '../../../support/request-shapes.js';
+
+import { Networks } from '../../../../src/client/resources/networks.js';
+import {
+  describeCoverage,
+  describeRejections,
+  describeRequestShapes,
+  type RejectRow,
+  type ShapeRow,
+} from '../../../support/request-shapes.js';
 
 const json = (body: unknown) => ({ status: 200, body });
 
-describeRequestShapes('networks', [
+const rows: ShapeRow[] = [
   {
     name: 'list: filters',
     call: (d) => d.networks.list({ filters: { driver: ['bridge'] } }),
@@ -55,9 +63,11 @@ describeRequestShapes('networks', [
     replies: [json({ NetworksDeleted: null })],
     sends: [{ method: 'POST', path: '/networks/prune', query: { filters: '{"label":["a"]}' } }],
   },
-]);
+];
 
-describeRejections('networks', [
+describeRequestShapes('networks', rows);
+
+const rejections: RejectRow[] = [
   { name: 'list: an unknown option', call: (d) => d.networks.list({ name: 'x' } as never), option: 'name' },
   {
     name: 'inspect: verbose as a string',
@@ -74,4 +84,8 @@ describeRejections('networks', [
     call: (d) => d.networks.disconnect('n1', 'c1', { Force: true } as never),
     option: 'Force',
   },
-]);
+];
+
+describeRejections('networks', rejections);
+
+describeCoverage('networks', { '': Networks }, [...rows, ...rejections]);

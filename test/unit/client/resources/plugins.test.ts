@@ -1,6 +1,13 @@
 /** Requests `docker.plugins` sends for given options, without a daemon (see test/support/request-shapes.ts). */
 import { Readable } from 'node:stream';
-import { describeRejections, describeRequestShapes } from '../../../support/request-shapes.js';
+import { Plugins } from '../../../../src/client/resources/plugins.js';
+import {
+  describeCoverage,
+  describeRejections,
+  describeRequestShapes,
+  type RejectRow,
+  type ShapeRow,
+} from '../../../support/request-shapes.js';
 
 const json = (body: unknown) => ({ status: 200, body });
 const auth = { username: 'u', password: 'p' };
@@ -16,7 +23,7 @@ const progress = {
   headers: { 'content-type': 'application/json' },
 };
 
-describeRequestShapes('plugins', [
+const rows: ShapeRow[] = [
   {
     name: 'list: filters',
     call: (d) => d.plugins.list({ filters: { enabled: ['true'] } }),
@@ -104,9 +111,18 @@ describeRequestShapes('plugins', [
     call: (d) => d.plugins.remove('p1', { force: true }),
     sends: [{ method: 'DELETE', path: '/plugins/p1', query: { force: 'true' } }],
   },
-]);
+];
 
-describeRejections('plugins', [
+describeRequestShapes('plugins', rows);
+
+const rejections: RejectRow[] = [
   { name: 'create: an empty name', call: (d) => d.plugins.create('', Readable.from([])), option: 'name' },
   { name: 'set: no settings', call: (d) => d.plugins.set('p1', {}), option: 'settings' },
-]);
+];
+
+describeRejections('plugins', rejections);
+
+describeCoverage('plugins', { '': Plugins }, [...rows, ...rejections], {
+  pull: 'install under another name (row: install)',
+  push: 'X-Registry-Auth only (tested in test/integration/plugins.test.ts against a registry)',
+});

@@ -1,5 +1,7 @@
 /** Requests `docker.secrets` and `docker.configs` send, without a daemon (see test/support/request-shapes.ts). */
-import { describeRequestShapes, type ShapeRow } from '../../../support/request-shapes.js';
+
+import { Configs, Secrets } from '../../../../src/client/resources/secrets.js';
+import { describeCoverage, describeRequestShapes, type ShapeRow } from '../../../support/request-shapes.js';
 
 const json = (body: unknown) => ({ status: 200, body });
 
@@ -47,4 +49,7 @@ function rows(kind: 'secrets' | 'configs'): ShapeRow[] {
   ];
 }
 
-describeRequestShapes('secrets and configs', [...rows('secrets'), ...rows('configs')]);
+const all = [...rows('secrets'), ...rows('configs')];
+describeRequestShapes('secrets and configs', all);
+
+describeCoverage('secrets and configs', { 'secrets.': Secrets, 'configs.': Configs }, all);

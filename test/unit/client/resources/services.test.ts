@@ -1,5 +1,13 @@
 /** Requests `docker.services` and `docker.tasks` send, without a daemon (see test/support/request-shapes.ts). */
-import { describeRejections, describeRequestShapes } from '../../../support/request-shapes.js';
+
+import { Services, Tasks } from '../../../../src/client/resources/services.js';
+import {
+  describeCoverage,
+  describeRejections,
+  describeRequestShapes,
+  type RejectRow,
+  type ShapeRow,
+} from '../../../support/request-shapes.js';
 
 const json = (body: unknown) => ({ status: 200, body });
 const auth = { username: 'u', password: 'p' };
@@ -15,7 +23,7 @@ const spec = {
 };
 const service = { ID: 'sv1', Version: { Index: 9 }, Spec: spec };
 
-describeRequestShapes('services', [
+const rows: ShapeRow[] = [
   {
     name: 'create: the spec as the body, the credentials in X-Registry-Auth',
     call: (d) => d.services.create(spec, { auth }),
@@ -96,9 +104,11 @@ describeRequestShapes('services', [
       { method: 'GET', path: '/tasks/t1' },
     ],
   },
-]);
+];
 
-describeRejections('services', [
+describeRequestShapes('services', rows);
+
+const rejections: RejectRow[] = [
   {
     name: 'create: a container spec without an image',
     call: (d) => d.services.create({ TaskTemplate: { ContainerSpec: {} } }, { auth }),
@@ -110,4 +120,12 @@ describeRejections('services', [
     call: (d) => d.services.waitConverged('sv1', { stableFor: Number.NaN }),
     option: 'stableFor',
   },
-]);
+];
+
+describeRejections('services', rejections);
+
+describeCoverage('services', { '': Services, 'tasks.': Tasks }, [...rows, ...rejections], {
+  update: 'the same read-modify-write as scale and rollback (rows: scale, rollback)',
+  waitConverged:
+    'polls inspect and tasks.list (rows: inspect, tasks.list); its logic is tested in test/integration/swarm.test.ts',
+});

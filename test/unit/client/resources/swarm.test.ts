@@ -1,5 +1,13 @@
 /** Requests `docker.swarm` and `docker.nodes` send, without a daemon (see test/support/request-shapes.ts). */
-import { describeRejections, describeRequestShapes } from '../../../support/request-shapes.js';
+
+import { Nodes, Swarm } from '../../../../src/client/resources/swarm.js';
+import {
+  describeCoverage,
+  describeRejections,
+  describeRequestShapes,
+  type RejectRow,
+  type ShapeRow,
+} from '../../../support/request-shapes.js';
 
 const json = (body: unknown) => ({ status: 200, body });
 const swarm = {
@@ -10,7 +18,7 @@ const swarm = {
 };
 const node = { ID: 'n1', Version: { Index: 4 }, Spec: { Role: 'manager', Availability: 'active' } };
 
-describeRequestShapes('swarm', [
+const rows: ShapeRow[] = [
   {
     name: 'init: listen address by default, the config as the body',
     call: (d) => d.swarm.init({ AdvertiseAddr: '127.0.0.1' }),
@@ -25,9 +33,14 @@ describeRequestShapes('swarm', [
   },
   {
     name: 'join',
-    call: (d) => d.swarm.join({ JoinToken: 't', RemoteAddrs: ['127.0.0.1:2377'] }),
+    call: (d) =>
+      d.swarm.join({ ListenAddr: '0.0.0.0:2377', JoinToken: 't', RemoteAddrs: ['127.0.0.1:2377'] }),
     sends: [
-      { method: 'POST', path: '/swarm/join', body: { JoinToken: 't', RemoteAddrs: ['127.0.0.1:2377'] } },
+      {
+        method: 'POST',
+        path: '/swarm/join',
+        body: { ListenAddr: '0.0.0.0:2377', JoinToken: 't', RemoteAddrs: ['127.0.0.1:2377'] },
+      },
     ],
   },
   {
@@ -106,14 +119,27 @@ describeRequestShapes('swarm', [
     call: (d) => d.nodes.remove('n1', { force: true }),
     sends: [{ method: 'DELETE', path: '/nodes/n1', query: { force: 'true' } }],
   },
-]);
+];
 
-describeRejections('swarm', [
+describeRequestShapes('swarm', rows);
+
+const rejections: RejectRow[] = [
   {
     name: 'join: no token',
-    call: (d) => d.swarm.join({ RemoteAddrs: ['127.0.0.1:2377'] }),
+    call: (d) => d.swarm.join({ RemoteAddrs: ['127.0.0.1:2377'] } as never),
     option: 'JoinToken',
   },
-  { name: 'join: no manager address', call: (d) => d.swarm.join({ JoinToken: 't' }), option: 'RemoteAddrs' },
+  {
+    name: 'join: no manager address',
+    call: (d) => d.swarm.join({ JoinToken: 't' } as never),
+    option: 'RemoteAddrs',
+  },
   { name: 'unlock: an empty key', call: (d) => d.swarm.unlock(''), option: 'key' },
-]);
+];
+
+describeRejections('swarm', rejections);
+
+describeCoverage('swarm', { '': Swarm, 'nodes.': Nodes }, [...rows, ...rejections], {
+  joinTokens: 'reads inspect (row: rotateJoinTokens)',
+  rotateUnlockKey: 'update with rotateManagerUnlockKey, then unlockKey (rows: update, unlockKey)',
+});

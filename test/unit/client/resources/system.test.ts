@@ -1,9 +1,17 @@
 /** Requests `docker.system` sends for given options, without a daemon (see test/support/request-shapes.ts). */
-import { describeRejections, describeRequestShapes } from '../../../support/request-shapes.js';
+
+import { System } from '../../../../src/client/resources/system.js';
+import {
+  describeCoverage,
+  describeRejections,
+  describeRequestShapes,
+  type RejectRow,
+  type ShapeRow,
+} from '../../../support/request-shapes.js';
 
 const json = (body: unknown) => ({ status: 200, body });
 
-describeRequestShapes('system', [
+const rows: ShapeRow[] = [
   {
     name: 'ping',
     call: (d) => d.system.ping(),
@@ -50,10 +58,16 @@ describeRequestShapes('system', [
       },
     ],
   },
-]);
+];
 
-describeRejections('system', [
+describeRequestShapes('system', rows);
+
+const rejections: RejectRow[] = [
   { name: 'ping: an unknown option', call: (d) => d.system.ping({ timeout: 1 } as never), option: 'timeout' },
   { name: 'df: type not a list', call: (d) => d.system.df({ type: 'volume' as never }), option: 'type' },
   { name: 'events: since not a time', call: (d) => d.system.events({ since: {} as never }), option: 'since' },
-]);
+];
+
+describeRejections('system', rejections);
+
+describeCoverage('system', { '': System }, [...rows, ...rejections]);

@@ -1,11 +1,19 @@
 /** Requests `docker.volumes` sends for given options, without a daemon (see test/support/request-shapes.ts). */
-import { describeRejections, describeRequestShapes } from '../../../support/request-shapes.js';
+
+import { Volumes } from '../../../../src/client/resources/volumes.js';
+import {
+  describeCoverage,
+  describeRejections,
+  describeRequestShapes,
+  type RejectRow,
+  type ShapeRow,
+} from '../../../support/request-shapes.js';
 
 const json = (body: unknown) => ({ status: 200, body });
 const none = { status: 204, body: '' };
 const anonymous = 'f'.repeat(64);
 
-describeRequestShapes('volumes', [
+const rows: ShapeRow[] = [
   {
     name: 'list: filters',
     call: (d) => d.volumes.list({ filters: { dangling: ['true'] } }),
@@ -59,9 +67,11 @@ describeRequestShapes('volumes', [
     replies: [json({ VolumesDeleted: null, SpaceReclaimed: 0 })],
     sends: [{ method: 'POST', path: '/volumes/prune', query: { filters: '{"all":["true"]}' } }],
   },
-]);
+];
 
-describeRejections('volumes', [
+describeRequestShapes('volumes', rows);
+
+const rejections: RejectRow[] = [
   {
     name: 'list: an unknown option',
     call: (d) => d.volumes.list({ dangling: true } as never),
@@ -73,4 +83,8 @@ describeRejections('volumes', [
     option: 'force',
   },
   { name: 'prune: all as a string', call: (d) => d.volumes.prune({ all: 'yes' as never }), option: 'all' },
-]);
+];
+
+describeRejections('volumes', rejections);
+
+describeCoverage('volumes', { '': Volumes }, [...rows, ...rejections]);
