@@ -58,45 +58,53 @@ export async function drain(result: unknown): Promise<void> {
 /** Runs `rows` against a client of `apiVersion` (1.41, the oldest supported daemon, by default). */
 export function describeRequestShapes(title: string, rows: ShapeRow[], apiVersion = '1.41'): void {
   describe(`${title}: requests sent`, () => {
-    it.each(rows.map((row) => [row.name, row] as const))('%s', async (_name, row) => {
-      const version = row.apiVersion ?? apiVersion;
-      const recorder = new RecordingDispatcher();
-      const docker = recorder.client(version);
-      try {
-        for (const reply of row.replies ?? []) recorder.respond({}, reply);
-        recorder.respond({}, { status: 200, body: {} }, { persist: true });
-        await drain(row.call(docker));
-        expect(recorder.requests.map((r) => shapeOf(r, version))).toEqual(row.sends.map(expected));
-        for (const request of recorder.requests) expectDeclared(request, version);
-      } finally {
-        await docker.close();
-        await recorder.close();
-      }
-    }, TIMEOUT);
+    it.each(rows.map((row) => [row.name, row] as const))(
+      '%s',
+      async (_name, row) => {
+        const version = row.apiVersion ?? apiVersion;
+        const recorder = new RecordingDispatcher();
+        const docker = recorder.client(version);
+        try {
+          for (const reply of row.replies ?? []) recorder.respond({}, reply);
+          recorder.respond({}, { status: 200, body: {} }, { persist: true });
+          await drain(row.call(docker));
+          expect(recorder.requests.map((r) => shapeOf(r, version))).toEqual(row.sends.map(expected));
+          for (const request of recorder.requests) expectDeclared(request, version);
+        } finally {
+          await docker.close();
+          await recorder.close();
+        }
+      },
+      TIMEOUT,
+    );
   });
 }
 
 /** Runs `rows`, each of which must reject with an InvalidOptionError before any request. */
 export function describeRejections(title: string, rows: RejectRow[]): void {
   describe(`${title}: bad options send nothing`, () => {
-    it.each(rows.map((row) => [row.name, row] as const))('%s', async (_name, row) => {
-      const recorder = new RecordingDispatcher();
-      const docker = recorder.client();
-      try {
-        const failure = await Promise.resolve()
-          .then(() => drain(row.call(docker)))
-          .then(
-            () => undefined,
-            (err: unknown) => err,
-          );
-        expect(failure).toBeInstanceOf(InvalidOptionError);
-        expect((failure as InvalidOptionError).option).toBe(row.option);
-        expect(recorder.requests).toEqual([]);
-      } finally {
-        await docker.close();
-        await recorder.close();
-      }
-    }, TIMEOUT);
+    it.each(rows.map((row) => [row.name, row] as const))(
+      '%s',
+      async (_name, row) => {
+        const recorder = new RecordingDispatcher();
+        const docker = recorder.client();
+        try {
+          const failure = await Promise.resolve()
+            .then(() => drain(row.call(docker)))
+            .then(
+              () => undefined,
+              (err: unknown) => err,
+            );
+          expect(failure).toBeInstanceOf(InvalidOptionError);
+          expect((failure as InvalidOptionError).option).toBe(row.option);
+          expect(recorder.requests).toEqual([]);
+        } finally {
+          await docker.close();
+          await recorder.close();
+        }
+      },
+      TIMEOUT,
+    );
   });
 }
 
