@@ -45,6 +45,14 @@ export interface RejectRow {
   option: string;
 }
 
+/** A 200 answer with a JSON body. */
+export const json = (body: unknown): ScriptedResponse => ({ status: 200, body });
+
+/** X-Registry-Auth as the docker CLI sends it: URL-safe base64, padded (Go's URLEncoding), of the JSON. */
+export function registryAuthHeader(auth: object): string {
+  return Buffer.from(JSON.stringify(auth)).toString('base64').replaceAll('+', '-').replaceAll('/', '_');
+}
+
 /** Reads a whole stream-like result, so that the request behind it is sent and answered. */
 export async function drain(result: unknown): Promise<void> {
   const value = await result;

@@ -5,11 +5,11 @@ import {
   describeCoverage,
   describeRejections,
   describeRequestShapes,
+  json,
   type RejectRow,
   type ShapeRow,
 } from '../../../support/request-shapes.js';
 
-const json = (body: unknown) => ({ status: 200, body });
 /** One stdout frame of Docker's multiplexed stream: stream 1, three zero bytes, the length, the data. */
 const multiplexed = {
   status: 200,

@@ -5,22 +5,19 @@ import {
   describeCoverage,
   describeRejections,
   describeRequestShapes,
+  json,
   type RejectRow,
+  registryAuthHeader,
   type ShapeRow,
 } from '../../../support/request-shapes.js';
 
-const json = (body: unknown) => ({ status: 200, body });
 const progress = (...lines: unknown[]) => ({
   status: 200,
   body: lines.map((l) => `${JSON.stringify(l)}\n`).join(''),
   headers: { 'content-type': 'application/json' },
 });
 const auth = { username: 'u', password: 'p', serveraddress: '127.0.0.1:5000' };
-/** X-Registry-Auth as the docker CLI sends it: URL-safe base64, padded (Go's URLEncoding), of the JSON. */
-const authHeader = Buffer.from(JSON.stringify(auth))
-  .toString('base64')
-  .replaceAll('+', '-')
-  .replaceAll('/', '_');
+const authHeader = registryAuthHeader(auth);
 const tar = () => Readable.from([Buffer.alloc(1024)]);
 
 const rows: ShapeRow[] = [

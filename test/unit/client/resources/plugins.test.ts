@@ -5,17 +5,14 @@ import {
   describeCoverage,
   describeRejections,
   describeRequestShapes,
+  json,
   type RejectRow,
+  registryAuthHeader,
   type ShapeRow,
 } from '../../../support/request-shapes.js';
 
-const json = (body: unknown) => ({ status: 200, body });
 const auth = { username: 'u', password: 'p' };
-/** X-Registry-Auth as the docker CLI sends it: URL-safe base64, padded (Go's URLEncoding), of the JSON. */
-const authHeader = Buffer.from(JSON.stringify(auth))
-  .toString('base64')
-  .replaceAll('+', '-')
-  .replaceAll('/', '_');
+const authHeader = registryAuthHeader(auth);
 const privileges = [{ Name: 'network', Description: '', Value: ['host'] }];
 const progress = {
   status: 200,

@@ -1,9 +1,12 @@
 /** Requests `docker.secrets` and `docker.configs` send, without a daemon (see test/support/request-shapes.ts). */
 
 import { Configs, Secrets } from '../../../../src/client/resources/secrets.js';
-import { describeCoverage, describeRequestShapes, type ShapeRow } from '../../../support/request-shapes.js';
-
-const json = (body: unknown) => ({ status: 200, body });
+import {
+  describeCoverage,
+  describeRequestShapes,
+  json,
+  type ShapeRow,
+} from '../../../support/request-shapes.js';
 
 /** Secrets and configs take the same calls on their own paths. */
 function rows(kind: 'secrets' | 'configs'): ShapeRow[] {

@@ -5,11 +5,11 @@ import {
   describeCoverage,
   describeRejections,
   describeRequestShapes,
+  json,
   type RejectRow,
   type ShapeRow,
 } from '../../../support/request-shapes.js';
 
-const json = (body: unknown) => ({ status: 200, body });
 const none = { status: 204, body: '' };
 const anonymous = 'f'.repeat(64);
 
