@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Docker } from '../../../src/index.js';
-import { resolveHostGateway } from '../../../src/testing/host/host-gateway.js';
+import type { Docker } from '../../../../src/index.js';
+import { resolveHostGateway } from '../../../../src/testing/host/host-gateway.js';
 
 /** A client that answers /version and the bridge's inspect as `engine` would, counting the calls. */
 function engine(kind: 'docker' | 'podman', gateways: string[] = ['10.88.0.1']) {
