@@ -32,10 +32,14 @@ const CHUNK = 32 * 1024;
 /** The directories the daemon may ask for, by the `dir-name` it names them with. */
 export type SyncedDirs = Readonly<Record<string, string>>;
 
-/** An entry the sync sends: its slash-separated relative path and its lstat. */
+/**
+ * An entry the sync sends: its slash-separated relative path, its lstat, and what it links to: a
+ * symlink's target, or for a file hard-linked to one sent before, that file's path.
+ */
 interface Entry {
   path: string;
   stats: Stats;
+  linkname?: string;
 }
 
 /** The DiffCopy method and its handler. */
@@ -78,7 +82,8 @@ async function sendStats(call: GrpcCall, entries: Entry[]): Promise<void> {
 }
 
 async function sendFile(call: GrpcCall, id: number, root: string, entry: Entry | undefined): Promise<void> {
-  if (!entry?.stats.isFile()) throw new GrpcError(GrpcCode.invalidArgument, `no file with index ${id}`);
+  if (!entry?.stats.isFile() || entry.linkname !== undefined)
+    throw new GrpcError(GrpcCode.invalidArgument, `no file with index ${id}`);
   const file = await open(join(root, entry.path), 'r');
   try {
     const buffer = Buffer.allocUnsafe(CHUNK);
@@ -107,15 +112,17 @@ function decodePacket(message: Uint8Array): { type: number; id: number; data: Ui
   return packet;
 }
 
-/** fsutil's Stat: owners are sent as root, like the CLI does. */
-function encodeStat({ path, stats }: Entry & { linkname?: string }): Uint8Array {
+/**
+ * fsutil's Stat: owners are sent as root, like the CLI does. A hard link is a regular file's mode
+ * with the linkname of the file it shares an inode with, and no size: its content is not sent.
+ */
+function encodeStat({ path, stats, linkname }: Entry): Uint8Array {
   const writer = new ProtoWriter()
     .string(1, path)
     .int(2, goMode(stats))
-    .int(5, stats.isFile() ? stats.size : 0)
+    .int(5, stats.isFile() && linkname === undefined ? stats.size : 0)
     .int(6, BigInt(Math.round(stats.mtimeMs)) * 1_000_000n);
-  const link = (stats as Stats & { linkname?: string }).linkname;
-  if (link !== undefined) writer.string(7, link);
+  if (linkname !== undefined) writer.string(7, linkname);
   return writer.finish();
 }
 
@@ -154,6 +161,7 @@ function selector(includes: string[], excludes: string[], follow: string[]): Sel
 /** The entries to send, parents before children, each directory's entries sorted by name. */
 async function walk(root: string, select: Selector): Promise<Entry[]> {
   const out: Entry[] = [];
+  const links = new HardLinks();
   const visit = async (rel: string): Promise<void> => {
     const names = (await readdir(join(root, rel))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const name of names) {
@@ -164,13 +172,27 @@ async function walk(root: string, select: Selector): Promise<Entry[]> {
         if (isDir && select.enter(path)) await visit(path);
         continue;
       }
-      if (stats.isSymbolicLink()) Object.assign(stats, { linkname: await readlink(join(root, path)) });
-      out.push({ path, stats });
+      const linkname = stats.isSymbolicLink() ? await readlink(join(root, path)) : links.seen(path, stats);
+      out.push(linkname === undefined ? { path, stats } : { path, stats, linkname });
       if (isDir) await visit(path);
     }
   };
   await visit('');
   return out;
+}
+
+/** The first path sent of each inode that has several names, as fsutil pairs hard links. */
+class HardLinks {
+  readonly #first = new Map<string, string>();
+
+  /** The path sent before that shares this file's inode, else undefined (and this path is recorded). */
+  seen(path: string, stats: Stats): string | undefined {
+    if (!stats.isFile() || stats.nlink < 2) return undefined;
+    const inode = `${stats.dev}:${stats.ino}`;
+    const first = this.#first.get(inode);
+    if (first === undefined) this.#first.set(inode, path);
+    return first;
+  }
 }
 
 /** Every value of a metadata key: gRPC sends a repeated key as several header fields. */
