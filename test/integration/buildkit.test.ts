@@ -9,6 +9,7 @@ import {
   chmod,
   copyFile,
   link,
+  lstat,
   mkdir,
   mkdtemp,
   readdir,
@@ -19,9 +20,11 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readTarFiles } from '../../src/client/tar/read.js';
 import {
   AbortError,
   BuildError,
@@ -362,6 +365,47 @@ describe('BuildKit builds', () => {
     expect(await fileOf(id, '/heredoc')).toBe('one\ntwo\n');
   });
 
+  it('exports the result to a local directory instead of an image', async () => {
+    const dir = await context({
+      Dockerfile: [
+        `FROM ${busybox} AS build`,
+        'RUN mkdir -p /out/sub && echo one > /out/a && chmod 751 /out/a && ln -s a /out/link && ln /out/a /out/sub/hard',
+        'FROM scratch',
+        'COPY --from=build /out /',
+        '',
+      ].join('\n'),
+    });
+    const dest = join(work, `local-${randomUUID()}`);
+    // No builder named: an export goes to BuildKit whatever the daemon's default.
+    const result = await docker.images.build(dir, { outputs: [{ type: 'local', dest }] }).done();
+    expect(result).toEqual({ output: { type: 'local', dest } });
+    expect((await readdir(dest)).sort()).toEqual(['a', 'link', 'sub']);
+    expect(await readFile(join(dest, 'a'), 'utf8')).toBe('one\n');
+    expect(await readlink(join(dest, 'link'))).toBe('a');
+    const [a, hard] = await Promise.all([lstat(join(dest, 'a')), lstat(join(dest, 'sub/hard'))]);
+    expect(a.mode & 0o7777).toBe(0o751);
+    expect(hard.ino).toBe(a.ino);
+  });
+
+  it('exports the result as a tar archive to a file and to a stream', async () => {
+    const dir = await context({
+      Dockerfile: `FROM ${busybox} AS build\nRUN mkdir /out && echo two > /out/b\nFROM scratch\nCOPY --from=build /out /\n`,
+    });
+    const dest = join(work, `out-${randomUUID()}.tar`);
+    await docker.images.build(dir, { builder: 'buildkit', outputs: [{ type: 'tar', dest }] }).done();
+    const chunks: Buffer[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        chunks.push(chunk);
+        done();
+      },
+    });
+    await docker.images.build(dir, { builder: 'buildkit', outputs: [{ type: 'tar', dest: sink }] }).done();
+    for (const tar of [await readFile(dest), Buffer.concat(chunks)]) {
+      expect(await tarEntries(tar)).toEqual({ b: 'two\n' });
+    }
+  });
+
   it("builds the harness's fromDockerfile through the same path, secrets included", async () => {
     const dir = await context({
       Dockerfile: `FROM ${busybox}\nRUN --mount=type=secret,id=word cp /run/secrets/word /word\n`,
@@ -394,6 +438,12 @@ describe('BuildKit builds', () => {
     }
   });
 });
+
+/** The regular files of a tar archive with their text. */
+async function tarEntries(tar: Buffer): Promise<Record<string, string>> {
+  const files = await readTarFiles(Readable.from([tar]));
+  return Object.fromEntries([...files].map(([name, content]) => [name, content.toString()]));
+}
 
 /** Sockets this process holds open. */
 async function openSockets(): Promise<number> {

@@ -11,21 +11,8 @@ import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IgnoreMatcher } from '../../build/dockerignore.js';
 import { type GrpcCall, GrpcCode, GrpcError, type GrpcHandler } from '../grpc.js';
-import { asBytes, asInt, ProtoWriter, readFields } from '../proto.js';
-
-/** fsutil's packet types. */
-const Packet = { stat: 0, req: 1, data: 2, fin: 3, err: 4 } as const;
-
-/** Go's os.FileMode type bits, which fsutil's Stat.mode carries beside the permissions. */
-const GoMode = {
-  dir: 2 ** 31,
-  symlink: 2 ** 27,
-  namedPipe: 2 ** 25,
-  socket: 2 ** 24,
-  setuid: 2 ** 23,
-  setgid: 2 ** 22,
-  sticky: 2 ** 20,
-};
+import { ProtoWriter } from '../proto.js';
+import { controlPacket, dataPacket, decodePacket, encodeStat, GoMode, Packet } from './fsutil.js';
 
 const CHUNK = 32 * 1024;
 
@@ -67,7 +54,7 @@ async function diffCopy(call: GrpcCall, dirs: SyncedDirs): Promise<void> {
       queue = queue.then(() => sendFile(call, packet.id, root, entry));
     } else if (packet.type === Packet.fin) {
       await queue;
-      await call.send(new ProtoWriter().int(1, Packet.fin).finish());
+      await call.send(controlPacket(Packet.fin));
       return;
     } else if (packet.type === Packet.err) {
       throw new GrpcError(GrpcCode.cancelled, 'the daemon ended the file sync');
@@ -77,7 +64,7 @@ async function diffCopy(call: GrpcCall, dirs: SyncedDirs): Promise<void> {
 }
 
 async function sendStats(call: GrpcCall, entries: Entry[]): Promise<void> {
-  for (const entry of entries) await call.send(new ProtoWriter().message(2, encodeStat(entry)).finish());
+  for (const entry of entries) await call.send(new ProtoWriter().message(2, statOf(entry)).finish());
   await call.send(new ProtoWriter().finish()); // an empty STAT: the list is complete
 }
 
@@ -98,32 +85,18 @@ async function sendFile(call: GrpcCall, id: number, root: string, entry: Entry |
   await call.send(dataPacket(id, undefined));
 }
 
-function dataPacket(id: number, data: Uint8Array | undefined): Uint8Array {
-  return new ProtoWriter().int(1, Packet.data).int(3, id).bytes(4, data).finish();
-}
-
-function decodePacket(message: Uint8Array): { type: number; id: number; data: Uint8Array } {
-  const packet = { type: Packet.stat as number, id: 0, data: new Uint8Array(0) as Uint8Array };
-  for (const { field, value } of readFields(message)) {
-    if (field === 1) packet.type = asInt(value);
-    else if (field === 3) packet.id = asInt(value);
-    else if (field === 4) packet.data = asBytes(value);
-  }
-  return packet;
-}
-
 /**
  * fsutil's Stat: owners are sent as root, like the CLI does. A hard link is a regular file's mode
  * with the linkname of the file it shares an inode with, and no size: its content is not sent.
  */
-function encodeStat({ path, stats, linkname }: Entry): Uint8Array {
-  const writer = new ProtoWriter()
-    .string(1, path)
-    .int(2, goMode(stats))
-    .int(5, stats.isFile() && linkname === undefined ? stats.size : 0)
-    .int(6, BigInt(Math.round(stats.mtimeMs)) * 1_000_000n);
-  if (linkname !== undefined) writer.string(7, linkname);
-  return writer.finish();
+function statOf({ path, stats, linkname }: Entry): Uint8Array {
+  return encodeStat({
+    path,
+    mode: goMode(stats),
+    size: stats.isFile() && linkname === undefined ? stats.size : 0,
+    modTime: BigInt(Math.round(stats.mtimeMs)) * 1_000_000n,
+    linkname: linkname ?? '',
+  });
 }
 
 function goMode(stats: Stats): number {
