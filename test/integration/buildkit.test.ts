@@ -30,6 +30,7 @@ import {
   BuildError,
   type BuildKitEvent,
   Docker,
+  type ExportOptions,
   InvalidOptionError,
   type VertexEvent,
 } from '../../src/index.js';
@@ -436,6 +437,38 @@ describe('BuildKit builds', () => {
     for (const options of bad) {
       await expect(docker.images.build(dir, options).done()).rejects.toBeInstanceOf(InvalidOptionError);
     }
+  });
+
+  it('checks outputs and their destinations before sending anything', async () => {
+    const dir = await context({ Dockerfile: `FROM ${busybox}\n` });
+    const aFile = join(dir, 'Dockerfile');
+    const missing = join(work, `missing-${randomUUID()}`);
+    const bad: [unknown, string][] = [
+      [
+        [
+          { type: 'local', dest: join(work, 'a') },
+          { type: 'tar', dest: join(work, 'b') },
+        ],
+        'outputs',
+      ],
+      [[{ type: 'image', dest: 'x' }], 'outputs[0].type'],
+      [[{ type: 'local', dest: '' }], 'outputs[0].dest'],
+      [[{ type: 'local', dest: new Writable() }], 'outputs[0].dest'],
+      [[{ type: 'local', dest: aFile }], 'outputs[0].dest'],
+      [[{ type: 'tar', dest: dir }], 'outputs[0].dest'],
+      [[{ type: 'tar', dest: join(missing, 'out.tar') }], 'outputs[0].dest'],
+    ];
+    const sockets = await openSockets();
+    for (const [outputs, option] of bad) {
+      const build = docker.images.build(dir, { outputs } as unknown as ExportOptions);
+      await expect(build.done()).rejects.toMatchObject({ name: 'InvalidOptionError', option });
+    }
+    const classic = { builder: 'classic', outputs: [{ type: 'local', dest: missing }] };
+    await expect(docker.images.build(dir, classic as unknown as ExportOptions).done()).rejects.toMatchObject({
+      option: 'outputs',
+    });
+    expect(await openSockets()).toBeLessThanOrEqual(sockets);
+    await expect(lstat(missing)).rejects.toThrow();
   });
 });
 
