@@ -60,13 +60,16 @@ async function* tarBytes(call: GrpcCall): AsyncGenerator<Uint8Array> {
   }
 }
 
+/** Resolves when the stream wants more; rejects when it fails or closes first. */
 function drained(stream: Writable): Promise<void> {
   return new Promise((resolve, reject) => {
-    const done = (err?: Error) => {
-      stream.off('drain', done).off('error', done).off('close', done);
+    const settle = (err?: Error) => {
+      stream.off('drain', onDrain).off('error', settle).off('close', onClose);
       if (err) reject(err);
       else resolve();
     };
-    stream.on('drain', done).on('error', done).on('close', done);
+    const onDrain = () => settle();
+    const onClose = () => settle(new Error('the output stream closed before the archive was whole'));
+    stream.on('drain', onDrain).on('error', settle).on('close', onClose);
   });
 }
