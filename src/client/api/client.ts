@@ -91,7 +91,7 @@ const RETRY_DELAY_MS = 50;
 /**
  * Sends requests to one daemon: version prefix, encoding, timeouts, retries and error translation.
  * Every request leaves through a Transport: the pool for ordinary calls and upgrades, a socket of
- * its own for streams where the endpoint allows one (else the pool again).
+ * its own for streams and `ownConnection` upgrades where the endpoint allows one (else the pool again).
  */
 export class ApiClient {
   readonly #options: ApiClientOptions;
