@@ -21,6 +21,8 @@ export { compareApiVersions, MAX_API_VERSION, OLDEST_API_VERSION } from './clien
 export { IgnoreMatcher, isIgnored, parseDockerignore } from './client/build/dockerignore.js';
 export type { Builder } from './client/buildkit/builder.js';
 export type { BuildKitOptions, SshAgents } from './client/buildkit/options.js';
+export type { ExportResult } from './client/buildkit/progress.js';
+export type { BuildOutput } from './client/buildkit/services/filesend.js';
 export type { SecretSource } from './client/buildkit/services/secrets.js';
 export type {
   BuildKitEvent,
@@ -108,6 +110,7 @@ export type {
   BuildEvent,
   BuildOptions,
   CommitOptions,
+  ExportOptions,
   ImageListOptions,
   ImportOptions,
   PullOptions,

@@ -242,7 +242,7 @@ async function extractInto(source: AsyncIterable<Uint8Array>, root: string, requ
  * anything else replaced (a symlink in the way is replaced, never followed). A directory the
  * archive would replace with a non-directory is refused before anything moves, as `docker cp` does.
  */
-async function merge(from: string, to: string, request?: RequestInfo): Promise<void> {
+export async function merge(from: string, to: string, request?: RequestInfo): Promise<void> {
   const plan = await mergePlan(from, to);
   const clash = plan.find((step) => step.clash);
   if (clash) {

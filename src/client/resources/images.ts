@@ -10,9 +10,12 @@ import { announcedBuilder, type Builder, builderFromEnv, SwitchableTracker } fro
 import {
   type BuildKitOptions,
   checkBuildKitOptions,
+  checkOutputDestination,
   requireBuildKit,
   resolveSshAgents,
 } from '../buildkit/options.js';
+import type { ExportResult } from '../buildkit/progress.js';
+import type { BuildOutput } from '../buildkit/services/filesend.js';
 import type { BuildKitEvent } from '../buildkit/trace.js';
 import { ConfigError, InvalidOptionError, NotFoundError } from '../errors.js';
 import { checkBag, type OptionKind } from '../options.js';
@@ -113,6 +116,16 @@ export interface BuildOptions extends Abortable, BuildKitOptions {
    * when reading them fails (a broken credential helper), the build goes ahead with none.
    */
   registryAuth?: Record<string, RegistryAuth>;
+}
+
+/**
+ * Options of an export: a BuildKit build whose result goes to `outputs` instead of into an image,
+ * like `docker build -o`. One output: its files under a directory (`local`, created when missing,
+ * merged into when not), or one tar archive in a file or a writable stream (`tar`).
+ */
+export interface ExportOptions extends Omit<BuildOptions, 'builder' | 'tags'> {
+  builder?: 'buildkit';
+  outputs: [BuildOutput];
 }
 
 /** Options of `images.import()`. */
@@ -302,16 +315,22 @@ export class Images {
     context: string | TarSource,
     options: BuildOptions & { builder: 'buildkit' },
   ): ProgressStream<BuildKitEvent, BuildResult>;
+  build(context: string | TarSource, options: ExportOptions): ProgressStream<BuildKitEvent, ExportResult>;
   build(context: string | TarSource, options?: BuildOptions): ProgressStream<BuildEvent, BuildResult>;
-  build(context: string | TarSource, options: BuildOptions = {}): ProgressStream<BuildEvent, BuildResult> {
-    const tracker = new SwitchableTracker<BuildEvent, BuildResult>();
+  build(
+    context: string | TarSource,
+    options: BuildOptions & { outputs?: BuildOutput[] } = {},
+  ): ProgressStream<BuildEvent, BuildResult | ExportResult> {
+    const tracker = new SwitchableTracker<BuildEvent, BuildResult | ExportResult>();
     return new ProgressStream(async () => {
       checkBag(options, allowed.build);
       checkBuildKitOptions(options);
       const tags = (options.tags ?? []).map((tag, i) => buildTag(tag, i));
       // A missing context or Dockerfile is reported before the daemon is asked anything.
       if (typeof context === 'string') await locateDockerfile(context, options.dockerfile);
-      const builder = options.builder ?? (await this.#defaultBuilder(options.signal));
+      // Only BuildKit exports: a build with outputs goes there whatever the daemon's default.
+      const builder =
+        options.builder ?? (options.outputs ? 'buildkit' : await this.#defaultBuilder(options.signal));
       if (builder === 'buildkit') return this.#buildKit(context, options, tags, tracker);
       requireBuildKit(options);
       tracker.use(buildTracker());
@@ -371,18 +390,19 @@ export class Images {
   /** BuildKit's code is loaded on its first use only. */
   async #buildKit(
     context: string | TarSource,
-    options: BuildOptions,
+    options: BuildOptions & { outputs?: BuildOutput[] },
     tags: string[],
-    tracker: SwitchableTracker<BuildEvent, BuildResult>,
+    tracker: SwitchableTracker<BuildEvent, BuildResult | ExportResult>,
   ) {
     if (!this.client)
       throw new InvalidOptionError('builder', 'BuildKit needs a client that can open sessions');
     const ssh = resolveSshAgents(options.ssh, this.authSource.env ?? process.env);
+    await checkOutputDestination(options.outputs);
     const [{ startBuildKitBuild }, { buildKitTracker }] = await Promise.all([
       import('../buildkit/build.js'),
       import('../buildkit/progress.js'),
     ]);
-    tracker.use(buildKitTracker());
+    tracker.use(buildKitTracker(options.outputs?.[0]));
     // A directory is synced through the session, as the CLI does, rather than uploaded.
     const located =
       typeof context === 'string' ? await locateDockerfile(context, options.dockerfile) : undefined;
@@ -395,6 +415,7 @@ export class Images {
       },
       secrets: options.secrets ?? {},
       ssh,
+      outputs: options.outputs ?? [],
       sharedKey: typeof context === 'string' ? context : 'stream',
       authSource: this.authSource,
       signal: options.signal,
@@ -522,6 +543,7 @@ const allowed = {
     builder: 'string',
     secrets: 'object',
     ssh: 'object',
+    outputs: 'any',
     rm: 'boolean',
     forceRm: 'boolean',
     quiet: 'boolean',

@@ -97,6 +97,43 @@ describe('exchange', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
+  it("switches protocols on 101: the socket, with the bytes sent after the head, is the caller's", async () => {
+    let head = '';
+    const server = await rawServer(dir, (req, socket) => {
+      if (!req.includes('\r\n\r\n') || head !== '') return;
+      head = req.toString('latin1');
+      // The new protocol's first bytes in the same write as the answer, as a daemon may send them.
+      socket.write('HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\npreface');
+      socket.on('data', (chunk: Buffer) => {
+        if (chunk.toString() === 'ping') socket.end('pong');
+      });
+    });
+    const res = await exchange(await server.dial(), {
+      ...request,
+      method: 'POST',
+      upgrade: 'h2c',
+      repeatedHeaders: { 'X-Method': ['/a', '/b'] },
+    });
+    expect(res.status).toBe(101);
+    expect(head).toMatch(/\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n/);
+    expect(head).toContain('\r\nX-Method: /a\r\nX-Method: /b\r\n');
+    expect(head).not.toContain('Connection: close');
+    const socket = res.upgraded!;
+    socket.write('ping');
+    expect(await text(socket)).toBe('prefacepong');
+    await server.close();
+  });
+
+  it('hands back the body of an answer that does not switch protocols', async () => {
+    const server = await rawServer(dir, (_req, socket) => {
+      socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 12\r\n\r\nno such hook');
+    });
+    const res = await exchange(await server.dial(), { ...request, method: 'POST', upgrade: 'h2c' });
+    expect(res.upgraded).toBeUndefined();
+    expect([res.status, await text(res.body)]).toEqual([400, 'no such hook']);
+    await server.close();
+  });
+
   it('reads a Content-Length body and a close-delimited one', async () => {
     const sized = await rawServer(dir, (_req, socket) => {
       socket.end('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nApi-Version: 1.41\r\n\r\nhello');
