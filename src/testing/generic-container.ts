@@ -827,7 +827,7 @@ function digest(text: string): string {
 
 async function removeQuietly(docker: Docker, session: TestSession, id: string): Promise<void> {
   try {
-    await docker.containers.remove(id, { force: true, v: true });
+    await docker.containers.remove(id, { force: true, volumes: true });
     session.untrack('container', id);
   } catch (err) {
     // Still tracked, so the session's cleanup removes it later.
