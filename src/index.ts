@@ -80,7 +80,7 @@ export {
   resolveRegistryAuth,
 } from './client/registry/auth.js';
 export { ImageReference, parseReference } from './client/registry/references.js';
-export type { LoginCredentials, LoginResult } from './client/registry/registries.js';
+export type { CredentialCheck, LoginCredentials, LoginResult } from './client/registry/registries.js';
 export {
   type CopyToOptions,
   extractTar,
@@ -89,11 +89,23 @@ export {
 } from './client/resources/archives.js';
 export type {
   ContainerCreateConfig,
+  ContainerCreated,
   ContainerCreateOptions,
+  ContainerInspectInfo,
+  ContainerInspectOptions,
+  ContainerKillOptions,
   ContainerListOptions,
   ContainerLogsOptions,
+  ContainerRemoveOptions,
   ContainerStatsOptions,
   ContainerStopOptions,
+  ContainerSummary,
+  ContainersPruned,
+  ContainerTop,
+  ContainerTopOptions,
+  ContainerUpdated,
+  ContainerWaitOptions,
+  ContainerWaitResult,
 } from './client/resources/containers.js';
 export type {
   ExecCreateConfig,
@@ -108,7 +120,11 @@ export type {
   BuildEvent,
   BuildOptions,
   CommitOptions,
+  ImageDeleteResponseItem,
+  ImageInspectInfo,
   ImageListOptions,
+  ImageRemoveOptions,
+  ImageSummary,
   ImportOptions,
   PullOptions,
   PushOptions,
@@ -124,6 +140,8 @@ export type {
 } from './client/resources/networks.js';
 export type {
   Plugin,
+  PluginDisableOptions,
+  PluginEnableOptions,
   PluginInstallOptions,
   PluginListOptions,
   PluginPrivilege,
@@ -171,8 +189,10 @@ export type {
 export type { SpecChange } from './client/resources/versioned.js';
 export type {
   VolumeCreateConfig,
+  VolumeInfo,
   VolumeListOptions,
   VolumeRemoveOptions,
+  VolumesPruned,
 } from './client/resources/volumes.js';
 export {
   type DemuxOptions,
