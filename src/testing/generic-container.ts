@@ -36,6 +36,7 @@ import { getSession, type TestSession } from './session.js';
 import { type LogConsumer, launch, StartedContainer, type StartedState } from './started-container.js';
 import { traceStep } from './trace.js';
 import {
+  type ContainerInfo,
   Deadline,
   recentLogLines,
   StartupError,
@@ -627,7 +628,7 @@ export class GenericContainer<S extends StartedContainer = StartedContainer> {
     return {
       docker,
       id,
-      info: {},
+      info: {} as ContainerInfo, // filled in by launch() before anything reads it
       session,
       strategy: this.#strategy,
       startupTimeoutMs: this.#startupTimeoutMs,
