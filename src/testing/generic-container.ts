@@ -789,10 +789,10 @@ function healthConfig(check: HealthCheck): CreateBody['Healthcheck'] {
   const nanos = (ms: number | undefined) => (ms === undefined ? undefined : ms * NANOS_PER_MS);
   return {
     Test: typeof check.test === 'string' ? ['CMD-SHELL', check.test] : check.test,
-    Interval: nanos(check.interval),
+    Interval: nanos(check.intervalMs),
     Timeout: nanos(check.timeout),
     Retries: check.retries,
-    StartPeriod: nanos(check.startPeriod),
+    StartPeriod: nanos(check.startPeriodMs),
   };
 }
 
