@@ -82,7 +82,7 @@ export {
   resolveRegistryAuth,
 } from './client/registry/auth.js';
 export { ImageReference, parseReference } from './client/registry/references.js';
-export type { LoginCredentials, LoginResult } from './client/registry/registries.js';
+export type { CredentialCheck, LoginCredentials, LoginResult } from './client/registry/registries.js';
 export {
   type CopyToOptions,
   extractTar,
@@ -91,11 +91,23 @@ export {
 } from './client/resources/archives.js';
 export type {
   ContainerCreateConfig,
+  ContainerCreated,
   ContainerCreateOptions,
+  ContainerInspectInfo,
+  ContainerInspectOptions,
+  ContainerKillOptions,
   ContainerListOptions,
   ContainerLogsOptions,
+  ContainerRemoveOptions,
   ContainerStatsOptions,
   ContainerStopOptions,
+  ContainerSummary,
+  ContainersPruned,
+  ContainerTop,
+  ContainerTopOptions,
+  ContainerUpdated,
+  ContainerWaitOptions,
+  ContainerWaitResult,
 } from './client/resources/containers.js';
 export type {
   ExecCreateConfig,
@@ -111,7 +123,11 @@ export type {
   BuildOptions,
   CommitOptions,
   ExportOptions,
+  ImageDeleteResponseItem,
+  ImageInspectInfo,
   ImageListOptions,
+  ImageRemoveOptions,
+  ImageSummary,
   ImportOptions,
   PullOptions,
   PushOptions,
@@ -127,6 +143,8 @@ export type {
 } from './client/resources/networks.js';
 export type {
   Plugin,
+  PluginDisableOptions,
+  PluginEnableOptions,
   PluginInstallOptions,
   PluginListOptions,
   PluginPrivilege,
@@ -174,8 +192,10 @@ export type {
 export type { SpecChange } from './client/resources/versioned.js';
 export type {
   VolumeCreateConfig,
+  VolumeInfo,
   VolumeListOptions,
   VolumeRemoveOptions,
+  VolumesPruned,
 } from './client/resources/volumes.js';
 export {
   type DemuxOptions,

@@ -37,6 +37,7 @@ import { getSession, type TestSession } from './session.js';
 import { type LogConsumer, launch, StartedContainer, type StartedState } from './started-container.js';
 import { traceStep } from './trace.js';
 import {
+  type ContainerInfo,
   Deadline,
   recentLogLines,
   StartupError,
@@ -629,7 +630,7 @@ export class GenericContainer<S extends StartedContainer = StartedContainer> {
     return {
       docker,
       id,
-      info: {},
+      info: {} as ContainerInfo, // filled in by launch() before anything reads it
       session,
       strategy: this.#strategy,
       startupTimeoutMs: this.#startupTimeoutMs,
@@ -790,10 +791,10 @@ function healthConfig(check: HealthCheck): CreateBody['Healthcheck'] {
   const nanos = (ms: number | undefined) => (ms === undefined ? undefined : ms * NANOS_PER_MS);
   return {
     Test: typeof check.test === 'string' ? ['CMD-SHELL', check.test] : check.test,
-    Interval: nanos(check.interval),
+    Interval: nanos(check.intervalMs),
     Timeout: nanos(check.timeout),
     Retries: check.retries,
-    StartPeriod: nanos(check.startPeriod),
+    StartPeriod: nanos(check.startPeriodMs),
   };
 }
 
@@ -829,7 +830,7 @@ function digest(text: string): string {
 
 async function removeQuietly(docker: Docker, session: TestSession, id: string): Promise<void> {
   try {
-    await docker.containers.remove(id, { force: true, v: true });
+    await docker.containers.remove(id, { force: true, volumes: true });
     session.untrack('container', id);
   } catch (err) {
     // Still tracked, so the session's cleanup removes it later.

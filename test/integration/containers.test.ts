@@ -71,9 +71,9 @@ describe('container lifecycle', () => {
     await docker.containers.rename(created.Id, `${name}-renamed`);
     expect((await docker.containers.inspect(created.Id)).Name).toBe(`/${name}-renamed`);
 
-    await docker.containers.restart(created.Id, { t: 0 });
-    expect(await docker.containers.stop(created.Id, { t: 0 })).toBe(true);
-    expect(await docker.containers.stop(created.Id, { t: 0 })).toBe(false);
+    await docker.containers.restart(created.Id, { timeout: 0 });
+    expect(await docker.containers.stop(created.Id, { timeout: 0 })).toBe(true);
+    expect(await docker.containers.stop(created.Id, { timeout: 0 })).toBe(false);
     const waited = await docker.containers.wait(created.Id);
     expect(waited.StatusCode).toBe(137);
 

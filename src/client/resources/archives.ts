@@ -23,7 +23,7 @@ import { InvalidOptionError, isDockerError, type RequestInfo, StreamError } from
 import { checkBag, type OptionKind } from '../options.js';
 import { packTree } from '../tar/pack.js';
 import { readTarFiles } from '../tar/read.js';
-import type { TarSource } from './images.js';
+import type { TarSource } from './shared.js';
 import type { Abortable } from './types.js';
 
 /** What `X-Docker-Container-Path-Stat` says about a path in a container. */
@@ -45,8 +45,8 @@ export interface PathStat {
 export interface PutArchiveOptions extends Abortable {
   /** Fail rather than replace a directory with a non-directory, or the reverse. */
   noOverwriteDirNonDir?: boolean;
-  /** Keep the archive's owners instead of the container's root. */
-  copyUIDGID?: boolean;
+  /** Keep the archive's owners (uid and gid) instead of the container's root. */
+  copyUidGid?: boolean;
 }
 
 /** Options of `archives.copyTo()`. */
@@ -96,11 +96,11 @@ export class Archives {
   /** Extract a tar archive into an existing directory of the container. */
   async put(id: string, dir: string, tar: TarSource, options: PutArchiveOptions = {}): Promise<void> {
     checkBag(options, allowed.put);
-    const { noOverwriteDirNonDir, copyUIDGID, signal } = options;
+    const { noOverwriteDirNonDir, copyUidGid, signal } = options;
     const query = {
       path: dir,
       noOverwriteDirNonDir: flag(noOverwriteDirNonDir),
-      copyUIDGID: flag(copyUIDGID),
+      copyUIDGID: flag(copyUidGid),
     };
     await this.api.put('/containers/{id}/archive', { path: { id }, query, body: tar, signal });
   }
@@ -404,7 +404,7 @@ async function pump(source: AsyncIterable<Uint8Array>, sink: Sink, stop: () => b
 }
 
 const signalOnly = { signal: 'signal' } as const;
-const putKinds = { noOverwriteDirNonDir: 'boolean', copyUIDGID: 'boolean', ...signalOnly } as const;
+const putKinds = { noOverwriteDirNonDir: 'boolean', copyUidGid: 'boolean', ...signalOnly } as const;
 
 /** What each method's options may hold (checkBag). */
 const allowed = {

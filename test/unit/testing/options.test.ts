@@ -57,7 +57,7 @@ describe('GenericContainer options', () => {
       .withUser('1000:1000')
       .withPrivilegedMode()
       .withResources({ memory: 256 * 1024 * 1024, cpu: 1.5 })
-      .withHealthCheck({ test: 'pg_isready', interval: 500, retries: 3 })
+      .withHealthCheck({ test: 'pg_isready', intervalMs: 500, retries: 3 })
       .withWaitStrategy(Wait.forListeningPorts(80))
       .withStartupTimeout(5_000)
       .withReuse()
@@ -135,8 +135,19 @@ describe('GenericContainer options', () => {
     ['withResources', () => container().withResources({ memoryMb: 5 } as never), 'withResources'],
     [
       'withHealthCheck',
-      () => container().withHealthCheck({ test: 'true', interval: 0 }),
-      'withHealthCheck.interval',
+      () => container().withHealthCheck({ test: 'true', intervalMs: 0 }),
+      'withHealthCheck.intervalMs',
+    ],
+    // The names before the naming rules (milliseconds named …Ms) are refused, not ignored.
+    [
+      'withHealthCheck',
+      () => container().withHealthCheck({ test: 'true', interval: 500 } as never),
+      'withHealthCheck',
+    ],
+    [
+      'withHealthCheck',
+      () => container().withHealthCheck({ test: 'true', startPeriod: 500 } as never),
+      'withHealthCheck',
     ],
     ['withWaitStrategy', () => container().withWaitStrategy(undefined as never), 'withWaitStrategy'],
     ['withStartupTimeout', () => container().withStartupTimeout(1.5), 'withStartupTimeout'],

@@ -33,7 +33,7 @@ const rows: ShapeRow[] = [
     call: (d) =>
       d.archives.put('c1', '/tmp', Readable.from([Buffer.alloc(1024)]), {
         noOverwriteDirNonDir: true,
-        copyUIDGID: true,
+        copyUidGid: true,
       }),
     sends: [
       {

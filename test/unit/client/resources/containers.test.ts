@@ -55,13 +55,13 @@ const rows: ShapeRow[] = [
     // The signal parameter came with API 1.42; a 1.41 daemon ignores it.
     name: 'stop: timeout and the unix signal',
     apiVersion: '1.55',
-    call: (d) => d.containers.stop('c1', { t: 5, killSignal: 'SIGINT' }),
+    call: (d) => d.containers.stop('c1', { timeout: 5000, killSignal: 'SIGINT' }),
     replies: [none],
     sends: [{ method: 'POST', path: '/containers/c1/stop', query: { t: '5', signal: 'SIGINT' } }],
   },
   {
     name: 'restart: timeout',
-    call: (d) => d.containers.restart('c1', { t: 0 }),
+    call: (d) => d.containers.restart('c1', { timeout: 0 }),
     replies: [none],
     sends: [{ method: 'POST', path: '/containers/c1/restart', query: { t: '0' } }],
   },
@@ -103,13 +103,13 @@ const rows: ShapeRow[] = [
   },
   {
     name: 'remove: volumes, force and link flags',
-    call: (d) => d.containers.remove('c1', { v: true, force: true, link: false }),
+    call: (d) => d.containers.remove('c1', { volumes: true, force: true, link: false }),
     replies: [none],
     sends: [{ method: 'DELETE', path: '/containers/c1', query: { v: 'true', force: 'true', link: 'false' } }],
   },
   {
     name: 'top: ps arguments',
-    call: (d) => d.containers.top('c1', { ps_args: 'aux' }),
+    call: (d) => d.containers.top('c1', { psArgs: 'aux' }),
     replies: [json({ Titles: ['PID'], Processes: [['1']] })],
     sends: [{ method: 'GET', path: '/containers/c1/top', query: { ps_args: 'aux' } }],
   },
@@ -121,7 +121,7 @@ const rows: ShapeRow[] = [
   },
   {
     name: 'stats: one sample, never a stream',
-    call: (d) => d.containers.stats('c1', { 'one-shot': true }),
+    call: (d) => d.containers.stats('c1', { oneShot: true }),
     sends: [{ method: 'GET', path: '/containers/c1/stats', query: { 'one-shot': 'true', stream: 'false' } }],
   },
   {
@@ -153,7 +153,7 @@ const rows: ShapeRow[] = [
   },
   {
     name: 'resize: height and width',
-    call: (d) => d.containers.resize('c1', { h: 40, w: 120 }),
+    call: (d) => d.containers.resize('c1', { rows: 40, columns: 120 }),
     sends: [{ method: 'POST', path: '/containers/c1/resize', query: { h: '40', w: '120' } }],
   },
   {
@@ -188,7 +188,11 @@ const rejections: RejectRow[] = [
     call: (d) => d.containers.list({ filters: { label: 'x' } as never }),
     option: 'filters',
   },
-  { name: 'stop: timeout not an integer', call: (d) => d.containers.stop('c1', { t: 1.5 }), option: 't' },
+  {
+    name: 'stop: timeout not an integer',
+    call: (d) => d.containers.stop('c1', { timeout: 1.5 }),
+    option: 'timeout',
+  },
   {
     name: 'kill: signal as a number',
     call: (d) => d.containers.kill('c1', { killSignal: 9 as never }),

@@ -48,7 +48,7 @@ const rows: ShapeRow[] = [
   { name: 'inspect', call: (d) => d.exec.inspect('e1'), sends: [{ method: 'GET', path: '/exec/e1/json' }] },
   {
     name: 'resize: height and width',
-    call: (d) => d.exec.resize('e1', { h: 24, w: 80 }),
+    call: (d) => d.exec.resize('e1', { rows: 24, columns: 80 }),
     replies: [{ status: 201, body: '' }],
     sends: [{ method: 'POST', path: '/exec/e1/resize', query: { h: '24', w: '80' } }],
   },
@@ -90,7 +90,11 @@ const rejections: RejectRow[] = [
     call: (d) => d.exec.start('e1', { detach: 'yes' as never }),
     option: 'detach',
   },
-  { name: 'resize: h not an integer', call: (d) => d.exec.resize('e1', { h: 1.5, w: 80 }), option: 'h' },
+  {
+    name: 'resize: rows not an integer',
+    call: (d) => d.exec.resize('e1', { rows: 1.5, columns: 80 }),
+    option: 'rows',
+  },
   { name: 'run: an empty command', call: (d) => d.exec.run('c1', []), option: 'cmd' },
   {
     name: 'run: stdin through a TTY',

@@ -55,7 +55,7 @@ const rows: ShapeRow[] = [
   },
   {
     name: 'remove: force and noprune',
-    call: (d) => d.images.remove('busybox', { force: true, noprune: true }),
+    call: (d) => d.images.remove('busybox', { force: true, noPrune: true }),
     replies: [json([])],
     sends: [{ method: 'DELETE', path: '/images/busybox', query: { force: 'true', noprune: 'true' } }],
   },

@@ -36,7 +36,7 @@ const rows: ShapeRow[] = [
   },
   {
     name: 'connect: aliases added to the endpoint config',
-    call: (d) => d.networks.connect('n1', 'c1', { aliases: ['db'], EndpointConfig: { Aliases: ['x'] } }),
+    call: (d) => d.networks.connect('n1', 'c1', { aliases: ['db'], endpointConfig: { Aliases: ['x'] } }),
     sends: [
       {
         method: 'POST',

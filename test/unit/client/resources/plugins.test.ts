@@ -75,7 +75,7 @@ const rows: ShapeRow[] = [
   },
   {
     name: 'enable: timeout',
-    call: (d) => d.plugins.enable('p1', { timeout: 5 }),
+    call: (d) => d.plugins.enable('p1', { timeout: 5000 }),
     sends: [{ method: 'POST', path: '/plugins/p1/enable', query: { timeout: '5' } }],
   },
   {

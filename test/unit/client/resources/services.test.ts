@@ -113,9 +113,9 @@ const rejections: RejectRow[] = [
   },
   { name: 'scale: a negative count', call: (d) => d.services.scale('sv1', -1), option: 'replicas' },
   {
-    name: 'waitConverged: stableFor not a number',
-    call: (d) => d.services.waitConverged('sv1', { stableFor: Number.NaN }),
-    option: 'stableFor',
+    name: 'waitConverged: stableForMs not a number',
+    call: (d) => d.services.waitConverged('sv1', { stableForMs: Number.NaN }),
+    option: 'stableForMs',
   },
 ];
 

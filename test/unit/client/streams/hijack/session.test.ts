@@ -157,7 +157,7 @@ describe('hijacked sessions', () => {
     );
     const session = await docker.exec.attach('e1');
     expect(session.tty).toBe(true);
-    await session.resize({ rows: 40, cols: 100 });
+    await session.resize({ rows: 40, columns: 100 });
     expect(await session.exitCode()).toBe(9);
     await session.close();
     expect(requests.slice(0, 3)).toEqual([
@@ -193,13 +193,13 @@ describe('hijacked sessions', () => {
       },
     );
     const session = await docker.exec.attach('e2');
-    const first = session.resize({ rows: 50, cols: 80 });
+    const first = session.resize({ rows: 50, columns: 80 });
     await vi.waitFor(() => expect(seen).toHaveLength(1));
     // While the first is under way, two more: the middle one is superseded before its turn.
     await Promise.all([
       first,
-      session.resize({ rows: 50, cols: 100 }),
-      session.resize({ rows: 50, cols: 120 }),
+      session.resize({ rows: 50, columns: 100 }),
+      session.resize({ rows: 50, columns: 120 }),
     ]);
     expect(seen).toEqual(['h=50&w=80 in flight: 1', 'h=50&w=120 in flight: 1']);
     await session.close();
