@@ -1,18 +1,19 @@
 /**
  * Context sync for a build: 20,000 small files plus three 10 MB files, sent to BuildKit through
  * berth's session (file sync, `builder: 'buildkit'`), uploaded as one tar by berth to the classic
- * builder, and sent by the docker CLI with buildx (Debian's docker-buildx, bench/buildx.sh) and with
- * its legacy builder; on docker-28 (BuildKit by default) and on the main 20.10 engine.
+ * builder, and sent by the docker CLI with buildx (Debian's docker-buildx, bench/buildx.sh); on
+ * docker-28 (BuildKit by default) and on the main 20.10 engine. The CLI's legacy upload is measured
+ * beside berth's in build-context.bench.mts.
  *
  * The Dockerfile copies the context (`COPY . /ctx`), so BuildKit must sync all of it. Every file's
  * mtime is renewed before each build: BuildKit's file sync then transfers every file again, as in
  * the first build of a checkout, while the COPY step itself stays cached (its key is the content),
- * so what differs between clients is the transfer. One warm-up round fills that cache.
+ * so what differs between clients is the transfer. A warm-up build per builder fills that cache.
  * Each build is a child process: berth as plain node on the built package, timed inside after one
  * ordinary call (`ping()`), peak RSS from `process.resourceUsage()`; the CLI under /usr/bin/time
  * (peak RSS of the larger of `docker` and its `docker-buildx` plugin), timed from spawn to exit.
  *
- *   npx tsx bench/buildkit.bench.mts   (BENCH_BUILDKIT_ROUNDS=2, BENCH_BUILDKIT_ENGINES=docker-28,docker-20.10)
+ *   npx tsx bench/buildkit.bench.mts   (BENCH_BUILDKIT_ROUNDS=1, BENCH_BUILDKIT_ENGINES=docker-28,docker-20.10)
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -35,7 +36,7 @@ import {
   writeResults,
 } from './support.mjs';
 
-const ROUNDS = envInt('BENCH_BUILDKIT_ROUNDS', 2);
+const ROUNDS = envInt('BENCH_BUILDKIT_ROUNDS', 1);
 const ENGINES = (process.env.BENCH_BUILDKIT_ENGINES ?? 'docker-28,docker-20.10').split(',');
 const CLI = '/usr/local/bin/docker';
 const DOCKERFILE = 'Dockerfile.bench';
@@ -120,15 +121,15 @@ async function berthBuild(packageDir: string, engine: Engine, builder: string): 
   return JSON.parse(done.stdout.trim().split('\n').pop() ?? '') as Reading;
 }
 
-/** The CLI with buildx (`DOCKER_BUILDKIT=1`, the plugin in DOCKER_CONFIG) or its legacy builder. */
-async function cliBuild(engine: Engine, buildkit: boolean, dockerConfig: string): Promise<Reading> {
+/** The CLI with buildx (`DOCKER_BUILDKIT=1`, the plugin in DOCKER_CONFIG). */
+async function cliBuild(engine: Engine, dockerConfig: string): Promise<Reading> {
   const scratch = join(tmpdir(), `berth-bench-cli-${process.pid}`);
   const [timeFile, idFile] = [`${scratch}.time`, `${scratch}.iid`];
   await rm(idFile, { force: true });
   const build = [CLI, 'build', '-q', '--iidfile', idFile, '-f', join(CONTEXT_DIR, DOCKERFILE), CONTEXT_DIR];
   const env = {
     ...process.env,
-    DOCKER_BUILDKIT: buildkit ? '1' : '0',
+    DOCKER_BUILDKIT: '1',
     DOCKER_CONFIG: dockerConfig,
     DOCKER_HOST: `unix://${engine.socket}`,
   };
@@ -171,26 +172,36 @@ type Builds = Record<string, () => Promise<Reading>>;
 function buildsFor(target: Engine, packageDir: string, dockerConfig: string): Builds {
   return {
     'berth, BuildKit (session file sync)': () => berthBuild(packageDir, target, 'buildkit'),
-    'docker CLI + buildx': () => cliBuild(target, true, dockerConfig),
+    'docker CLI + buildx': () => cliBuild(target, dockerConfig),
     'berth, classic builder (tar upload)': () => berthBuild(packageDir, target, 'classic'),
-    'docker CLI, legacy builder': () => cliBuild(target, false, dockerConfig),
   };
 }
 
-/** One warm-up round (fills the COPY cache), then ROUNDS interleaved rounds; renewed mtimes before each. */
+/**
+ * A warm-up build per builder (the COPY cache is keyed by content, so one fills it for every
+ * client of that builder), then ROUNDS interleaved rounds; mtimes renewed before each build.
+ */
 async function measure(
+  engine: string,
   builds: Builds,
 ): Promise<{ readings: Record<string, Reading[]>; failed: Record<string, string> }> {
   const readings: Record<string, Reading[]> = Object.fromEntries(Object.keys(builds).map((n) => [n, []]));
   const failed: Record<string, string> = {};
-  for (let round = 0; round <= ROUNDS; round++) {
-    for (const name of rotate(Object.keys(builds), round)) {
+  const warmUp = Object.keys(builds).filter((name) => name.startsWith('berth'));
+  const rounds = [
+    warmUp,
+    ...Array.from({ length: ROUNDS }, (_, round) => rotate(Object.keys(builds), round)),
+  ];
+  for (const [round, names] of rounds.entries()) {
+    for (const name of names) {
       if (failed[name]) continue;
       await renew();
       const reading = await builds[name]!().catch((err: Error) => err);
       if (reading instanceof Error) failed[name] = reading.message.split('\n').slice(0, 3).join(' ');
       else if (!reading.imageId) failed[name] = 'the build reported no image id';
       else if (round > 0) readings[name]!.push(reading);
+      const outcome = reading instanceof Error ? 'failed' : `${fixed(reading.seconds, 1)} s`;
+      console.log(`  ${engine}, ${round === 0 ? 'warm-up' : `round ${round}`}: ${name} ${outcome}`);
     }
   }
   return { readings, failed };
@@ -211,7 +222,7 @@ async function measureEngine(name: string, packageDir: string, dockerConfig: str
   const docker = new Docker({ socketPath: target.socket, env: {} });
   const base = await ensureBusybox(docker).finally(() => docker.close());
   await writeFile(join(CONTEXT_DIR, DOCKERFILE), `FROM ${base}\nLABEL ${LABEL}\nCOPY . /ctx\n`);
-  const { readings, failed } = await measure(buildsFor(target, packageDir, dockerConfig));
+  const { readings, failed } = await measure(name, buildsFor(target, packageDir, dockerConfig));
   await removeImages(target, readings);
   const rows = Object.entries(readings)
     .filter(([, list]) => list.length > 0)

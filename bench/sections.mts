@@ -126,7 +126,7 @@ const buildkit = section({
   results: 'buildkit',
   title: 'Build context sync (BuildKit)',
   method: (b) =>
-    `Method (bench/buildkit.bench.mts): a context of ${b?.context.files ?? 20003} files, ${b ? fixed(b.context.bytes / 1e6, 0) : '~80'} MB (20,000 files of 0.5 to 4 KiB and three of 10 MB), built with \`${b?.dockerfile ?? 'COPY . /ctx'}\` by berth through BuildKit (\`images.build(dir, { builder: 'buildkit' })\`: a session whose file sync serves the context), by berth with the classic builder (one tar upload), by the docker CLI ${b?.cli ?? ''} with the buildx plugin (${b?.buildx ?? "Debian's docker-buildx"}, unpacked by bench/buildx.sh) and by the CLI's legacy builder (\`DOCKER_BUILDKIT=0\`). Every file's mtime is renewed before each build, so BuildKit's file sync transfers every file again (as in the first build of a checkout) while the COPY step stays cached by content: what differs between clients is the transfer. One warm-up round, then ${b?.rounds ?? '?'} interleaved rounds, medians. Each build is a child process: berth as plain node on the built package, timed inside after one \`ping()\`, peak RSS from \`process.resourceUsage()\`; the CLI under /usr/bin/time (the larger of \`docker\` and its plugin process), timed from spawn to exit.`,
+    `Method (bench/buildkit.bench.mts): a context of ${b?.context.files ?? 20003} files, ${b ? fixed(b.context.bytes / 1e6, 0) : '~80'} MB (20,000 files of 0.5 to 4 KiB and three of 10 MB), built with \`${b?.dockerfile ?? 'COPY . /ctx'}\` by berth through BuildKit (\`images.build(dir, { builder: 'buildkit' })\`: a session whose file sync serves the context), by berth with the classic builder (one tar upload, for comparison) and by the docker CLI ${b?.cli ?? ''} with the buildx plugin (${b?.buildx ?? "Debian's docker-buildx"}, unpacked by bench/buildx.sh). Every file's mtime is renewed before each build, so BuildKit's file sync transfers every file again (as in the first build of a checkout) while the COPY step stays cached by content: what differs between clients is the transfer. A warm-up build per builder fills that cache, then ${b?.rounds ?? '?'} interleaved rounds, medians. Each build is a child process: berth as plain node on the built package, timed inside after one \`ping()\`, peak RSS from \`process.resourceUsage()\`; the CLI under /usr/bin/time (the larger of \`docker\` and its plugin process), timed from spawn to exit.`,
   body: (b) =>
     b.engines.flatMap((e) =>
       'error' in e
@@ -182,7 +182,10 @@ const harness = section({
 });
 
 /** ms to ready (and how many did not answer right after), berth's ratio to it, daemon requests. */
-const moduleCell = (c: Results['modules']['rows'][number]['clients'][string] | undefined, berthMs?: number) =>
+const moduleCell = (
+  c: Results['modules']['rows'][number]['clients'][string] | undefined,
+  berthMs?: number,
+) =>
   c?.medianMs === undefined
     ? ['–', '', '–']
     : [
