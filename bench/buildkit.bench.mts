@@ -184,9 +184,10 @@ function buildsFor(target: Engine, packageDir: string, dockerConfig: string): Bu
 async function measure(
   engine: string,
   builds: Builds,
-): Promise<{ readings: Record<string, Reading[]>; failed: Record<string, string> }> {
+): Promise<{ readings: Record<string, Reading[]>; failed: Record<string, string>; images: Set<string> }> {
   const readings: Record<string, Reading[]> = Object.fromEntries(Object.keys(builds).map((n) => [n, []]));
   const failed: Record<string, string> = {};
+  const images = new Set<string>();
   const warmUp = Object.keys(builds).filter((name) => name.startsWith('berth'));
   const rounds = [
     warmUp,
@@ -200,15 +201,16 @@ async function measure(
       if (reading instanceof Error) failed[name] = reading.message.split('\n').slice(0, 3).join(' ');
       else if (!reading.imageId) failed[name] = 'the build reported no image id';
       else if (round > 0) readings[name]!.push(reading);
+      if (!(reading instanceof Error) && reading.imageId) images.add(reading.imageId);
       const outcome = reading instanceof Error ? 'failed' : `${fixed(reading.seconds, 1)} s`;
       console.log(`  ${engine}, ${round === 0 ? 'warm-up' : `round ${round}`}: ${name} ${outcome}`);
     }
   }
-  return { readings, failed };
+  return { readings, failed, images };
 }
 
-async function removeImages(target: Engine, readings: Record<string, Reading[]>): Promise<void> {
-  const ids = new Set(Object.values(readings).flatMap((list) => list.map((r) => r.imageId)));
+/** The images this run built, warm-up ones included (the builders' caches stay for the next run). */
+async function removeImages(target: Engine, ids: Set<string>): Promise<void> {
   const docker = new Docker({ socketPath: target.socket, env: {} });
   try {
     for (const id of ids) await docker.images.remove(id, { force: true }).catch(() => undefined);
@@ -222,8 +224,8 @@ async function measureEngine(name: string, packageDir: string, dockerConfig: str
   const docker = new Docker({ socketPath: target.socket, env: {} });
   const base = await ensureBusybox(docker).finally(() => docker.close());
   await writeFile(join(CONTEXT_DIR, DOCKERFILE), `FROM ${base}\nLABEL ${LABEL}\nCOPY . /ctx\n`);
-  const { readings, failed } = await measure(name, buildsFor(target, packageDir, dockerConfig));
-  await removeImages(target, readings);
+  const { readings, failed, images } = await measure(name, buildsFor(target, packageDir, dockerConfig));
+  await removeImages(target, images);
   const rows = Object.entries(readings)
     .filter(([, list]) => list.length > 0)
     .map(([client, list]) => ({
