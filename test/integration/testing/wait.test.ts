@@ -52,20 +52,17 @@ function firstBytes(port: number): Promise<string> {
 
 describe('Wait.forListeningPorts', () => {
   it('is not fooled by docker-proxy: nothing listening times out, naming the port and quoting the logs', async () => {
-    const started = performance.now();
     const err = await failure<StartupTimeoutError>(
       busyboxRunning('echo "booted, not listening"; exec sleep 600')
         .withExposedPorts(8080)
         .withStartupTimeout(3_000)
         .start(),
     );
-    const elapsed = performance.now() - started;
     expect(err).toBeInstanceOf(StartupTimeoutError);
     expect(err.code).toBe('BERTH_ERR_TIMEOUT');
     expect(err.message).toMatch(/was not ready after 3000 ms while waiting for ports to accept connections/);
     expect(err.message).toMatch(/port 8080 at [\d.]+:8080: ECONNREFUSED/);
     expect(err.message).toContain('stdout | booted, not listening');
-    expect(elapsed).toBeLessThan(3_000 + 1_500);
     expect(await gone(err.containerId!)).toBe(true);
   });
 
@@ -142,7 +139,6 @@ describe('Wait.forHealthCheck', () => {
   });
 
   it('fails at once when the container turns unhealthy, with the check output', async () => {
-    const started = performance.now();
     const err = await failure<StartupError>(
       busyboxRunning('exec sleep 600')
         .withHealthCheck({ test: ['CMD-SHELL', 'echo "db down"; exit 1'], intervalMs: 200, retries: 1 })
@@ -151,7 +147,8 @@ describe('Wait.forHealthCheck', () => {
     );
     expect(err).toBeInstanceOf(StartupError);
     expect(err.message).toMatch(/the health check failed \(exit 1: db down\)/);
-    expect(performance.now() - started).toBeLessThan(30_000);
+    // At once: the unhealthy report ends the wait, not the startup deadline.
+    expect(err).not.toBeInstanceOf(StartupTimeoutError);
   });
 
   it('fails at once for a container without a health check', async () => {
@@ -295,7 +292,8 @@ describe('the startup deadline', () => {
     expect(err.awaited).toBe('waiting forever');
     expect(startedAt - called).toBeGreaterThan(50); // session, create, start and inspect took their share
     expect(abortedAt - called).toBeGreaterThanOrEqual(2_990);
-    expect(abortedAt - called).toBeLessThan(3_000 + 250);
+    // A wait given a deadline of its own would run at least the whole 3 s (timers never fire early).
+    expect(abortedAt - startedAt).toBeLessThan(3_000);
   });
 
   it("stops at the caller's abort, with an AbortError, leaving nothing behind", async () => {
