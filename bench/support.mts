@@ -113,7 +113,15 @@ export async function runJson<T>(
 }
 
 /** Files whose content decides the package build. */
-const PACKAGE_INPUTS = ['package.json', 'tsup.config.ts', 'tsconfig.json', 'README.md', 'NOTICE'];
+const PACKAGE_INPUTS = [
+  'package.json',
+  'tsup.config.ts',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'scripts/cjs-declarations.mjs',
+  'README.md',
+  'NOTICE',
+];
 
 export interface BuiltPackage {
   /** A copy of the package with `dist/` built; `node_modules` links to the repository's. */
