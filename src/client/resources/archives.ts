@@ -16,13 +16,12 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ExtractOptions } from 'tar-fs';
-import { tarFs } from '../../dependencies.js';
 import type { EngineApi } from '../api/engine-api.js';
 import { InvalidOptionError, isDockerError, type RequestInfo, StreamError } from '../errors.js';
 import { checkBag, type OptionKind } from '../options.js';
 import { packTree } from '../tar/pack.js';
 import { readTarFiles } from '../tar/read.js';
+import { unpackTree } from '../tar/unpack.js';
 import type { TarSource } from './images.js';
 import type { Abortable } from './types.js';
 
@@ -60,7 +59,7 @@ export interface CopyToOptions extends PutArchiveOptions {
 /** How many symlinks `readFile` follows before giving up, as the kernel's ELOOP limit does. */
 const MAX_LINK_HOPS = 40;
 
-/** Raw tar headers as tar-fs hands them to `map` (its published types omit `linkname`). */
+/** The fields of a tar header the entry checks read. */
 interface TarHeader {
   name: string;
   type?: string | null;
@@ -205,36 +204,18 @@ export async function extractTar(
 }
 
 async function extractInto(source: AsyncIterable<Uint8Array>, root: string, request?: RequestInfo) {
-  let refusal: StreamError | undefined;
   const guard = entryGuard();
-  const extractOptions: ExtractOptions & { chown: boolean; validateSymlinks: boolean } = {
-    strict: false,
-    chown: false,
-    // Links are copied as links; what is written through them is refused (tar-fs checks again).
-    validateSymlinks: false,
-    map: (header) => {
-      const problem = guard(header as TarHeader);
-      if (problem !== undefined) {
-        refusal ??= new StreamError(
-          `refusing archive entry ${JSON.stringify(header.name)}: ${problem}`,
-          request,
-        );
-      }
-      return header;
-    },
-    // Once an entry is refused, it and every later one are skipped while the stream winds down.
-    ignore: () => refusal !== undefined,
+  const refuse = (header: TarHeader) => {
+    const problem = guard(header);
+    if (problem === undefined) return undefined;
+    return new StreamError(`refusing archive entry ${JSON.stringify(header.name)}: ${problem}`, request);
   };
-  const sink = tarFs().extract(root, extractOptions);
   try {
-    await pump(source, sink, () => refusal !== undefined);
+    await unpackTree(source, root, { refuse });
   } catch (err) {
-    if (refusal || isDockerError(err) || !/is not a valid (path|symlink|hardlink)/.test(String(err))) {
-      throw refusal ?? err;
-    }
+    if (isDockerError(err) || !/is not a valid (path|symlink|hardlink)/.test(String(err))) throw err;
     throw new StreamError(`refusing archive entry: ${(err as Error).message}`, request);
   }
-  if (refusal) throw refusal;
 }
 
 /**
@@ -364,43 +345,6 @@ function tarOf(full: string, rename?: string, prefix?: string): AsyncIterable<Ui
 
 function flag(value: boolean | undefined): string | undefined {
   return value === undefined ? undefined : value ? '1' : '0';
-}
-
-interface Sink {
-  write(chunk: Uint8Array): boolean;
-  end(data?: unknown): unknown;
-  destroy(): void;
-  destroyed?: boolean;
-  once(event: string, listener: (...args: unknown[]) => void): unknown;
-}
-
-/**
- * Write a source into a (streamx) writable, honouring backpressure, until it has finished or `stop`
- * says so. The sink is destroyed without an error: the entry streams tar-fs leaves unobserved would
- * otherwise raise it as an unhandled 'error' event.
- */
-async function pump(source: AsyncIterable<Uint8Array>, sink: Sink, stop: () => boolean): Promise<void> {
-  const finished = new Promise<void>((resolve, reject) => {
-    sink.once('error', reject);
-    sink.once('finish', () => resolve());
-    sink.once('close', () => reject(new StreamError('the archive extraction stopped early')));
-  });
-  finished.catch(() => {}); // awaited below
-  try {
-    for await (const chunk of source) {
-      if (!sink.write(chunk)) await Promise.race([new Promise((r) => sink.once('drain', r)), finished]);
-      if (stop()) break;
-    }
-  } catch (err) {
-    sink.destroy();
-    throw err;
-  }
-  if (stop()) {
-    sink.destroy();
-    return;
-  }
-  sink.end();
-  await finished;
 }
 
 const signalOnly = { signal: 'signal' } as const;

@@ -16,7 +16,7 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Header, pack } from 'tar-stream';
+import { type Headers as Header, pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entryGuard, extractTar } from '../../../src/client/resources/archives.js';
 import { StreamError } from '../../../src/index.js';
