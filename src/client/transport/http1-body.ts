@@ -87,24 +87,52 @@ class UntilCloseDecoder extends Decoder {
 const MAX_LINE = 4096;
 const LF = 0x0a;
 
-/** Chunked transfer coding: `size-in-hex[;ext]CRLF data CRLF` ... `0CRLF [trailers] CRLF`. */
+/**
+ * Chunked transfer coding: `size-in-hex[;ext]CRLF data CRLF` ... `0CRLF [trailers] CRLF`.
+ * The data of all the chunks one read holds goes out as one buffer: the daemon writes a chunk per
+ * log line, and a view per chunk would cost a stream step and a demultiplexer call per line, and
+ * keep the read's whole buffer alive behind every view. Several pieces are joined (one copy of
+ * at most a read's bytes); a read holding a single piece hands on its view.
+ */
 export class ChunkedDecoder extends Decoder {
   #state: 'size' | 'data' | 'data-end' | 'trailer' = 'size';
   #line = '';
   #remaining = 0;
+  /** Data of the read being decoded, emitted together at its end. */
+  #pieces: Buffer[] = [];
+  #pieceBytes = 0;
 
   write(chunk: Buffer): void {
     let at = 0;
-    while (at < chunk.length && !this.finished) {
-      if (this.#state === 'data') at = this.#data(chunk, at);
-      else if (this.#state === 'data-end') at = this.#skipLine(chunk, at);
-      else at = this.#readLine(chunk, at);
+    try {
+      while (at < chunk.length && !this.finished) {
+        if (this.#state === 'data') at = this.#data(chunk, at);
+        else if (this.#state === 'data-end') at = this.#skipLine(chunk, at);
+        else at = this.#readLine(chunk, at);
+      }
+    } finally {
+      this.#flush();
     }
+  }
+
+  protected override done(): void {
+    this.#flush();
+    super.done();
+  }
+
+  #flush(): void {
+    const pieces = this.#pieces;
+    if (pieces.length === 0) return;
+    this.#pieces = [];
+    const bytes = this.#pieceBytes;
+    this.#pieceBytes = 0;
+    this.emit(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, bytes));
   }
 
   #data(chunk: Buffer, at: number): number {
     const n = Math.min(this.#remaining, chunk.length - at);
-    this.emit(at === 0 && n === chunk.length ? chunk : chunk.subarray(at, at + n));
+    this.#pieces.push(at === 0 && n === chunk.length ? chunk : chunk.subarray(at, at + n));
+    this.#pieceBytes += n;
     this.#remaining -= n;
     if (this.#remaining === 0) this.#state = 'data-end';
     return at + n;
