@@ -64,10 +64,16 @@ type Extract = ReturnType<ReturnType<typeof tarStream>['extract']>;
  * is destroyed; a failing source fails the parser.
  */
 async function feed(source: AsyncIterable<Uint8Array>, extract: Extract): Promise<void> {
+  // Each wait takes its listeners off again: a long archive waits many times.
   const settled = () =>
     new Promise<void>((resolve) => {
-      extract.once('drain', () => resolve());
-      extract.once('close', () => resolve());
+      const done = () => {
+        extract.off('drain', done);
+        extract.off('close', done);
+        resolve();
+      };
+      extract.on('drain', done);
+      extract.on('close', done);
     });
   try {
     for await (const chunk of source) {
