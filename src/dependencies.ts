@@ -1,7 +1,7 @@
 /**
  * Modules berth loads the first time they are needed rather than at import. Loading undici, zod
  * and tar-stream takes far longer than loading berth itself (undici ~150 ms, zod ~100 ms,
- * tar-stream ~15 ms), and node:crypto and node:child_process add another ~10 ms between them; many programs
+ * tar-stream ~30 ms), and node:crypto and node:child_process add another ~10 ms between them; many programs
  * import berth without using all of them (a test file that never starts a container, a client that
  * never copies files or runs ssh).
  *
