@@ -64,14 +64,16 @@ export function packTree(root: string, options: PackTreeOptions = {}): AsyncIter
 }
 
 async function writeTree(pack: Pack, root: string, options: PackTreeOptions): Promise<void> {
+  // The listed entries first, then what the walk finds, appended as it goes (breadth first).
   const queue = [...(options.entries ?? ['.'])];
-  const listed = new Set(queue);
+  const listed = queue.length;
   const top = resolve(root);
   const statOf = options.dereference ? fs.statSync : fs.lstatSync;
-  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+  for (let at = 0; at < queue.length; at++) {
+    const next = queue[at]!;
     const full = resolve(root, next);
     if (full !== top && !full.startsWith(top + sep)) throw new Error(`${next} is not a valid path`);
-    const stats = statIfPresent(statOf, full, listed.has(next));
+    const stats = statIfPresent(statOf, full, at < listed);
     if (!stats) continue;
     if (stats.isDirectory() && options.recurse !== false) {
       for (const child of await readdir(full)) queue.push(join(next, child));
