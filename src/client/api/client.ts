@@ -202,24 +202,33 @@ export class ApiClient {
   async #send(method: Method, template: string, req: UntypedRequest, kind: CallKind): Promise<RawResponse> {
     const target = this.#target(method, template, req);
     const { path, request } = target instanceof Promise ? await target : target;
-    const attempt = () => this.#dispatch(template, path, req, kind, request);
-    if (!isIdempotent(method) || this.#options.retries <= 0 || isStreamBody(req.body)) return attempt();
-    // The signal is checked here rather than handed to p-retry, which would reject with the
-    // signal's bare reason instead of an AbortError.
-    const retryable = (error: unknown) => !req.signal?.aborted && failedBeforeSending(error as DockerError);
+    // The first attempt goes straight out, with no closure or p-retry set-up: both are measurable
+    // on small requests.
+    const first = this.#dispatch(template, path, req, kind, request);
+    if (!isIdempotent(method) || this.#options.retries <= 0 || isStreamBody(req.body)) return first;
     try {
-      // The first attempt goes straight out: p-retry's per-call setup is measurable on small requests.
-      return await attempt();
+      return await first;
     } catch (error) {
-      if (!retryable(error)) throw error;
+      if (!retryable(req, error)) throw error;
     }
+    return this.#retry(template, path, req, kind, request);
+  }
+
+  /** Later attempts of an idempotent call whose first one never reached the daemon. */
+  async #retry(
+    template: string,
+    path: string,
+    req: UntypedRequest,
+    kind: CallKind,
+    request: RequestInfo,
+  ): Promise<RawResponse> {
     // p-retry is loaded only now, after a failure: most programs never need it.
     const [retry] = await Promise.all([pRetry(), delay(RETRY_DELAY_MS)]);
-    return retry(attempt, {
+    return retry(() => this.#dispatch(template, path, req, kind, request), {
       retries: this.#options.retries - 1,
       minTimeout: RETRY_DELAY_MS * 2,
       factor: 2,
-      shouldRetry: ({ error }) => retryable(error),
+      shouldRetry: ({ error }) => retryable(req, error),
     });
   }
 
@@ -318,6 +327,15 @@ function connectionReleased(): Promise<void> {
  */
 function isFailure(status: number): boolean {
   return status >= 400 || (status >= 300 && status !== 304);
+}
+
+/**
+ * A failure worth another attempt: it happened before the request reached the daemon. The signal is
+ * checked here rather than handed to p-retry, which would reject with its bare reason instead of an
+ * AbortError.
+ */
+function retryable(req: UntypedRequest, error: unknown): boolean {
+  return !req.signal?.aborted && failedBeforeSending(error as DockerError);
 }
 
 function isIdempotent(method: Method): boolean {
