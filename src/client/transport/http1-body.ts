@@ -9,7 +9,7 @@ export function exchangeFailure(code: string, message: string): Error {
 }
 
 export interface BodyDecoder {
-  /** Decode the next bytes read from the socket. Throws on malformed framing. */
+  /** Decode the next bytes read from the socket, which it may rearrange in place. Throws on malformed framing. */
   write(chunk: Buffer): void;
   /** The socket ended: a body delimited by the close is complete. */
   end(): void;
@@ -89,18 +89,19 @@ const LF = 0x0a;
 
 /**
  * Chunked transfer coding: `size-in-hex[;ext]CRLF data CRLF` ... `0CRLF [trailers] CRLF`.
- * The data of all the chunks one read holds goes out as one buffer: the daemon writes a chunk per
- * log line, and a view per chunk would cost a stream step and a demultiplexer call per line, and
- * keep the read's whole buffer alive behind every view. Several pieces are joined (one copy of
- * at most a read's bytes); a read holding a single piece hands on its view.
+ * The data of all the chunks one read holds goes out as one view: the daemon writes a chunk per
+ * log line, and a view per chunk would cost a stream step and a demultiplexer call per line. The
+ * read's buffer is the decoder's own, so each piece of data is moved left over the framing already
+ * decoded (no new buffer), and the view covers them all.
  */
 export class ChunkedDecoder extends Decoder {
   #state: 'size' | 'data' | 'data-end' | 'trailer' = 'size';
   #line = '';
   #remaining = 0;
-  /** Data of the read being decoded, emitted together at its end. */
-  #pieces: Buffer[] = [];
-  #pieceBytes = 0;
+  /** The read being decoded, and where its gathered data starts and ends. */
+  #read: Buffer | undefined;
+  #dataStart = 0;
+  #dataEnd = 0;
 
   write(chunk: Buffer): void {
     let at = 0;
@@ -121,18 +122,27 @@ export class ChunkedDecoder extends Decoder {
   }
 
   #flush(): void {
-    const pieces = this.#pieces;
-    if (pieces.length === 0) return;
-    this.#pieces = [];
-    const bytes = this.#pieceBytes;
-    this.#pieceBytes = 0;
-    this.emit(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, bytes));
+    const read = this.#read;
+    if (read === undefined) return;
+    this.#read = undefined;
+    const { length } = read;
+    this.emit(
+      this.#dataStart === 0 && this.#dataEnd === length
+        ? read
+        : read.subarray(this.#dataStart, this.#dataEnd),
+    );
   }
 
   #data(chunk: Buffer, at: number): number {
     const n = Math.min(this.#remaining, chunk.length - at);
-    this.#pieces.push(at === 0 && n === chunk.length ? chunk : chunk.subarray(at, at + n));
-    this.#pieceBytes += n;
+    if (this.#read === undefined) {
+      this.#read = chunk;
+      this.#dataStart = at;
+      this.#dataEnd = at;
+    }
+    // Moved left over framing already decoded (copy() handles the overlap).
+    if (this.#dataEnd !== at) chunk.copy(chunk, this.#dataEnd, at, at + n);
+    this.#dataEnd += n;
     this.#remaining -= n;
     if (this.#remaining === 0) this.#state = 'data-end';
     return at + n;
