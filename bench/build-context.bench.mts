@@ -10,7 +10,8 @@
  * built package (as a user's program runs it; tsx alone adds about 35 MB), the CLI under
  * /usr/bin/time. Rounds interleave the clients; medians are reported.
  *
- *   npx tsx bench/build-context.bench.mts    (BENCH_BUILD_ROUNDS=2)
+ *   npx tsx bench/build-context.bench.mts    (BENCH_BUILD_ROUNDS=2; BENCH_BUILD_AFTER_PING=1: berth's
+ *                                            child makes an ordinary call first, which loads undici's pool)
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -33,6 +34,8 @@ import {
 } from './support.mjs';
 
 const ROUNDS = envInt('BENCH_BUILD_ROUNDS', 2);
+/** berth's child pings through the pool before building (its version is then negotiated on a socket of its own). */
+const AFTER_PING = process.env.BENCH_BUILD_AFTER_PING === '1';
 /** The CLI whose upload is the reference: the current one, with the legacy builder. */
 const CLI = '/usr/local/bin/docker';
 const DOCKERFILE = 'Dockerfile.bench';
@@ -107,8 +110,9 @@ async function ensureContext(): Promise<Context> {
 /** The child berth runs in: plain node, the built package, one build of the context. */
 const BERTH_CHILD = `
 const { Docker } = await import('berth');
-const [socketPath, dir, dockerfile] = process.argv.slice(1);
+const [socketPath, dir, dockerfile, afterPing] = process.argv.slice(1);
 const docker = new Docker({ socketPath, env: {} });
+if (afterPing === '1') await docker.ping();
 await docker.apiVersion();
 const idleRssMiB = process.resourceUsage().maxRSS / 1024;
 const started = performance.now();
@@ -120,7 +124,15 @@ console.log(JSON.stringify({ seconds, maxRssMiB, idleRssMiB, imageId: id }));
 `;
 
 async function berthBuild(packageDir: string, to: Receiver): Promise<Reading> {
-  const args = ['--input-type=module', '-e', BERTH_CHILD, to.socket, CONTEXT_DIR, DOCKERFILE];
+  const args = [
+    '--input-type=module',
+    '-e',
+    BERTH_CHILD,
+    to.socket,
+    CONTEXT_DIR,
+    DOCKERFILE,
+    AFTER_PING ? '1' : '0',
+  ];
   const done = await run(process.execPath, args, { cwd: packageDir });
   if (done.code !== 0) throw new Error(`berth build: exit ${done.code}\n${done.stderr.slice(-2000)}`);
   const reading = JSON.parse(done.stdout.trim().split('\n').pop() ?? '') as Reading;
@@ -257,6 +269,7 @@ async function main(): Promise<void> {
     machine: machine(),
     date: new Date(),
     rounds: ROUNDS,
+    afterPing: AFTER_PING,
     cli: CLI,
     context,
     dockerfile: `FROM ${image}`,

@@ -6,12 +6,13 @@
  * demultiplexing) shows what the daemon and transport allow; an idle child (same start-up, version
  * negotiated, nothing read) is the RSS baseline. Rounds interleave the clients; medians are reported.
  *
- *   npx tsx bench/logs-rss.mts               (BENCH_LOG_ROUNDS=3 by default)
+ *   npx tsx bench/logs-rss.mts               (BENCH_LOG_ROUNDS=3, BENCH_LOG_LINE=8192, BENCH_LOG_MIB=200)
  */
 import { Docker } from '../src/index.js';
 import { ensureBusybox } from '../test/support/images.js';
 import {
   builtPackage,
+  envInt,
   fixed,
   MiB,
   machine,
@@ -21,8 +22,9 @@ import {
   writeResults,
 } from './support.mjs';
 
-const TOTAL = 200 * MiB;
-const LINE = 8192;
+const TOTAL = envInt('BENCH_LOG_MIB', 200) * MiB;
+/** Bytes per line, newline included: one frame each (small frames are where demultiplexers differ). */
+const LINE = envInt('BENCH_LOG_LINE', 8192);
 const ROUNDS = Number(process.env.BENCH_LOG_ROUNDS ?? 3);
 const SOCKET = '/var/run/docker.sock';
 
@@ -181,7 +183,7 @@ async function main(): Promise<void> {
 /** The raw read counts the 8-byte frame headers too; the idle child reads nothing. */
 function expectedBytes(client: string): number {
   if (client === IDLE) return 0;
-  return client === RAW ? TOTAL + 8 * (TOTAL / LINE) : TOTAL;
+  return client === RAW ? TOTAL + 8 * Math.ceil(TOTAL / LINE) : TOTAL;
 }
 
 function summarize(client: string, readings: Reading[]) {

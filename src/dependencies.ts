@@ -1,7 +1,7 @@
 /**
  * Modules berth loads the first time they are needed rather than at import. Loading undici, zod
- * and tar-fs takes far longer than loading berth itself (undici ~150 ms, zod ~100 ms, tar-fs
- * ~30 ms), and node:crypto and node:child_process add another ~10 ms between them; many programs
+ * and tar-stream takes far longer than loading berth itself (undici ~150 ms, zod ~100 ms,
+ * tar-stream ~30 ms), and node:crypto and node:child_process add another ~10 ms between them; many programs
  * import berth without using all of them (a test file that never starts a container, a client that
  * never copies files or runs ssh).
  *
@@ -13,7 +13,6 @@ import type * as ChildProcess from 'node:child_process';
 import type * as Crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import type PRetry from 'p-retry';
-import type * as TarFs from 'tar-fs';
 import type * as TarStream from 'tar-stream';
 import type * as Undici from 'undici';
 import type { z } from 'zod';
@@ -36,8 +35,6 @@ function once<T>(build: () => T): () => T {
 export const undici = once(() => load('undici') as typeof Undici);
 
 export const zod = once(() => (load('zod') as { z: Zod }).z);
-
-export const tarFs = once(() => load('tar-fs') as typeof TarFs);
 
 export const tarStream = once(() => load('tar-stream') as typeof TarStream);
 

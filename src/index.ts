@@ -225,4 +225,5 @@ export {
   type PushProgress,
   type PushResult,
 } from './client/streams/progress.js';
+export { type PackTreeOptions, packTree, type TarHeader } from './client/tar/pack.js';
 export type { components, operations, paths } from './generated/engine-api.js';

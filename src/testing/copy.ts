@@ -7,9 +7,7 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, resolve } from 'node:path';
-import type { PackOptions } from 'tar-fs';
-import { tarFs } from '../dependencies.js';
-import { InvalidOptionError } from '../index.js';
+import { InvalidOptionError, packTree } from '../index.js';
 import type { ContentCopy, FileCopy } from './options.js';
 
 export interface StagedArchive {
@@ -57,11 +55,9 @@ function entryName(target: string, option: string): string {
 }
 
 function packStaged(dir: string, entries: string[], modes: Map<string, number>): AsyncIterable<Uint8Array> {
-  const options: PackOptions & { umask: number } = {
+  return packTree(dir, {
     entries,
     dereference: true,
-    strict: false,
-    umask: 0,
     map: (header) => {
       const mode = modes.get(header.name);
       if (mode !== undefined) header.mode = mode;
@@ -70,6 +66,5 @@ function packStaged(dir: string, entries: string[], modes: Map<string, number>):
       header.gid = 0;
       return header;
     },
-  };
-  return tarFs().pack(dir, options) as unknown as AsyncIterable<Uint8Array>;
+  });
 }

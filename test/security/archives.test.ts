@@ -8,7 +8,7 @@
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Header, pack } from 'tar-stream';
+import { type Headers as Header, pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Docker, StreamError } from '../../src/index.js';
 import { pingRoute, startFakeDaemon } from '../support/fake-daemon.js';

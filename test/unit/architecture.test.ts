@@ -12,7 +12,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const src = join(root, 'src');
 
 /** Packages that load only through src/dependencies.ts (elsewhere: `import type` only). */
-const lazyDependencies = ['undici', 'zod', 'tar-fs', 'tar-stream', 'p-retry'];
+const lazyDependencies = ['undici', 'zod', 'tar-stream', 'p-retry'];
 
 interface Import {
   file: string;
@@ -112,7 +112,7 @@ describe('architecture (ARCHITECTURE.md)', () => {
     expect(show(around)).toEqual([]);
   });
 
-  it('loads undici, zod, tar-fs, tar-stream and p-retry only through src/dependencies.ts', () => {
+  it('loads undici, zod, tar-stream and p-retry only through src/dependencies.ts', () => {
     const eager = imports.filter(
       (i) => i.file !== 'src/dependencies.ts' && !i.typeOnly && lazyDependencies.includes(i.specifier),
     );

@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { pRetry } from '../../dependencies.js';
 import { traceRequest } from '../diagnostics.js';
-import { AbortError, type DockerError, type RequestInfo } from '../errors.js';
+import { AbortError, type DockerError, isDockerError, type RequestInfo } from '../errors.js';
 import { parseJson } from '../streams/json-lines.js';
 import type { Dialer } from '../transport/dial.js';
 import {
@@ -11,6 +11,7 @@ import {
   failedBeforeSending,
   requestFailure,
   translateBodyErrors,
+  translateFailure,
 } from '../transport/failures.js';
 import type { Upload } from '../transport/http1.js';
 import { PoolTransport } from '../transport/pool.js';
@@ -99,6 +100,8 @@ export class ApiClient {
   readonly #pool: PoolTransport;
   readonly #streams: Transport;
   readonly #sockets: SocketTransport | undefined;
+  /** The negotiated (or pinned) version, once known. */
+  #version: string | undefined;
 
   constructor(options: ApiClientOptions) {
     this.#options = options;
@@ -120,7 +123,12 @@ export class ApiClient {
   /** Call an endpoint and decode its JSON (or text) body. 304 resolves with undefined data. */
   async json<T>(method: Method, template: string, req: UntypedRequest = {}): Promise<JsonResponse<T>> {
     const res = await this.#send(method, template, req, 'json');
-    const data = res.status === 304 ? undefined : await decodeBody(res);
+    let data: unknown;
+    try {
+      data = res.status === 304 ? undefined : await decodeBody(res);
+    } catch (err) {
+      throw isDockerError(err) ? err : translateFailure(err, this.#failureContext(res.request, req.signal));
+    }
     await connectionReleased();
     return { status: res.status, headers: res.headers, data: data as T };
   }
@@ -159,16 +167,21 @@ export class ApiClient {
     return { status: res.status, headers: res.headers, body: stream, socket, request, address };
   }
 
-  /** The versioned path of a call and the request as errors name it (query left out). */
-  async #target(method: Method, template: string, req: UntypedRequest) {
+  /**
+   * The versioned path of a call and the request as errors name it (query left out). Synchronous
+   * once the version is known (and for the unversioned ping): an await per call is measurable on
+   * small requests.
+   */
+  #target(method: Method, template: string, req: UntypedRequest): Target | Promise<Target> {
     const unversioned: RequestInfo = { method: method.toUpperCase(), path: expandPath(template, req.path) };
     // Already aborted: reject before negotiating or dialing (undici would still open a socket).
     if (req.signal?.aborted) throw new AbortError(unversioned, { cause: req.signal.reason });
-    const version = template === '/_ping' ? undefined : await this.#versionFor(unversioned, req.signal);
-    const request: RequestInfo = version
-      ? { method: unversioned.method, path: `/v${version}${unversioned.path}` }
-      : unversioned;
-    return { path: request.path + encodeQuery(req.query), request };
+    if (template === '/_ping') return versioned(unversioned, undefined, req.query);
+    if (this.#version !== undefined) return versioned(unversioned, this.#version, req.query);
+    return this.#versionFor(unversioned, req.signal).then((version) => {
+      this.#version = version;
+      return versioned(unversioned, version, req.query);
+    });
   }
 
   /**
@@ -200,25 +213,35 @@ export class ApiClient {
   }
 
   async #send(method: Method, template: string, req: UntypedRequest, kind: CallKind): Promise<RawResponse> {
-    const { path, request } = await this.#target(method, template, req);
-    const attempt = () => this.#dispatch(template, path, req, kind, request);
-    if (!isIdempotent(method) || this.#options.retries <= 0 || isStreamBody(req.body)) return attempt();
-    // The signal is checked here rather than handed to p-retry, which would reject with the
-    // signal's bare reason instead of an AbortError.
-    const retryable = (error: unknown) => !req.signal?.aborted && failedBeforeSending(error as DockerError);
+    const target = this.#target(method, template, req);
+    const { path, request } = target instanceof Promise ? await target : target;
+    // The first attempt goes straight out, with no closure or p-retry set-up: both are measurable
+    // on small requests.
+    const first = this.#dispatch(template, path, req, kind, request);
+    if (!isIdempotent(method) || this.#options.retries <= 0 || isStreamBody(req.body)) return first;
     try {
-      // The first attempt goes straight out: p-retry's per-call setup is measurable on small requests.
-      return await attempt();
+      return await first;
     } catch (error) {
-      if (!retryable(error)) throw error;
+      if (!retryable(req, error)) throw error;
     }
+    return this.#retry(template, path, req, kind, request);
+  }
+
+  /** Later attempts of an idempotent call whose first one never reached the daemon. */
+  async #retry(
+    template: string,
+    path: string,
+    req: UntypedRequest,
+    kind: CallKind,
+    request: RequestInfo,
+  ): Promise<RawResponse> {
     // p-retry is loaded only now, after a failure: most programs never need it.
     const [retry] = await Promise.all([pRetry(), delay(RETRY_DELAY_MS)]);
-    return retry(attempt, {
+    return retry(() => this.#dispatch(template, path, req, kind, request), {
       retries: this.#options.retries - 1,
       minTimeout: RETRY_DELAY_MS * 2,
       factor: 2,
-      shouldRetry: ({ error }) => retryable(error),
+      shouldRetry: ({ error }) => retryable(req, error),
     });
   }
 
@@ -246,7 +269,9 @@ export class ApiClient {
     }
     trace.end(res.status);
     if (isFailure(res.status)) throw await this.#statusError(res.status, res.body, request);
-    return { status: res.status, headers: res.headers, body: translateBodyErrors(res.body, ctx), request };
+    // A JSON body is read by json(), which translates its failures itself.
+    const body = kind === 'json' ? res.body : translateBodyErrors(res.body, ctx);
+    return { status: res.status, headers: res.headers, body, request };
   }
 
   async #statusError(status: number, body: Readable, request: RequestInfo): Promise<DockerError> {
@@ -272,13 +297,32 @@ export class ApiClient {
   async #pingVersion(): Promise<string | undefined> {
     const { timeouts } = this.#options;
     const req = { headersTimeout: timeouts.headers, idleTimeout: timeouts.idle };
-    const pooled = this.#streams.pooled;
-    const res = await this.#send('get', '/_ping', req, pooled ? 'json' : 'stream');
-    await bodyText(res.body);
-    if (pooled) await connectionReleased();
+    const res = this.#streams.pooled
+      ? await this.json<unknown>('get', '/_ping', req)
+      : await this.#send('get', '/_ping', req, 'stream').then(async (sent) => {
+          await bodyText(sent.body);
+          return sent;
+        });
     const header = res.headers['api-version'];
     return Array.isArray(header) ? header[0] : header;
   }
+}
+
+/** Where a call goes: its versioned path with the query, and the request as errors name it. */
+interface Target {
+  path: string;
+  request: RequestInfo;
+}
+
+function versioned(
+  unversioned: RequestInfo,
+  version: string | undefined,
+  query: UntypedRequest['query'],
+): Target {
+  const request: RequestInfo = version
+    ? { method: unversioned.method, path: `/v${version}${unversioned.path}` }
+    : unversioned;
+  return { path: request.path + encodeQuery(query), request };
 }
 
 /**
@@ -296,6 +340,15 @@ function connectionReleased(): Promise<void> {
  */
 function isFailure(status: number): boolean {
   return status >= 400 || (status >= 300 && status !== 304);
+}
+
+/**
+ * A failure worth another attempt: it happened before the request reached the daemon. The signal is
+ * checked here rather than handed to p-retry, which would reject with its bare reason instead of an
+ * AbortError.
+ */
+function retryable(req: UntypedRequest, error: unknown): boolean {
+  return !req.signal?.aborted && failedBeforeSending(error as DockerError);
 }
 
 function isIdempotent(method: Method): boolean {

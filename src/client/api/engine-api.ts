@@ -54,8 +54,11 @@ export class EngineApi {
     return this.client.stream(method, path, args[0] as UntypedRequest);
   }
 
-  async #data<T>(method: Method, path: string, options: unknown): Promise<T> {
-    const res = await this.client.json<T>(method, path, options as UntypedRequest);
-    return res.data;
+  #data<T>(method: Method, path: string, options: unknown): Promise<T> {
+    return this.client.json<T>(method, path, options as UntypedRequest).then(dataOf);
   }
+}
+
+function dataOf<T>(res: JsonResponse<T>): T {
+  return res.data;
 }

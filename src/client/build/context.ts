@@ -6,9 +6,8 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { Headers } from 'tar-fs';
 import { InvalidOptionError } from '../errors.js';
-import { packTree } from '../tar/pack.js';
+import { packTree, type TarHeader } from '../tar/pack.js';
 import { IgnoreMatcher, isIgnored, parseDockerignore } from './dockerignore.js';
 
 export const DEFAULT_DOCKERFILE = 'Dockerfile';
@@ -76,10 +75,10 @@ export async function listContext(root: string, matcher: IgnoreMatcher): Promise
   return out;
 }
 
-/** tar-fs packs exactly the listed entries (its own recursion is switched off). */
+/** Exactly the listed entries: the listing already walked the tree. */
 function packEntries(root: string, entries: string[]): AsyncIterable<Uint8Array> {
-  const rootOwned = (header: Headers) => Object.assign(header, { uid: 0, gid: 0, uname: '', gname: '' });
-  return packTree(root, { entries, ignore: () => true, map: rootOwned });
+  const rootOwned = (header: TarHeader) => Object.assign(header, { uid: 0, gid: 0, uname: '', gname: '' });
+  return packTree(root, { entries, recurse: false, map: rootOwned });
 }
 
 function dockerfileInside(root: string, dockerfile: string): string {

@@ -8,7 +8,6 @@ import {
   lstat,
   mkdir,
   mkdtemp,
-  readdir,
   realpath,
   rename,
   rm,
@@ -16,13 +15,14 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ExtractOptions } from 'tar-fs';
-import { tarFs } from '../../dependencies.js';
 import type { EngineApi } from '../api/engine-api.js';
 import { InvalidOptionError, isDockerError, type RequestInfo, StreamError } from '../errors.js';
 import { checkBag, type OptionKind } from '../options.js';
+import { entryGuard, type TarEntryHeader } from '../tar/entry-guard.js';
+import { mergeTree } from '../tar/merge-tree.js';
 import { packTree } from '../tar/pack.js';
 import { readTarFiles } from '../tar/read.js';
+import { unpackTree } from '../tar/unpack.js';
 import type { TarSource } from './shared.js';
 import type { Abortable } from './types.js';
 
@@ -59,13 +59,6 @@ export interface CopyToOptions extends PutArchiveOptions {
 
 /** How many symlinks `readFile` follows before giving up, as the kernel's ELOOP limit does. */
 const MAX_LINK_HOPS = 40;
-
-/** Raw tar headers as tar-fs hands them to `map` (its published types omit `linkname`). */
-interface TarHeader {
-  name: string;
-  type?: string | null;
-  linkname?: string | null;
-}
 
 /** Container files as tar archives, and copies between host and container built on them. */
 export class Archives {
@@ -194,7 +187,7 @@ export async function extractTar(
   await chmod(staging, 0o777 & ~process.umask());
   try {
     await extractInto(source, staging, options.request);
-    if (existed) await merge(staging, root, options.request);
+    if (existed) await mergeTree(staging, root, options.request);
     else await rename(staging, root);
   } catch (err) {
     if (createdParent) await rm(createdParent, { recursive: true, force: true });
@@ -205,113 +198,18 @@ export async function extractTar(
 }
 
 async function extractInto(source: AsyncIterable<Uint8Array>, root: string, request?: RequestInfo) {
-  let refusal: StreamError | undefined;
   const guard = entryGuard();
-  const extractOptions: ExtractOptions & { chown: boolean; validateSymlinks: boolean } = {
-    strict: false,
-    chown: false,
-    // Links are copied as links; what is written through them is refused (tar-fs checks again).
-    validateSymlinks: false,
-    map: (header) => {
-      const problem = guard(header as TarHeader);
-      if (problem !== undefined) {
-        refusal ??= new StreamError(
-          `refusing archive entry ${JSON.stringify(header.name)}: ${problem}`,
-          request,
-        );
-      }
-      return header;
-    },
-    // Once an entry is refused, it and every later one are skipped while the stream winds down.
-    ignore: () => refusal !== undefined,
+  const refuse = (header: TarEntryHeader) => {
+    const problem = guard(header);
+    if (problem === undefined) return undefined;
+    return new StreamError(`refusing archive entry ${JSON.stringify(header.name)}: ${problem}`, request);
   };
-  const sink = tarFs().extract(root, extractOptions);
   try {
-    await pump(source, sink, () => refusal !== undefined);
+    await unpackTree(source, root, { refuse });
   } catch (err) {
-    if (refusal || isDockerError(err) || !/is not a valid (path|symlink|hardlink)/.test(String(err))) {
-      throw refusal ?? err;
-    }
+    if (isDockerError(err) || !/is not a valid (path|symlink|hardlink)/.test(String(err))) throw err;
     throw new StreamError(`refusing archive entry: ${(err as Error).message}`, request);
   }
-  if (refusal) throw refusal;
-}
-
-/**
- * Move a staged tree into an existing directory: a directory present on both sides is merged,
- * anything else replaced (a symlink in the way is replaced, never followed). A directory the
- * archive would replace with a non-directory is refused before anything moves, as `docker cp` does.
- */
-export async function merge(from: string, to: string, request?: RequestInfo): Promise<void> {
-  const plan = await mergePlan(from, to);
-  const clash = plan.find((step) => step.clash);
-  if (clash) {
-    throw new StreamError(`refusing to replace the directory ${clash.to} with a non-directory`, request);
-  }
-  for (const step of plan) {
-    if (step.replace) await rm(step.to, { force: true });
-    await rename(step.from, step.to);
-  }
-}
-
-interface MergeStep {
-  from: string;
-  to: string;
-  /** Something not a directory is in the way: removed first (rename cannot put a directory over it). */
-  replace: boolean;
-  clash: boolean;
-}
-
-async function mergePlan(from: string, to: string): Promise<MergeStep[]> {
-  const steps: MergeStep[] = [];
-  for (const name of await readdir(from)) {
-    const step = { from: join(from, name), to: join(to, name) };
-    const [staged, existing] = await Promise.all([lstat(step.from), lstat(step.to).catch(() => undefined)]);
-    if (staged.isDirectory() && existing?.isDirectory()) steps.push(...(await mergePlan(step.from, step.to)));
-    else steps.push({ ...step, replace: existing !== undefined, clash: existing?.isDirectory() === true });
-  }
-  return steps;
-}
-
-/**
- * Checks each entry of one archive in order, remembering its symlinks: an entry below one would be
- * written through it, and a directory entry over one would have its mode and times set through it.
- */
-export function entryGuard(): (header: TarHeader) => string | undefined {
-  const links = new Set<string>();
-  return (header) => {
-    const problem = unsafeEntry(header);
-    if (problem !== undefined) return problem;
-    const path = posix.normalize(header.name).replace(/\/+$/, '');
-    const parts = path.split('/');
-    for (let i = 1; i < parts.length; i++) {
-      const above = parts.slice(0, i).join('/');
-      if (links.has(above)) return `it would be written through the symlink ${JSON.stringify(above)}`;
-    }
-    if (header.type === 'directory' && links.has(path)) {
-      return `it is a directory over the symlink ${JSON.stringify(path)}, which would be followed`;
-    }
-    if (header.type === 'symlink') links.add(path);
-    else links.delete(path);
-    return undefined;
-  };
-}
-
-/** Why an entry's own path or hard-link target leads outside the destination (links may point anywhere). */
-export function unsafeEntry(header: TarHeader): string | undefined {
-  const name = header.name;
-  if (name.startsWith('/')) return 'its path is absolute';
-  const path = posix.normalize(name);
-  if (climbsOut(path)) return 'its path leads outside the destination';
-  const target = header.linkname ?? '';
-  if (header.type === 'link' && (target.startsWith('/') || climbsOut(posix.normalize(target)))) {
-    return `it is a hard link to ${JSON.stringify(target)}, outside the destination`;
-  }
-  return undefined;
-}
-
-function climbsOut(path: string): boolean {
-  return path === '..' || path.startsWith('../');
 }
 
 /**
@@ -364,43 +262,6 @@ function tarOf(full: string, rename?: string, prefix?: string): AsyncIterable<Ui
 
 function flag(value: boolean | undefined): string | undefined {
   return value === undefined ? undefined : value ? '1' : '0';
-}
-
-interface Sink {
-  write(chunk: Uint8Array): boolean;
-  end(data?: unknown): unknown;
-  destroy(): void;
-  destroyed?: boolean;
-  once(event: string, listener: (...args: unknown[]) => void): unknown;
-}
-
-/**
- * Write a source into a (streamx) writable, honouring backpressure, until it has finished or `stop`
- * says so. The sink is destroyed without an error: the entry streams tar-fs leaves unobserved would
- * otherwise raise it as an unhandled 'error' event.
- */
-async function pump(source: AsyncIterable<Uint8Array>, sink: Sink, stop: () => boolean): Promise<void> {
-  const finished = new Promise<void>((resolve, reject) => {
-    sink.once('error', reject);
-    sink.once('finish', () => resolve());
-    sink.once('close', () => reject(new StreamError('the archive extraction stopped early')));
-  });
-  finished.catch(() => {}); // awaited below
-  try {
-    for await (const chunk of source) {
-      if (!sink.write(chunk)) await Promise.race([new Promise((r) => sink.once('drain', r)), finished]);
-      if (stop()) break;
-    }
-  } catch (err) {
-    sink.destroy();
-    throw err;
-  }
-  if (stop()) {
-    sink.destroy();
-    return;
-  }
-  sink.end();
-  await finished;
 }
 
 const signalOnly = { signal: 'signal' } as const;

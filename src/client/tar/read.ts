@@ -3,6 +3,7 @@
  * container that should not touch the disk.
  */
 import { posix } from 'node:path';
+import type { Entry } from 'tar-stream';
 import { tarStream } from '../../dependencies.js';
 
 /**
@@ -12,26 +13,35 @@ import { tarStream } from '../../dependencies.js';
  */
 export async function readTarFiles(source: AsyncIterable<Uint8Array>): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
+  for await (const entry of tarEntries(source)) {
+    const { name, type, linkname } = entry.header;
+    if (type === 'file' || type === 'contiguous-file') {
+      files.set(normalise(name), await collect(entry));
+      continue;
+    }
+    entry.resume();
+    const target = type === 'link' ? files.get(normalise(linkname ?? '')) : undefined;
+    if (target) files.set(normalise(name), target);
+  }
+  return files;
+}
+
+/** One archive entry: its header, and its content to read (or `resume()` to skip) before the next. */
+export type TarEntry = Entry;
+
+/**
+ * The entries of a tar stream, in order, parsed as they arrive: the source is read only as fast as
+ * entries are consumed. Stopping early (break, or a throw in the loop) closes the source.
+ */
+export async function* tarEntries(source: AsyncIterable<Uint8Array>): AsyncGenerator<TarEntry> {
   const extract = tarStream().extract();
   const feeding = feed(source, extract);
   try {
-    for await (const entry of extract) {
-      const { name, type, linkname } = entry.header;
-      if (type === 'file' || type === 'contiguous-file') {
-        files.set(normalise(name), await collect(entry as unknown as AsyncIterable<Uint8Array>));
-        continue;
-      }
-      entry.resume();
-      const target = type === 'link' ? files.get(normalise(linkname ?? '')) : undefined;
-      if (target) files.set(normalise(name), target);
-    }
-  } catch (err) {
-    extract.destroy();
-    throw err;
+    yield* extract;
   } finally {
+    if (!extract.destroyed) extract.destroy();
     await feeding;
   }
-  return files;
 }
 
 function normalise(name: string): string {
@@ -54,10 +64,16 @@ type Extract = ReturnType<ReturnType<typeof tarStream>['extract']>;
  * is destroyed; a failing source fails the parser.
  */
 async function feed(source: AsyncIterable<Uint8Array>, extract: Extract): Promise<void> {
+  // Each wait takes its listeners off again: a long archive waits many times.
   const settled = () =>
     new Promise<void>((resolve) => {
-      extract.once('drain', () => resolve());
-      extract.once('close', () => resolve());
+      const done = () => {
+        extract.off('drain', done);
+        extract.off('close', done);
+        resolve();
+      };
+      extract.on('drain', done);
+      extract.on('close', done);
     });
   try {
     for await (const chunk of source) {

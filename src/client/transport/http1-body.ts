@@ -9,7 +9,7 @@ export function exchangeFailure(code: string, message: string): Error {
 }
 
 export interface BodyDecoder {
-  /** Decode the next bytes read from the socket. Throws on malformed framing. */
+  /** Decode the next bytes read from the socket, which it may rearrange in place. Throws on malformed framing. */
   write(chunk: Buffer): void;
   /** The socket ended: a body delimited by the close is complete. */
   end(): void;
@@ -87,24 +87,62 @@ class UntilCloseDecoder extends Decoder {
 const MAX_LINE = 4096;
 const LF = 0x0a;
 
-/** Chunked transfer coding: `size-in-hex[;ext]CRLF data CRLF` ... `0CRLF [trailers] CRLF`. */
+/**
+ * Chunked transfer coding: `size-in-hex[;ext]CRLF data CRLF` ... `0CRLF [trailers] CRLF`.
+ * The data of all the chunks one read holds goes out as one view: the daemon writes a chunk per
+ * log line, and a view per chunk would cost a stream step and a demultiplexer call per line. The
+ * read's buffer is the decoder's own, so each piece of data is moved left over the framing already
+ * decoded (no new buffer), and the view covers them all.
+ */
 export class ChunkedDecoder extends Decoder {
   #state: 'size' | 'data' | 'data-end' | 'trailer' = 'size';
   #line = '';
   #remaining = 0;
+  /** The read being decoded, and where its gathered data starts and ends. */
+  #read: Buffer | undefined;
+  #dataStart = 0;
+  #dataEnd = 0;
 
   write(chunk: Buffer): void {
     let at = 0;
-    while (at < chunk.length && !this.finished) {
-      if (this.#state === 'data') at = this.#data(chunk, at);
-      else if (this.#state === 'data-end') at = this.#skipLine(chunk, at);
-      else at = this.#readLine(chunk, at);
+    try {
+      while (at < chunk.length && !this.finished) {
+        if (this.#state === 'data') at = this.#data(chunk, at);
+        else if (this.#state === 'data-end') at = this.#skipLine(chunk, at);
+        else at = this.#readLine(chunk, at);
+      }
+    } finally {
+      this.#flush();
     }
+  }
+
+  protected override done(): void {
+    this.#flush();
+    super.done();
+  }
+
+  #flush(): void {
+    const read = this.#read;
+    if (read === undefined) return;
+    this.#read = undefined;
+    const { length } = read;
+    this.emit(
+      this.#dataStart === 0 && this.#dataEnd === length
+        ? read
+        : read.subarray(this.#dataStart, this.#dataEnd),
+    );
   }
 
   #data(chunk: Buffer, at: number): number {
     const n = Math.min(this.#remaining, chunk.length - at);
-    this.emit(at === 0 && n === chunk.length ? chunk : chunk.subarray(at, at + n));
+    if (this.#read === undefined) {
+      this.#read = chunk;
+      this.#dataStart = at;
+      this.#dataEnd = at;
+    }
+    // Moved left over framing already decoded (copy() handles the overlap).
+    if (this.#dataEnd !== at) chunk.copy(chunk, this.#dataEnd, at, at + n);
+    this.#dataEnd += n;
     this.#remaining -= n;
     if (this.#remaining === 0) this.#state = 'data-end';
     return at + n;

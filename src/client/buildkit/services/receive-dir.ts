@@ -5,7 +5,7 @@
  * one, and berth says FIN once everything is in place.
  *
  * Nothing is written outside the destination: entries are checked as archive entries are
- * (archives.ts: no absolute path, no `..`, nothing written through a symlink), a hard link may only
+ * (tar/entry-guard.ts: no absolute path, no `..`, nothing written through a symlink), a hard link may only
  * name a regular file received before it, and the result is assembled in a staging directory beside
  * `dest` that is moved (or merged) into place only once whole. Owners are not restored; device
  * nodes, FIFOs and sockets are skipped, as `docker cp` does for a user who is not root.
@@ -25,7 +25,8 @@ import {
   utimes,
 } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { entryGuard, merge } from '../../resources/archives.js';
+import { entryGuard } from '../../tar/entry-guard.js';
+import { mergeTree } from '../../tar/merge-tree.js';
 import { type GrpcCall, GrpcCode, GrpcError } from '../grpc.js';
 import {
   controlPacket,
@@ -47,7 +48,7 @@ export async function receiveDirectory(call: GrpcCall, dest: string): Promise<vo
   const receiver = new Receiver(call, staging);
   try {
     await receiver.run(async () => {
-      if (existed) await merge(staging, root);
+      if (existed) await mergeTree(staging, root);
       else await rename(staging, root);
     });
   } catch (err) {

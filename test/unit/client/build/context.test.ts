@@ -1,7 +1,7 @@
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { extract, type Header } from 'tar-stream';
+import { extract, type Headers as Header } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packContext } from '../../../../src/client/build/context.js';
 import { InvalidOptionError } from '../../../../src/client/errors.js';

@@ -16,9 +16,10 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Header, pack } from 'tar-stream';
+import { type Headers as Header, pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entryGuard, extractTar } from '../../../../src/client/resources/archives.js';
+import { extractTar } from '../../../../src/client/resources/archives.js';
+import { entryGuard } from '../../../../src/client/tar/entry-guard.js';
 import { StreamError } from '../../../../src/index.js';
 
 type Entry = Partial<Header> & { name: string; body?: string };

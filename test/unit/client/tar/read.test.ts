@@ -1,4 +1,4 @@
-import { type Header, pack } from 'tar-stream';
+import { type Headers as Header, pack } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { readTarFiles } from '../../../../src/client/tar/read.js';
 
