@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { ApiClient } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
-import { compareApiVersions } from '../api/version.js';
-import { checkBag, type OptionKind } from '../options.js';
+import { checkOptionVersions, compareApiVersions } from '../api/version.js';
+import { checkBag, type OptionKind, requirePositiveIntegers } from '../options.js';
 import { checkImageName } from '../registry/references.js';
 import type { Frame } from '../streams/demux.js';
 import { JsonStream } from '../streams/json-stream.js';
@@ -83,6 +83,7 @@ export class Containers {
   /** Resolves true when the container stopped, false when it was not running (HTTP 304). */
   async stop(id: string, options?: ContainerStopOptions): Promise<boolean> {
     checkBag(options, allowed.stop);
+    await checkOptionVersions(options, since.stop, () => this.client.apiVersion());
     const { killSignal, signal, t } = options ?? {};
     const query = { t, signal: killSignal };
     const res = await this.api.request('post', '/containers/{id}/stop', { path: { id }, query, signal });
@@ -91,6 +92,7 @@ export class Containers {
 
   async restart(id: string, options?: ContainerStopOptions): Promise<void> {
     checkBag(options, allowed.stop);
+    await checkOptionVersions(options, since.stop, () => this.client.apiVersion());
     const { killSignal, signal, t } = options ?? {};
     await this.api.post('/containers/{id}/restart', {
       path: { id },
@@ -216,6 +218,7 @@ export class Containers {
   async resize(id: string, size: { h: number; w: number }, options?: Abortable): Promise<void> {
     checkBag(options, allowed.signal);
     checkBag(size, allowed.size, 'size');
+    requirePositiveIntegers(size, ['h', 'w'], 'size');
     await this.api.post('/containers/{id}/resize', { path: { id }, query: size, signal: options?.signal });
   }
 
@@ -288,3 +291,8 @@ const allowed = {
   size: { h: 'integer', w: 'integer' },
   prune: { filters: 'filters', ...signal },
 } satisfies Record<string, Record<string, OptionKind>>;
+
+/** The API version that introduced an option, where it is later than the oldest supported (1.41). */
+const since = {
+  stop: { killSignal: '1.42' },
+} satisfies Record<string, Record<string, string>>;

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import type { ApiClient } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
 import type { RegistryAuth } from '../api/types.js';
+import { checkOptionVersions } from '../api/version.js';
 import { locateDockerfile, packContext } from '../build/context.js';
 import { announcedBuilder, type Builder, builderFromEnv, SwitchableTracker } from '../buildkit/builder.js';
 import {
@@ -155,6 +156,8 @@ export class Images {
 
   async list(options?: ImageListOptions) {
     checkBag(options, allowed.list);
+    const client = this.client;
+    if (client) await checkOptionVersions(options, since.list, () => client.apiVersion());
     const [query, signal] = splitSignal(options);
     const list = await this.api.get('/images/json', { query, signal });
     return list.map((image) => normalize(image, { RepoTags: 'array', RepoDigests: 'array', Labels: 'map' }));
@@ -532,3 +535,8 @@ const allowed = {
   import: { reference: 'string', message: 'string', changes: 'strings', platform: 'string', ...signal },
   load: { quiet: 'boolean', ...signal },
 } satisfies Record<string, Record<string, OptionKind>>;
+
+/** The API version that introduced an option, where it is later than the oldest supported (1.41). */
+const since = {
+  list: { 'shared-size': '1.42' },
+} satisfies Record<string, Record<string, string>>;

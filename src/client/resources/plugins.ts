@@ -2,6 +2,7 @@ import { encodeRegistryAuth } from '../api/encoding.js';
 import type { EngineApi } from '../api/engine-api.js';
 import type { RegistryAuth } from '../api/types.js';
 import { InvalidOptionError } from '../errors.js';
+import { checkArgument, checkBag, type OptionKind } from '../options.js';
 import { type AuthSource, authKeyFor, resolveRegistryAuth } from '../registry/auth.js';
 import { parseReference } from '../registry/references.js';
 import {
@@ -49,11 +50,13 @@ export class Plugins {
   ) {}
 
   async list(options?: PluginListOptions): Promise<Plugin[]> {
+    checkBag(options, allowed.list);
     const [query, signal] = splitSignal(options);
     return this.api.get('/plugins', { query, signal });
   }
 
   async inspect(name: string, options?: Abortable): Promise<Plugin> {
+    checkBag(options, allowed.signal);
     return this.api.get('/plugins/{name}/json', { path: { name }, signal: options?.signal });
   }
 
@@ -62,6 +65,7 @@ export class Plugins {
     remote: string,
     options: { auth?: RegistryAuth } & Abortable = {},
   ): Promise<PluginPrivilege[]> {
+    checkBag(options, allowed.auth);
     const { auth, signal } = options;
     const header = { 'X-Registry-Auth': auth ?? (await this.#authFor(remote, signal)) };
     return (await this.api.get('/plugins/privileges', { query: { remote }, header, signal })) ?? [];
@@ -69,6 +73,7 @@ export class Plugins {
 
   /** `docker plugin install`: pull a plugin (granting its privileges); enable it yourself after. */
   install(remote: string, options: PluginInstallOptions = {}): ProgressStream<PullProgress, PullResult> {
+    checkBag(options, allowed.install);
     const { name, signal } = options;
     return new ProgressStream(async () => {
       const auth = options.auth ?? (await this.#authFor(remote, signal));
@@ -88,6 +93,7 @@ export class Plugins {
    * wants), or from such a tar. The plugin starts disabled.
    */
   async create(name: string, context: string | TarSource, options?: Abortable): Promise<void> {
+    checkBag(options, allowed.signal);
     if (typeof name !== 'string' || name === '')
       throw new InvalidOptionError('name', 'expected a plugin name');
     const body = typeof context === 'string' ? packTree(context) : context;
@@ -96,17 +102,22 @@ export class Plugins {
 
   /** Start the plugin; `timeout` (seconds) bounds how long its socket may take to appear. */
   async enable(name: string, options?: { timeout?: number } & Abortable): Promise<void> {
+    checkBag(options, allowed.enable);
     const [query, signal] = splitSignal(options);
     await this.api.post('/plugins/{name}/enable', { path: { name }, query, signal });
   }
 
   async disable(name: string, options?: { force?: boolean } & Abortable): Promise<void> {
+    checkBag(options, allowed.force);
     const [query, signal] = splitSignal(options);
     await this.api.post('/plugins/{name}/disable', { path: { name }, query, signal });
   }
 
   /** Change settings (env, mount sources, device paths, args) of a disabled plugin. */
   async set(name: string, settings: PluginSettings, options?: Abortable): Promise<void> {
+    checkBag(options, allowed.signal);
+    if (Array.isArray(settings)) checkArgument(settings, 'strings', 'settings');
+    else checkArgument(settings, 'stringMap', 'settings');
     const body = Array.isArray(settings)
       ? settings
       : Object.entries(settings ?? {}).map(([key, value]) => `${key}=${value}`);
@@ -120,6 +131,7 @@ export class Plugins {
     remote: string,
     options: Omit<PluginInstallOptions, 'name'> = {},
   ): ProgressStream<PullProgress, PullResult> {
+    checkBag(options, allowed.upgrade);
     const { signal } = options;
     return new ProgressStream(async () => {
       const auth = options.auth ?? (await this.#authFor(remote, signal));
@@ -140,6 +152,7 @@ export class Plugins {
     name: string,
     options: { auth?: RegistryAuth } & Abortable = {},
   ): ProgressStream<PushProgress, PushResult> {
+    checkBag(options, allowed.auth);
     const { signal } = options;
     return new ProgressStream(async () => {
       const auth = options.auth ?? (await this.#authFor(name, signal));
@@ -150,6 +163,7 @@ export class Plugins {
 
   /** Remove a plugin; `force` removes an enabled one. */
   async remove(name: string, options?: { force?: boolean } & Abortable): Promise<void> {
+    checkBag(options, allowed.force);
     const [query, signal] = splitSignal(options);
     await this.api.delete('/plugins/{name}', { path: { name }, query, signal });
   }
@@ -158,3 +172,17 @@ export class Plugins {
     return resolveRegistryAuth(authKeyFor(parseReference(remote, 'remote')), this.authSource, signal);
   }
 }
+
+const signal = { signal: 'signal' } as const;
+const auth = { auth: 'object', ...signal } as const;
+
+/** What each method's options may hold (checkBag). */
+const allowed = {
+  signal,
+  auth,
+  list: { filters: 'filters', ...signal },
+  install: { name: 'string', privileges: 'objects', ...auth },
+  upgrade: { privileges: 'objects', ...auth },
+  enable: { timeout: 'integer', ...signal },
+  force: { force: 'boolean', ...signal },
+} satisfies Record<string, Record<string, OptionKind>>;
