@@ -60,6 +60,13 @@ const rows: ShapeRow[] = [
     sends: [{ method: 'POST', path: '/containers/c1/stop', query: { t: '5', signal: 'SIGINT' } }],
   },
   {
+    name: 'restart: timeout and the unix signal on API 1.42+',
+    apiVersion: '1.55',
+    call: (d) => d.containers.restart('c1', { t: 0, killSignal: 'SIGTERM' }),
+    replies: [none],
+    sends: [{ method: 'POST', path: '/containers/c1/restart', query: { t: '0', signal: 'SIGTERM' } }],
+  },
+  {
     name: 'restart: timeout',
     call: (d) => d.containers.restart('c1', { t: 0 }),
     replies: [none],
@@ -203,6 +210,19 @@ const rejections: RejectRow[] = [
     name: 'logs: tail as an object',
     call: (d) => d.containers.logs('c1', { tail: {} as never }),
     option: 'tail',
+  },
+  { name: 'resize: no width', call: (d) => d.containers.resize('c1', { h: 24 } as never), option: 'w' },
+  { name: 'resize: a negative width', call: (d) => d.containers.resize('c1', { h: 24, w: -1 }), option: 'w' },
+  { name: 'resize: no size', call: (d) => d.containers.resize('c1', undefined as never), option: 'size' },
+  {
+    name: 'stop: killSignal on API 1.41, which has no signal parameter there',
+    call: (d) => d.containers.stop('c1', { killSignal: 'SIGINT' }),
+    option: 'killSignal',
+  },
+  {
+    name: 'restart: killSignal on API 1.41',
+    call: (d) => d.containers.restart('c1', { t: 1, killSignal: 'SIGINT' }),
+    option: 'killSignal',
   },
 ];
 

@@ -91,6 +91,8 @@ const rejections: RejectRow[] = [
     option: 'detach',
   },
   { name: 'resize: h not an integer', call: (d) => d.exec.resize('e1', { h: 1.5, w: 80 }), option: 'h' },
+  { name: 'resize: no width', call: (d) => d.exec.resize('e1', { h: 24 } as never), option: 'w' },
+  { name: 'resize: a zero height', call: (d) => d.exec.resize('e1', { h: 0, w: 80 }), option: 'h' },
   { name: 'run: an empty command', call: (d) => d.exec.run('c1', []), option: 'cmd' },
   {
     name: 'run: stdin through a TTY',
