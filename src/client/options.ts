@@ -109,6 +109,7 @@ export type OptionKind =
   | 'number'
   | 'stringOrInteger'
   | 'object'
+  | 'objects'
   | 'filters'
   | 'signal'
   | 'any';
@@ -130,6 +131,7 @@ const kinds: Record<OptionKind, [test: (value: unknown) => boolean, expected: st
   number: [(v) => Number.isFinite(v), 'a finite number'],
   stringOrInteger: [(v) => typeof v === 'string' || Number.isSafeInteger(v), 'a string or an integer'],
   object: [isPlainObject, 'an object'],
+  objects: [(v) => Array.isArray(v) && v.every(isPlainObject), 'an array of objects'],
   filters: [isFilters, 'an object such as { label: ["a=b"] }'],
   signal: [(v) => v instanceof AbortSignal, 'an AbortSignal'],
   any: [() => true, 'anything'],
@@ -159,6 +161,24 @@ export function checkBag(
     const [test, expected] = kinds[kind];
     if (value !== undefined && !test(value)) {
       throw new InvalidOptionError(key, `expected ${expected}, got ${describe(value)}`);
+    }
+  }
+}
+
+/** Check a required argument (a spec, a body) before any request: a wrong kind names `name`. */
+export function checkArgument(value: unknown, kind: OptionKind, name: string): void {
+  const [test, expected] = kinds[kind];
+  if (!test(value)) throw new InvalidOptionError(name, `expected ${expected}, got ${describe(value)}`);
+}
+
+/** Require fields of an option bag to be positive integers, e.g. both of a TTY's dimensions. */
+export function requirePositiveIntegers(bag: unknown, keys: readonly string[], name: string): void {
+  if (!isPlainObject(bag)) throw new InvalidOptionError(name, 'expected an object');
+  for (const key of keys) {
+    const value = bag[key];
+    if (!(Number.isSafeInteger(value) && (value as number) > 0)) {
+      const got = value === undefined ? 'nothing' : describe(value);
+      throw new InvalidOptionError(key, `expected a positive integer, got ${got}`);
     }
   }
 }

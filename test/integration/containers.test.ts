@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AbortError, ConflictError, Docker, NotFoundError } from '../../src/index.js';
+import { AbortError, ConflictError, compareApiVersions, Docker, NotFoundError } from '../../src/index.js';
 import { startUnixProxy } from '../support/daemons.js';
 
 const docker = Docker.fromEnv();
@@ -121,6 +121,30 @@ describe('container lifecycle', () => {
 
     const pruned = await docker.containers.prune({ filters: { label: ['berth.test=containers'] } });
     expect(pruned.ContainersDeleted).toContain(Id);
+  });
+
+  it('stops with a chosen signal from API 1.42, and refuses it before sending on older daemons', async () => {
+    const { Id } = await docker.containers.create({
+      Image: image,
+      Cmd: ['sh', '-c', 'trap "exit 7" HUP; echo hi > /marker; while true; do sleep 0.1; done'],
+      Labels: label,
+    });
+    await docker.containers.start(Id);
+    const trapped = () =>
+      docker.archives.stat(Id, '/marker').then(
+        () => true,
+        () => false,
+      );
+    await expect.poll(trapped, { timeout: 30_000 }).toBe(true);
+    const stop = docker.containers.stop(Id, { timeout: 60_000, killSignal: 'SIGHUP' });
+    if (compareApiVersions(await docker.apiVersion(), '1.42') < 0) {
+      await expect(stop).rejects.toMatchObject({ name: 'InvalidOptionError', option: 'killSignal' });
+      expect((await docker.containers.inspect(Id)).State?.Running).toBe(true);
+      await docker.containers.remove(Id, { force: true });
+    } else {
+      expect(await stop).toBe(true);
+      expect((await docker.containers.inspect(Id)).State?.ExitCode).toBe(7);
+    }
   });
 
   it('reports unchanged containers with empty arrays, not null', async () => {

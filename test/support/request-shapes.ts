@@ -43,6 +43,8 @@ export interface RejectRow {
   name: string;
   call: (docker: Docker) => unknown;
   option: string;
+  /** The API version the client is pinned to (1.41 by default). */
+  apiVersion?: string;
 }
 
 /** A 200 answer with a JSON body. */
@@ -95,7 +97,7 @@ export function describeRejections(title: string, rows: RejectRow[]): void {
       '%s',
       async (_name, row) => {
         const recorder = new RecordingDispatcher();
-        const docker = recorder.client();
+        const docker = recorder.client(row.apiVersion);
         try {
           const failure = await Promise.resolve()
             .then(() => drain(row.call(docker)))

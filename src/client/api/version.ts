@@ -1,5 +1,5 @@
 import { MIN_API_VERSION, SPEC_VERSION } from '../../generated/spec.js';
-import { VersionError } from '../errors.js';
+import { InvalidOptionError, VersionError } from '../errors.js';
 
 /** The newest API version berth speaks: the one its types are generated from. */
 export const MAX_API_VERSION: string = SPEC_VERSION;
@@ -13,6 +13,27 @@ export function compareApiVersions(a: string, b: string): number {
   const [, aMajor = '0', aMinor = '0'] = versionPattern.exec(a) ?? [];
   const [, bMajor = '0', bMinor = '0'] = versionPattern.exec(b) ?? [];
   return Number(aMajor) - Number(bMajor) || Number(aMinor) - Number(bMinor);
+}
+
+/**
+ * Reject a set option that arrived in a later API version than the negotiated one: an older daemon
+ * would ignore it silently. `since` maps option names to the version that introduced them.
+ */
+export async function checkOptionVersions(
+  options: object | undefined,
+  since: Readonly<Record<string, string>>,
+  negotiated: () => Promise<string>,
+): Promise<void> {
+  for (const [option, needed] of Object.entries(since)) {
+    if ((options as Record<string, unknown> | undefined)?.[option] === undefined) continue;
+    const current = await negotiated();
+    if (compareApiVersions(current, needed) < 0) {
+      throw new InvalidOptionError(
+        option,
+        `needs Engine API ${needed} or later; the daemon speaks ${current}`,
+      );
+    }
+  }
 }
 
 function assertSupported(version: string, origin: string): void {

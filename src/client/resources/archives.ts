@@ -3,16 +3,7 @@
  * Extraction on the host copies symlinks as they are, refuses any entry that would write outside
  * the destination, and leaves the destination as it was when it fails.
  */
-import {
-  chmod,
-  lstat,
-  mkdir,
-  mkdtemp,
-  realpath,
-  rename,
-  rm,
-  stat as statHost,
-} from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, realpath, rename, rm, stat as statHost } from 'node:fs/promises';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { EngineApi } from '../api/engine-api.js';

@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { ApiClient } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
-import { compareApiVersions } from '../api/version.js';
+import { checkOptionVersions, compareApiVersions } from '../api/version.js';
 import { secondsFromMs } from '../durations.js';
-import { checkBag, type OptionKind } from '../options.js';
+import { checkBag, type OptionKind, requirePositiveIntegers } from '../options.js';
 import { checkImageName } from '../registry/references.js';
 import type { Frame } from '../streams/demux.js';
 import type { TerminalSize } from '../streams/hijack/session.js';
@@ -137,6 +137,7 @@ export class Containers {
   /** Resolves true when the container stopped, false when it was not running (HTTP 304). */
   async stop(id: string, options?: ContainerStopOptions): Promise<boolean> {
     checkBag(options, allowed.stop);
+    await checkOptionVersions(options, since.stop, () => this.client.apiVersion());
     const { killSignal, signal } = options ?? {};
     const query = { t: stopSeconds(options), signal: killSignal };
     const res = await this.api.request('post', '/containers/{id}/stop', { path: { id }, query, signal });
@@ -146,6 +147,7 @@ export class Containers {
   /** Resolves true once the container has restarted (the daemon reports no "already" case). */
   async restart(id: string, options?: ContainerStopOptions): Promise<boolean> {
     checkBag(options, allowed.stop);
+    await checkOptionVersions(options, since.stop, () => this.client.apiVersion());
     const { killSignal, signal } = options ?? {};
     const query = { t: stopSeconds(options), signal: killSignal };
     return changed(
@@ -287,6 +289,7 @@ export class Containers {
   async resize(id: string, size: TerminalSize, options?: Abortable): Promise<void> {
     checkBag(options, allowed.signal);
     checkBag(size, allowed.size, 'size');
+    requirePositiveIntegers(size, ['rows', 'columns'], 'size');
     const query = { h: size.rows, w: size.columns };
     await this.api.post('/containers/{id}/resize', { path: { id }, query, signal: options?.signal });
   }
@@ -370,3 +373,8 @@ const allowed = {
   size: { rows: 'integer', columns: 'integer' },
   prune: { filters: 'filters', ...signal },
 } satisfies Record<string, Record<string, OptionKind>>;
+
+/** The API version that introduced an option, where it is later than the oldest supported (1.41). */
+const since = {
+  stop: { killSignal: '1.42' },
+} satisfies Record<string, Record<string, string>>;

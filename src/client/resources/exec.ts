@@ -4,7 +4,7 @@ import type { ApiClient } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
 import type { Operation, RequestOptions } from '../api/types.js';
 import { InvalidOptionError } from '../errors.js';
-import { checkBag, checkOptions, type OptionKind } from '../options.js';
+import { checkBag, checkOptions, type OptionKind, requirePositiveIntegers } from '../options.js';
 import type { Frame } from '../streams/demux.js';
 import { Session, type TerminalSize } from '../streams/hijack/session.js';
 import { type CollectedOutput, decodeOutput, OutputStream } from '../streams/output.js';
@@ -125,6 +125,7 @@ export class Exec {
   async resize(id: string, size: TerminalSize, options?: Abortable): Promise<void> {
     checkBag(options, allowed.signal);
     checkBag(size, allowed.size, 'size');
+    requirePositiveIntegers(size, ['rows', 'columns'], 'size');
     const query = { h: size.rows, w: size.columns };
     await this.api.post('/exec/{id}/resize', { path: { id }, query, signal: options?.signal });
   }

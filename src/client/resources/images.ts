@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import type { ApiClient } from '../api/client.js';
 import type { EngineApi } from '../api/engine-api.js';
 import type { RegistryAuth } from '../api/types.js';
+import { checkOptionVersions } from '../api/version.js';
 import { locateDockerfile, packContext } from '../build/context.js';
 import { announcedBuilder, type Builder, builderFromEnv, SwitchableTracker } from '../buildkit/builder.js';
 import {
@@ -205,6 +206,8 @@ export class Images {
 
   async list(options?: ImageListOptions): Promise<ImageSummary[]> {
     checkBag(options, allowed.list);
+    const client = this.client;
+    if (client) await checkOptionVersions(options, since.list, () => client.apiVersion());
     const { sharedSize, signal, ...rest } = options ?? {};
     const query = { ...rest, 'shared-size': sharedSize };
     const list = await this.api.get('/images/json', { query, signal });
@@ -593,3 +596,8 @@ const allowed = {
   import: { reference: 'string', message: 'string', changes: 'strings', platform: 'string', ...signal },
   load: { quiet: 'boolean', ...signal },
 } satisfies Record<string, Record<string, OptionKind>>;
+
+/** The API version that introduced an option, where it is later than the oldest supported (1.41). */
+const since = {
+  list: { sharedSize: '1.42' },
+} satisfies Record<string, Record<string, string>>;

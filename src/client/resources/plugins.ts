@@ -3,7 +3,7 @@ import type { EngineApi } from '../api/engine-api.js';
 import type { RegistryAuth } from '../api/types.js';
 import { secondsFromMs } from '../durations.js';
 import { InvalidOptionError } from '../errors.js';
-import { checkBag, type OptionKind } from '../options.js';
+import { checkArgument, checkBag, type OptionKind } from '../options.js';
 import { type AuthSource, authKeyFor, resolveRegistryAuth } from '../registry/auth.js';
 import { parseReference } from '../registry/references.js';
 import {
@@ -61,11 +61,13 @@ export class Plugins {
   ) {}
 
   async list(options?: PluginListOptions): Promise<Plugin[]> {
+    checkBag(options, allowed.list);
     const [query, signal] = splitSignal(options);
     return this.api.get('/plugins', { query, signal });
   }
 
   async inspect(name: string, options?: Abortable): Promise<Plugin> {
+    checkBag(options, allowed.signal);
     return this.api.get('/plugins/{name}/json', { path: { name }, signal: options?.signal });
   }
 
@@ -74,6 +76,7 @@ export class Plugins {
     remote: string,
     options: { auth?: RegistryAuth } & Abortable = {},
   ): Promise<PluginPrivilege[]> {
+    checkBag(options, allowed.auth);
     const { auth, signal } = options;
     const header = { 'X-Registry-Auth': auth ?? (await this.#authFor(remote, signal)) };
     return (await this.api.get('/plugins/privileges', { query: { remote }, header, signal })) ?? [];
@@ -81,6 +84,7 @@ export class Plugins {
 
   /** `docker plugin install`: pull a plugin (granting its privileges); enable it yourself after. */
   install(remote: string, options: PluginInstallOptions = {}): ProgressStream<PullProgress, PullResult> {
+    checkBag(options, allowed.install);
     const { name, signal } = options;
     return new ProgressStream(async () => {
       const auth = options.auth ?? (await this.#authFor(remote, signal));
@@ -100,6 +104,7 @@ export class Plugins {
    * wants), or from such a tar. The plugin starts disabled.
    */
   async create(name: string, context: string | TarSource, options?: Abortable): Promise<void> {
+    checkBag(options, allowed.signal);
     if (typeof name !== 'string' || name === '')
       throw new InvalidOptionError('name', 'expected a plugin name');
     const body = typeof context === 'string' ? packTree(context) : context;
@@ -120,7 +125,7 @@ export class Plugins {
 
   /** Stop the plugin (`force`: even while volumes or networks use it); resolves true once disabled. */
   async disable(name: string, options?: PluginDisableOptions): Promise<boolean> {
-    checkBag(options, allowed.disable);
+    checkBag(options, allowed.force);
     const [query, signal] = splitSignal(options);
     await this.api.post('/plugins/{name}/disable', { path: { name }, query, signal });
     return true;
@@ -128,6 +133,9 @@ export class Plugins {
 
   /** Change settings (env, mount sources, device paths, args) of a disabled plugin. */
   async set(name: string, settings: PluginSettings, options?: Abortable): Promise<void> {
+    checkBag(options, allowed.signal);
+    if (Array.isArray(settings)) checkArgument(settings, 'strings', 'settings');
+    else checkArgument(settings, 'stringMap', 'settings');
     const body = Array.isArray(settings)
       ? settings
       : Object.entries(settings ?? {}).map(([key, value]) => `${key}=${value}`);
@@ -141,6 +149,7 @@ export class Plugins {
     remote: string,
     options: Omit<PluginInstallOptions, 'name'> = {},
   ): ProgressStream<PullProgress, PullResult> {
+    checkBag(options, allowed.upgrade);
     const { signal } = options;
     return new ProgressStream(async () => {
       const auth = options.auth ?? (await this.#authFor(remote, signal));
@@ -161,6 +170,7 @@ export class Plugins {
     name: string,
     options: { auth?: RegistryAuth } & Abortable = {},
   ): ProgressStream<PushProgress, PushResult> {
+    checkBag(options, allowed.auth);
     const { signal } = options;
     return new ProgressStream(async () => {
       const auth = options.auth ?? (await this.#authFor(name, signal));
@@ -171,6 +181,7 @@ export class Plugins {
 
   /** Remove a plugin; `force` removes an enabled one. */
   async remove(name: string, options?: { force?: boolean } & Abortable): Promise<void> {
+    checkBag(options, allowed.force);
     const [query, signal] = splitSignal(options);
     await this.api.delete('/plugins/{name}', { path: { name }, query, signal });
   }
@@ -180,8 +191,16 @@ export class Plugins {
   }
 }
 
-/** What the lifecycle verbs' options may hold (checkBag). */
+const signal = { signal: 'signal' } as const;
+const auth = { auth: 'object', ...signal } as const;
+
+/** What each method's options may hold (checkBag). */
 const allowed = {
-  enable: { timeout: 'milliseconds', signal: 'signal' },
-  disable: { force: 'boolean', signal: 'signal' },
+  signal,
+  auth,
+  list: { filters: 'filters', ...signal },
+  install: { name: 'string', privileges: 'objects', ...auth },
+  upgrade: { privileges: 'objects', ...auth },
+  enable: { timeout: 'milliseconds', ...signal },
+  force: { force: 'boolean', ...signal },
 } satisfies Record<string, Record<string, OptionKind>>;

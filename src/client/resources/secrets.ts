@@ -1,5 +1,6 @@
 import type { EngineApi } from '../api/engine-api.js';
 import { InvalidOptionError } from '../errors.js';
+import { checkArgument, checkBag, type OptionKind } from '../options.js';
 import { type Abortable, type Filters, type Schemas, splitSignal } from './types.js';
 import { readModifyWrite, versionOf } from './versioned.js';
 
@@ -61,15 +62,18 @@ class SwarmData<Item extends { Version?: { Index?: number }; Spec?: Spec }, Spec
 
   /** Resolves with the new object's `ID`. */
   async create(config: WithData<Spec>, options?: Abortable): Promise<CreatedId> {
+    checkBag(options, allowed.signal);
     return createdId(await this.endpoints.create(encodeData(config), options?.signal));
   }
 
   async list(options?: Filters & Abortable): Promise<Item[]> {
+    checkBag(options, allowed.list);
     const [query, signal] = splitSignal(options);
     return this.endpoints.list(query, signal);
   }
 
   async inspect(id: string, options?: Abortable): Promise<Item> {
+    checkBag(options, allowed.signal);
     return this.endpoints.inspect(id, options?.signal);
   }
 
@@ -79,6 +83,10 @@ class SwarmData<Item extends { Version?: { Index?: number }; Spec?: Spec }, Spec
     change: LabelsUpdate,
     options: { retries?: number } & Abortable = {},
   ): Promise<void> {
+    checkArgument(change, 'object', 'change');
+    checkBag(change, allowed.change, 'change');
+    checkArgument(change.Labels, 'stringMap', 'Labels');
+    checkBag(options, allowed.update);
     const { signal, retries } = options;
     await readModifyWrite(
       async () => {
@@ -92,6 +100,7 @@ class SwarmData<Item extends { Version?: { Index?: number }; Spec?: Spec }, Spec
   }
 
   async remove(id: string, options?: Abortable): Promise<void> {
+    checkBag(options, allowed.signal);
     await this.endpoints.remove(id, options?.signal);
   }
 }
@@ -123,3 +132,13 @@ export class Configs extends SwarmData<Schemas['Config'], Schemas['ConfigSpec']>
     });
   }
 }
+
+const signal = { signal: 'signal' } as const;
+
+/** What each method's options may hold (checkBag). */
+const allowed = {
+  signal,
+  list: { filters: 'filters', ...signal },
+  update: { retries: 'integer', ...signal },
+  change: { Labels: 'stringMap' },
+} satisfies Record<string, Record<string, OptionKind>>;

@@ -17,7 +17,7 @@ import {
   type Schemas,
   splitSignal,
 } from './types.js';
-import { applyChange, delay, readModifyWrite, type SpecChange, versionOf } from './versioned.js';
+import { applyChange, checkChange, delay, readModifyWrite, type SpecChange, versionOf } from './versioned.js';
 
 /** What a service runs and how: task template, mode (replicated or global), update and rollback policy. */
 export type ServiceSpec = Schemas['ServiceSpec'];
@@ -79,6 +79,7 @@ export class Services {
 
   /** Create a service; the image's registry credentials go along as X-Registry-Auth. */
   async create(spec: ServiceSpec, options: ServiceCreateOptions = {}): Promise<ServiceCreated> {
+    checkBag(options, allowed.create);
     const image = imageOf(spec, 'spec');
     const header = { 'X-Registry-Auth': options.auth ?? (await this.#authFor(image, options.signal)) };
     const res = await this.api.post('/services/create', { body: spec, header, signal: options.signal });
@@ -86,11 +87,13 @@ export class Services {
   }
 
   async inspect(id: string, options?: { insertDefaults?: boolean } & Abortable): Promise<Service> {
+    checkBag(options, allowed.inspect);
     const [query, signal] = splitSignal(options);
     return this.api.get('/services/{id}', { path: { id }, query, signal });
   }
 
   async list(options?: ServiceListOptions): Promise<Service[]> {
+    checkBag(options, allowed.list);
     const [query, signal] = splitSignal(options);
     return this.api.get('/services', { query, signal });
   }
@@ -110,6 +113,7 @@ export class Services {
 
   /** Set a replicated service's number of replicas. */
   async scale(id: string, replicas: number, options: ServiceUpdateOptions = {}): Promise<ServiceUpdated> {
+    checkBag(options, allowed.update);
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw new InvalidOptionError('replicas', `expected a non-negative integer, got ${replicas}`);
     }
@@ -134,11 +138,13 @@ export class Services {
   }
 
   async remove(id: string, options?: Abortable): Promise<void> {
+    checkBag(options, allowed.signal);
     await this.api.delete('/services/{id}', { path: { id }, signal: options?.signal });
   }
 
   /** Logs of every task, demultiplexed like container logs. */
   logs(id: string, options?: ServiceLogsOptions): OutputStream {
+    checkBag(options, allowed.logs);
     const [query, signal] = splitSignal(options);
     return new OutputStream(async () => {
       const res = await this.api.stream('get', '/services/{id}/logs', { path: { id }, query, signal });
@@ -156,7 +162,7 @@ export class Services {
    * `stableForMs` (default 1000). Polls one request at a time, backing off from 100 ms to 1 s.
    */
   async waitConverged(id: string, options: WaitConvergedOptions = {}): Promise<Service> {
-    checkBag(options, waitConvergedKinds);
+    checkBag(options, allowed.waitConverged);
     const { signal, logLines = 20, stableForMs = 1000 } = options;
     const runningSince = new Map<string, number>();
     for (let pause = 100; ; pause = Math.min(pause * 2, 1000)) {
@@ -216,6 +222,8 @@ export class Services {
     options: ServiceUpdateOptions,
     rollback: string | undefined,
   ): Promise<ServiceUpdated> {
+    checkChange(change);
+    checkBag(options, allowed.update);
     const { auth, signal, retries } = options;
     const res = await readModifyWrite(
       async () => {
@@ -262,16 +270,19 @@ export class Tasks {
   ) {}
 
   async list(options?: TaskListOptions): Promise<Task[]> {
+    checkBag(options, allowed.tasks);
     const [query, signal] = splitSignal(options);
     return this.api.get('/tasks', { query, signal });
   }
 
   async inspect(id: string, options?: Abortable): Promise<Task> {
+    checkBag(options, allowed.signal);
     return this.api.get('/tasks/{id}', { path: { id }, signal: options?.signal });
   }
 
   /** A task's logs, demultiplexed like container logs. */
   logs(id: string, options?: ServiceLogsOptions): OutputStream {
+    checkBag(options, allowed.logs);
     const [query, signal] = splitSignal(options);
     return new OutputStream(async () => {
       const res = await this.api.stream('get', '/tasks/{id}/logs', { path: { id }, query, signal });
@@ -307,9 +318,25 @@ function failingTask(service: Service, current: Task[]): Task | undefined {
   );
 }
 
-/** What `waitConverged()`'s options may hold (checkBag). */
-const waitConvergedKinds = {
-  logLines: 'integer',
-  stableForMs: 'milliseconds',
-  signal: 'signal',
-} satisfies Record<string, OptionKind>;
+const signal = { signal: 'signal' } as const;
+
+/** What each method's options may hold (checkBag). */
+const allowed = {
+  signal,
+  create: { auth: 'object', ...signal },
+  update: { auth: 'object', retries: 'integer', ...signal },
+  inspect: { insertDefaults: 'boolean', ...signal },
+  list: { filters: 'filters', status: 'boolean', ...signal },
+  tasks: { filters: 'filters', ...signal },
+  logs: {
+    details: 'boolean',
+    follow: 'boolean',
+    stdout: 'boolean',
+    stderr: 'boolean',
+    since: 'number', // unix seconds, fractions allowed
+    timestamps: 'boolean',
+    tail: 'stringOrInteger',
+    ...signal,
+  },
+  waitConverged: { logLines: 'integer', stableForMs: 'milliseconds', ...signal },
+} satisfies Record<string, Record<string, OptionKind>>;

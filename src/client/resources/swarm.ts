@@ -1,7 +1,8 @@
 import type { EngineApi } from '../api/engine-api.js';
 import { InvalidOptionError } from '../errors.js';
+import { checkArgument, checkBag, type OptionKind } from '../options.js';
 import { type Abortable, type Filters, type JsonBodyOf, type Schemas, splitSignal } from './types.js';
-import { applyChange, readModifyWrite, type SpecChange, versionOf } from './versioned.js';
+import { applyChange, checkChange, readModifyWrite, type SpecChange, versionOf } from './versioned.js';
 
 /** The body of `swarm.init()`: listen and advertise addresses, spec. */
 export type SwarmInitConfig = JsonBodyOf<'SwarmInit'>;
@@ -38,11 +39,15 @@ export class Swarm {
 
   /** Make this engine the manager of a new swarm; resolves with the node's id. */
   async init(config: SwarmInitConfig = {}, options?: Abortable): Promise<string> {
+    checkArgument(config, 'object', 'config');
+    checkBag(options, allowed.signal);
     const body = { ListenAddr: '0.0.0.0:2377', ...config };
     return this.api.post('/swarm/init', { body, signal: options?.signal });
   }
 
   async join(config: SwarmJoinConfig, options?: Abortable): Promise<void> {
+    checkArgument(config, 'object', 'config');
+    checkBag(options, allowed.signal);
     if (!config?.JoinToken)
       throw new InvalidOptionError('JoinToken', 'expected a worker or manager join token');
     if (!config.RemoteAddrs?.length)
@@ -52,16 +57,20 @@ export class Swarm {
 
   /** Leave the swarm; `force` is needed for the last manager (which ends the swarm). */
   async leave(options?: { force?: boolean } & Abortable): Promise<void> {
+    checkBag(options, allowed.force);
     const [query, signal] = splitSignal(options);
     await this.api.post('/swarm/leave', { query, signal });
   }
 
   async inspect(options?: Abortable): Promise<Schemas['Swarm']> {
+    checkBag(options, allowed.signal);
     return this.api.get('/swarm', { signal: options?.signal });
   }
 
   /** Change the swarm's spec (read-modify-write with its version index) and rotate tokens or keys. */
   async update(change: SpecChange<SwarmSpec>, options: SwarmUpdateOptions = {}): Promise<void> {
+    checkChange(change);
+    checkBag(options, allowed.update);
     const { signal, retries, ...rotate } = options;
     await readModifyWrite(
       async () => {
@@ -80,6 +89,7 @@ export class Swarm {
 
   /** The tokens a worker or a manager joins with. */
   async joinTokens(options?: Abortable): Promise<JoinTokens> {
+    checkBag(options, allowed.signal);
     const { JoinTokens } = await this.inspect(options);
     return { Worker: JoinTokens?.Worker ?? '', Manager: JoinTokens?.Manager ?? '' };
   }
@@ -88,6 +98,7 @@ export class Swarm {
   async rotateJoinTokens(
     options: { worker?: boolean; manager?: boolean } & Abortable = {},
   ): Promise<JoinTokens> {
+    checkBag(options, allowed.rotateJoinTokens);
     const { worker, manager, signal } = options;
     const both = worker === undefined && manager === undefined;
     await this.update((spec) => spec, {
@@ -100,18 +111,21 @@ export class Swarm {
 
   /** The key that unlocks a manager after a restart when autolock is on ('' when it is off). */
   async unlockKey(options?: Abortable): Promise<string> {
+    checkBag(options, allowed.signal);
     const res = await this.api.get('/swarm/unlockkey', { signal: options?.signal });
     return res.UnlockKey ?? '';
   }
 
   /** Replace the unlock key; resolves with the new one. */
   async rotateUnlockKey(options?: Abortable): Promise<string> {
+    checkBag(options, allowed.signal);
     await this.update((spec) => spec, { rotateManagerUnlockKey: true, signal: options?.signal });
     return this.unlockKey(options);
   }
 
   /** Unlock a locked manager. */
   async unlock(key: string, options?: Abortable): Promise<void> {
+    checkBag(options, allowed.signal);
     if (typeof key !== 'string' || key === '') throw new InvalidOptionError('key', 'expected the unlock key');
     await this.api.post('/swarm/unlock', { body: { UnlockKey: key }, signal: options?.signal });
   }
@@ -122,11 +136,13 @@ export class Nodes {
   constructor(private readonly api: EngineApi) {}
 
   async list(options?: NodeListOptions): Promise<Schemas['Node'][]> {
+    checkBag(options, allowed.list);
     const [query, signal] = splitSignal(options);
     return this.api.get('/nodes', { query, signal });
   }
 
   async inspect(id: string, options?: Abortable): Promise<Schemas['Node']> {
+    checkBag(options, allowed.signal);
     return this.api.get('/nodes/{id}', { path: { id }, signal: options?.signal });
   }
 
@@ -135,6 +151,8 @@ export class Nodes {
    * a function edits it. Read-modify-write with the version index, retried on a conflict.
    */
   async update(id: string, change: NodeChange, options: NodeUpdateOptions = {}): Promise<void> {
+    checkChange(change);
+    checkBag(options, allowed.retries);
     const { signal, retries } = options;
     await readModifyWrite(
       async () => {
@@ -152,7 +170,26 @@ export class Nodes {
 
   /** Remove a node from the swarm; `force` removes one that is still up. */
   async remove(id: string, options?: { force?: boolean } & Abortable): Promise<void> {
+    checkBag(options, allowed.force);
     const [query, signal] = splitSignal(options);
     await this.api.delete('/nodes/{id}', { path: { id }, query, signal });
   }
 }
+
+const signal = { signal: 'signal' } as const;
+const retries = { retries: 'integer', ...signal } as const;
+
+/** What each method's options may hold (checkBag). */
+const allowed = {
+  signal,
+  retries,
+  force: { force: 'boolean', ...signal },
+  list: { filters: 'filters', ...signal },
+  update: {
+    rotateWorkerToken: 'boolean',
+    rotateManagerToken: 'boolean',
+    rotateManagerUnlockKey: 'boolean',
+    ...retries,
+  },
+  rotateJoinTokens: { worker: 'boolean', manager: 'boolean', ...signal },
+} satisfies Record<string, Record<string, OptionKind>>;

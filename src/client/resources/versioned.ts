@@ -1,4 +1,5 @@
 import { AbortError, InvalidOptionError, VersionConflictError } from '../errors.js';
+import { checkArgument } from '../options.js';
 
 /** How often a read-modify-write is tried when the object changes between the read and the write. */
 export const DEFAULT_CONFLICT_RETRIES = 5;
@@ -6,6 +7,11 @@ export const DEFAULT_CONFLICT_RETRIES = 5;
 /** A replacement spec, or a function that edits (or returns) the current one. */
 // biome-ignore lint/suspicious/noConfusingVoidType: a function that edits the spec in place returns nothing
 export type SpecChange<S> = S | ((current: S) => S | undefined | void);
+
+/** A change is a (partial) spec or a function that edits one; anything else fails before a request. */
+export function checkChange(change: unknown): void {
+  if (typeof change !== 'function') checkArgument(change, 'object', 'change');
+}
 
 /** Apply a change to a copy of the current spec: the caller's function may edit it in place. */
 export function applyChange<S>(current: S, change: SpecChange<S>): S {

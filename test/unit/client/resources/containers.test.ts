@@ -60,6 +60,13 @@ const rows: ShapeRow[] = [
     sends: [{ method: 'POST', path: '/containers/c1/stop', query: { t: '5', signal: 'SIGINT' } }],
   },
   {
+    name: 'restart: timeout and the unix signal on API 1.42+',
+    apiVersion: '1.55',
+    call: (d) => d.containers.restart('c1', { timeout: 0, killSignal: 'SIGTERM' }),
+    replies: [none],
+    sends: [{ method: 'POST', path: '/containers/c1/restart', query: { t: '0', signal: 'SIGTERM' } }],
+  },
+  {
     name: 'restart: timeout',
     call: (d) => d.containers.restart('c1', { timeout: 0 }),
     replies: [none],
@@ -207,6 +214,27 @@ const rejections: RejectRow[] = [
     name: 'logs: tail as an object',
     call: (d) => d.containers.logs('c1', { tail: {} as never }),
     option: 'tail',
+  },
+  {
+    name: 'resize: no width',
+    call: (d) => d.containers.resize('c1', { rows: 24 } as never),
+    option: 'columns',
+  },
+  {
+    name: 'resize: a negative width',
+    call: (d) => d.containers.resize('c1', { rows: 24, columns: -1 }),
+    option: 'columns',
+  },
+  { name: 'resize: no size', call: (d) => d.containers.resize('c1', undefined as never), option: 'size' },
+  {
+    name: 'stop: killSignal on API 1.41, which has no signal parameter there',
+    call: (d) => d.containers.stop('c1', { killSignal: 'SIGINT' }),
+    option: 'killSignal',
+  },
+  {
+    name: 'restart: killSignal on API 1.41',
+    call: (d) => d.containers.restart('c1', { timeout: 1000, killSignal: 'SIGINT' }),
+    option: 'killSignal',
   },
 ];
 

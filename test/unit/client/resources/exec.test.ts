@@ -95,6 +95,12 @@ const rejections: RejectRow[] = [
     call: (d) => d.exec.resize('e1', { rows: 1.5, columns: 80 }),
     option: 'rows',
   },
+  { name: 'resize: no width', call: (d) => d.exec.resize('e1', { rows: 24 } as never), option: 'columns' },
+  {
+    name: 'resize: a zero height',
+    call: (d) => d.exec.resize('e1', { rows: 0, columns: 80 }),
+    option: 'rows',
+  },
   { name: 'run: an empty command', call: (d) => d.exec.run('c1', []), option: 'cmd' },
   {
     name: 'run: stdin through a TTY',

@@ -34,6 +34,14 @@ const rows: ShapeRow[] = [
     ],
   },
   {
+    // shared-size came with API 1.42; a 1.41 daemon ignores it (rejection row below).
+    name: 'list: shared sizes on API 1.42+',
+    apiVersion: '1.55',
+    call: (d) => d.images.list({ sharedSize: true }),
+    replies: [json([])],
+    sends: [{ method: 'GET', path: '/images/json', query: { 'shared-size': 'true' } }],
+  },
+  {
     name: 'inspect: a name with a registry and a tag stays one path segment',
     call: (d) => d.images.inspect('127.0.0.1:5000/app:1'),
     replies: [json({ Id: 'sha256:1' })],
@@ -202,6 +210,11 @@ const rejections: RejectRow[] = [
     name: 'list: an unknown option',
     call: (d) => d.images.list({ everything: true } as never),
     option: 'everything',
+  },
+  {
+    name: 'list: sharedSize on API 1.41, which has no such parameter',
+    call: (d) => d.images.list({ sharedSize: true }),
+    option: 'sharedSize',
   },
   { name: 'search: an empty term', call: (d) => d.images.search(' '), option: 'term' },
   {

@@ -115,6 +115,53 @@ describeRequestShapes('plugins', rows);
 const rejections: RejectRow[] = [
   { name: 'create: an empty name', call: (d) => d.plugins.create('', Readable.from([])), option: 'name' },
   { name: 'set: no settings', call: (d) => d.plugins.set('p1', {}), option: 'settings' },
+  {
+    name: 'set: a setting that is not a string',
+    call: (d) => d.plugins.set('p1', [1] as never),
+    option: 'settings',
+  },
+  { name: 'list: an unknown option', call: (d) => d.plugins.list({ foo: 1 } as never), option: 'foo' },
+  {
+    name: 'inspect: an unknown option',
+    call: (d) => d.plugins.inspect('p1', { foo: 1 } as never),
+    option: 'foo',
+  },
+  {
+    name: 'privileges: auth not an object',
+    call: (d) => d.plugins.privileges('vieux/sshfs', { auth: 'x' as never }),
+    option: 'auth',
+  },
+  {
+    name: 'install: privileges not a list',
+    call: (d) => d.plugins.install('vieux/sshfs', { privileges: {} as never }),
+    option: 'privileges',
+  },
+  {
+    name: 'pull: name not a string',
+    call: (d) => d.plugins.pull('vieux/sshfs', { name: 1 as never }),
+    option: 'name',
+  },
+  {
+    name: 'enable: timeout not an integer',
+    call: (d) => d.plugins.enable('p1', { timeout: 1.5 }),
+    option: 'timeout',
+  },
+  {
+    name: 'disable: force as a string',
+    call: (d) => d.plugins.disable('p1', { force: 'yes' as never }),
+    option: 'force',
+  },
+  {
+    name: 'upgrade: an unknown option',
+    call: (d) => d.plugins.upgrade('p1', 'vieux/sshfs', { name: 'x' } as never),
+    option: 'name',
+  },
+  { name: 'push: an unknown option', call: (d) => d.plugins.push('p1', { foo: 1 } as never), option: 'foo' },
+  {
+    name: 'remove: force as a string',
+    call: (d) => d.plugins.remove('p1', { force: 'yes' as never }),
+    option: 'force',
+  },
 ];
 
 describeRejections('plugins', rejections);

@@ -3,8 +3,10 @@
 import { Configs, Secrets } from '../../../../src/client/resources/secrets.js';
 import {
   describeCoverage,
+  describeRejections,
   describeRequestShapes,
   json,
+  type RejectRow,
   type ShapeRow,
 } from '../../../support/request-shapes.js';
 
@@ -52,7 +54,56 @@ function rows(kind: 'secrets' | 'configs'): ShapeRow[] {
   ];
 }
 
+/** Bad options of the methods both kinds share. */
+function rejections(kind: 'secrets' | 'configs'): RejectRow[] {
+  return [
+    {
+      name: `${kind}.create: an unknown option`,
+      call: (d) => d[kind].create({ Name: 'n', Data: 'hi' }, { foo: 1 } as never),
+      option: 'foo',
+    },
+    {
+      name: `${kind}.list: an unknown option`,
+      call: (d) => d[kind].list({ foo: 1 } as never),
+      option: 'foo',
+    },
+    {
+      name: `${kind}.inspect: an unknown option`,
+      call: (d) => d[kind].inspect('x1', { foo: 1 } as never),
+      option: 'foo',
+    },
+    {
+      name: `${kind}.update: a change that is not an object`,
+      call: (d) => d[kind].update('x1', 'x' as never),
+      option: 'change',
+    },
+    {
+      name: `${kind}.update: data is immutable`,
+      call: (d) => d[kind].update('x1', { Labels: {}, Data: 'x' } as never),
+      option: 'Data',
+    },
+    {
+      name: `${kind}.update: labels that are not strings`,
+      call: (d) => d[kind].update('x1', { Labels: { a: 1 } as never }),
+      option: 'Labels',
+    },
+    {
+      name: `${kind}.update: retries not an integer`,
+      call: (d) => d[kind].update('x1', { Labels: {} }, { retries: 1.5 }),
+      option: 'retries',
+    },
+    {
+      name: `${kind}.remove: an unknown option`,
+      call: (d) => d[kind].remove('x1', { foo: 1 } as never),
+      option: 'foo',
+    },
+  ];
+}
+
 const all = [...rows('secrets'), ...rows('configs')];
 describeRequestShapes('secrets and configs', all);
 
-describeCoverage('secrets and configs', { 'secrets.': Secrets, 'configs.': Configs }, all);
+const bad = [...rejections('secrets'), ...rejections('configs')];
+describeRejections('secrets and configs', bad);
+
+describeCoverage('secrets and configs', { 'secrets.': Secrets, 'configs.': Configs }, [...all, ...bad]);

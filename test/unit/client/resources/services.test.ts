@@ -117,6 +117,68 @@ const rejections: RejectRow[] = [
     call: (d) => d.services.waitConverged('sv1', { stableForMs: Number.NaN }),
     option: 'stableForMs',
   },
+  {
+    name: 'create: a spec that is not an object',
+    call: (d) => d.services.create('x' as never, { auth }),
+    option: 'spec',
+  },
+  {
+    name: 'create: an unknown option',
+    call: (d) => d.services.create({}, { foo: 1 } as never),
+    option: 'foo',
+  },
+  {
+    name: 'inspect: insertDefaults as a string',
+    call: (d) => d.services.inspect('sv1', { insertDefaults: 'yes' as never }),
+    option: 'insertDefaults',
+  },
+  { name: 'list: an unknown option', call: (d) => d.services.list({ foo: 1 } as never), option: 'foo' },
+  {
+    name: 'update: a spec that is not an object',
+    call: (d) => d.services.update('sv1', 42 as never, { auth }),
+    option: 'change',
+  },
+  {
+    name: 'update: retries not an integer',
+    call: (d) => d.services.update('sv1', {}, { auth, retries: 0.5 }),
+    option: 'retries',
+  },
+  {
+    name: 'scale: an unknown option',
+    call: (d) => d.services.scale('sv1', 2, { foo: 1 } as never),
+    option: 'foo',
+  },
+  {
+    name: 'rollback: auth not an object',
+    call: (d) => d.services.rollback('sv1', { auth: 'x' as never }),
+    option: 'auth',
+  },
+  {
+    name: 'remove: an unknown option',
+    call: (d) => d.services.remove('sv1', { foo: 1 } as never),
+    option: 'foo',
+  },
+  {
+    name: 'logs: tail as an object',
+    call: (d) => d.services.logs('sv1', { tail: {} as never }),
+    option: 'tail',
+  },
+  {
+    name: 'waitConverged: an unknown option',
+    call: (d) => d.services.waitConverged('sv1', { timeout: 5 } as never),
+    option: 'timeout',
+  },
+  { name: 'tasks.list: an unknown option', call: (d) => d.tasks.list({ foo: 1 } as never), option: 'foo' },
+  {
+    name: 'tasks.inspect: an unknown option',
+    call: (d) => d.tasks.inspect('t1', { foo: 1 } as never),
+    option: 'foo',
+  },
+  {
+    name: 'tasks.logs: follow as a string',
+    call: (d) => d.tasks.logs('t1', { follow: 'yes' as never }),
+    option: 'follow',
+  },
 ];
 
 describeRejections('services', rejections);

@@ -135,6 +135,65 @@ const rejections: RejectRow[] = [
     option: 'RemoteAddrs',
   },
   { name: 'unlock: an empty key', call: (d) => d.swarm.unlock(''), option: 'key' },
+  { name: 'init: a config that is not an object', call: (d) => d.swarm.init('x' as never), option: 'config' },
+  {
+    name: 'join: a config that is not an object',
+    call: (d) => d.swarm.join(null as never),
+    option: 'config',
+  },
+  {
+    name: 'leave: force as a string',
+    call: (d) => d.swarm.leave({ force: 'yes' as never }),
+    option: 'force',
+  },
+  { name: 'inspect: an unknown option', call: (d) => d.swarm.inspect({ foo: 1 } as never), option: 'foo' },
+  { name: 'update: a spec that is not an object', call: (d) => d.swarm.update(7 as never), option: 'change' },
+  {
+    name: 'update: retries not an integer',
+    call: (d) => d.swarm.update({}, { retries: 1.5 }),
+    option: 'retries',
+  },
+  {
+    name: 'update: an unknown option',
+    call: (d) => d.swarm.update({}, { rotateWorker: true } as never),
+    option: 'rotateWorker',
+  },
+  {
+    name: 'rotateJoinTokens: worker as a string',
+    call: (d) => d.swarm.rotateJoinTokens({ worker: 'yes' as never }),
+    option: 'worker',
+  },
+  {
+    name: 'unlockKey: an unknown option',
+    call: (d) => d.swarm.unlockKey({ foo: 1 } as never),
+    option: 'foo',
+  },
+  { name: 'nodes.list: an unknown option', call: (d) => d.nodes.list({ foo: 1 } as never), option: 'foo' },
+  {
+    name: 'nodes.list: a filter that is not a list',
+    call: (d) => d.nodes.list({ filters: { role: 'manager' } as never }),
+    option: 'filters',
+  },
+  {
+    name: 'nodes.inspect: an unknown option',
+    call: (d) => d.nodes.inspect('n1', { foo: 1 } as never),
+    option: 'foo',
+  },
+  {
+    name: 'nodes.update: a spec that is not an object',
+    call: (d) => d.nodes.update('n1', 'drain' as never),
+    option: 'change',
+  },
+  {
+    name: 'nodes.update: retries not an integer',
+    call: (d) => d.nodes.update('n1', {}, { retries: '3' as never }),
+    option: 'retries',
+  },
+  {
+    name: 'nodes.remove: force as a string',
+    call: (d) => d.nodes.remove('n1', { force: 'yes' as never }),
+    option: 'force',
+  },
 ];
 
 describeRejections('swarm', rejections);
