@@ -38,7 +38,7 @@ export interface GrpcCall {
   rawMetadata: string[];
   /** The messages the client sends, as they arrive. */
   messages: AsyncIterable<Uint8Array>;
-  /** Send one message; resolves once the stream accepted it (backpressure). */
+  /** Send one message; resolves at once unless the stream's buffer is full, then on 'drain' (backpressure). */
   send(message: Uint8Array): Promise<void>;
   /** Aborted when the client cancels the call or the connection closes. */
   signal: AbortSignal;
@@ -173,11 +173,26 @@ async function* incoming(stream: http2.ServerHttp2Stream): AsyncGenerator<Uint8A
   for await (const chunk of stream.iterator({ destroyOnReturn: false })) yield* decoder.push(chunk as Buffer);
 }
 
+/**
+ * Queue a frame without waiting for it to reach the socket, so small messages share writes; wait
+ * only when the stream's buffer is full (the peer's HTTP/2 window is spent), which bounds the bytes
+ * held in memory to about one high-water mark whatever the handler sends.
+ */
 function write(stream: http2.ServerHttp2Stream, frame: Buffer): Promise<void> {
   if (stream.destroyed || stream.writableEnded) {
     return Promise.reject(new GrpcError(GrpcCode.cancelled, 'the call was closed'));
   }
+  if (stream.write(frame)) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    stream.write(frame, (err) => (err ? reject(err) : resolve()));
+    const settle = (err?: Error) => {
+      stream.off('drain', onDrain);
+      stream.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = () => settle();
+    const onClose = () => settle(new GrpcError(GrpcCode.cancelled, 'the call was closed'));
+    stream.on('drain', onDrain);
+    stream.on('close', onClose);
   });
 }

@@ -7,14 +7,18 @@
  */
 
 import type { Stats } from 'node:fs';
-import { lstat, open, readdir, readlink } from 'node:fs/promises';
+import { type FileHandle, lstat, open, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IgnoreMatcher } from '../../build/dockerignore.js';
 import { type GrpcCall, GrpcCode, GrpcError, type GrpcHandler } from '../grpc.js';
 import { ProtoWriter } from '../proto.js';
 import { controlPacket, dataPacket, decodePacket, encodeStat, GoMode, Packet } from './fsutil.js';
 
+/** The largest DATA payload, as fsutil sends. */
 const CHUNK = 32 * 1024;
+
+/** Requested files opened (and their first chunk read) ahead of the one being sent. */
+const READ_AHEAD = 16;
 
 /** The directories the daemon may ask for, by the `dir-name` it names them with. */
 export type SyncedDirs = Readonly<Record<string, string>>;
@@ -45,44 +49,137 @@ async function diffCopy(call: GrpcCall, dirs: SyncedDirs): Promise<void> {
     metadataValues(call, 'followpaths'),
   );
   const entries = await walk(root, select);
-  const sending = sendStats(call, entries);
-  let queue: Promise<void> = sending;
-  for await (const message of call.messages) {
-    const packet = decodePacket(message);
-    if (packet.type === Packet.req) {
-      const entry = entries[packet.id];
-      queue = queue.then(() => sendFile(call, packet.id, root, entry));
-    } else if (packet.type === Packet.fin) {
-      await queue;
-      await call.send(controlPacket(Packet.fin));
-      return;
-    } else if (packet.type === Packet.err) {
-      throw new GrpcError(GrpcCode.cancelled, 'the daemon ended the file sync');
+  const files = new FileSender(call, root);
+  try {
+    const stats = sendStats(call, entries);
+    for await (const message of call.messages) {
+      const packet = decodePacket(message);
+      if (packet.type === Packet.req) {
+        files.request(packet.id, entries[packet.id]);
+      } else if (packet.type === Packet.fin) {
+        await stats;
+        await files.sent();
+        await call.send(controlPacket(Packet.fin));
+        return;
+      } else if (packet.type === Packet.err) {
+        throw new GrpcError(GrpcCode.cancelled, 'the daemon ended the file sync');
+      }
     }
+    await stats;
+    await files.sent();
+  } finally {
+    files.discard();
   }
-  await queue;
 }
 
+/** Every STAT, then an empty one; waits only when the stream pushes back. */
 async function sendStats(call: GrpcCall, entries: Entry[]): Promise<void> {
   for (const entry of entries) await call.send(new ProtoWriter().message(2, statOf(entry)).finish());
   await call.send(new ProtoWriter().finish()); // an empty STAT: the list is complete
 }
 
-async function sendFile(call: GrpcCall, id: number, root: string, entry: Entry | undefined): Promise<void> {
-  if (!entry?.stats.isFile() || entry.linkname !== undefined)
-    throw new GrpcError(GrpcCode.invalidArgument, `no file with index ${id}`);
-  const file = await open(join(root, entry.path), 'r');
+/** A requested file: its index, and once read ahead, its open handle and first chunk. */
+interface FileJob {
+  id: number;
+  path: string;
+  opened?: Promise<OpenedFile>;
+}
+
+interface OpenedFile {
+  file: FileHandle;
+  first: Buffer;
+}
+
+/**
+ * Sends requested files whole and in request order (DATA chunks, then an empty DATA), while the
+ * next few are opened and their first chunk read, so small files do not each wait for a disk
+ * round trip. Memory stays at READ_AHEAD chunks whatever the context's size.
+ */
+class FileSender {
+  readonly #jobs: FileJob[] = [];
+  #next = 0;
+  #loop: Promise<void> | undefined;
+  #failure: { error: unknown } | undefined;
+
+  constructor(
+    private readonly call: GrpcCall,
+    private readonly root: string,
+  ) {}
+
+  /** Queue file `id`; the daemon only asks for regular files it was sent a STAT for. */
+  request(id: number, entry: Entry | undefined): void {
+    if (!entry?.stats.isFile() || entry.linkname !== undefined)
+      throw new GrpcError(GrpcCode.invalidArgument, `no file with index ${id}`);
+    this.#jobs.push({ id, path: join(this.root, entry.path) });
+    this.#readAhead();
+    this.#loop ??= this.#sendQueued().catch((error: unknown) => {
+      this.#failure ??= { error };
+    });
+  }
+
+  /** Resolves once every file requested so far is sent; rejects with the first failure. */
+  async sent(): Promise<void> {
+    while (this.#loop) await this.#loop;
+    if (this.#failure) throw this.#failure.error;
+  }
+
+  /** Close the files opened ahead and not sent (the call ended early). */
+  discard(): void {
+    for (const job of this.#jobs.splice(this.#next)) {
+      job.opened?.then(({ file }) => file.close()).catch(() => {});
+    }
+  }
+
+  async #sendQueued(): Promise<void> {
+    try {
+      while (this.#next < this.#jobs.length && !this.#failure) {
+        const job = this.#jobs[this.#next]!;
+        this.#jobs[this.#next++] = undefined as never; // let the sent job's buffers go
+        this.#readAhead();
+        await this.#send(job);
+      }
+    } finally {
+      this.#loop = undefined;
+    }
+  }
+
+  #readAhead(): void {
+    const end = Math.min(this.#jobs.length, this.#next + READ_AHEAD);
+    for (let i = this.#next; i < end; i++) {
+      const job = this.#jobs[i]!;
+      if (job.opened) continue;
+      job.opened = openFirstChunk(job.path);
+      job.opened.catch(() => {}); // awaited when its turn comes; failures are reported then
+    }
+  }
+
+  async #send(job: FileJob): Promise<void> {
+    const { file, first } = await (job.opened ?? openFirstChunk(job.path));
+    try {
+      let chunk = first;
+      while (chunk.length > 0) {
+        await this.call.send(dataPacket(job.id, chunk)); // copies the bytes: the buffer is reusable
+        if (chunk.length < CHUNK) break; // a short read of a regular file is its end
+        const { bytesRead } = await file.read(first, 0, CHUNK, null); // first is a whole chunk here
+        chunk = first.subarray(0, bytesRead);
+      }
+    } finally {
+      await file.close();
+    }
+    await this.call.send(dataPacket(job.id, undefined));
+  }
+}
+
+async function openFirstChunk(path: string): Promise<OpenedFile> {
+  const file = await open(path, 'r');
   try {
     const buffer = Buffer.allocUnsafe(CHUNK);
-    for (;;) {
-      const { bytesRead } = await file.read(buffer, 0, CHUNK);
-      if (bytesRead === 0) break;
-      await call.send(dataPacket(id, buffer.subarray(0, bytesRead)));
-    }
-  } finally {
+    const { bytesRead } = await file.read(buffer, 0, CHUNK, null);
+    return { file, first: buffer.subarray(0, bytesRead) };
+  } catch (err) {
     await file.close();
+    throw err;
   }
-  await call.send(dataPacket(id, undefined));
 }
 
 /**
@@ -137,9 +234,11 @@ async function walk(root: string, select: Selector): Promise<Entry[]> {
   const links = new HardLinks();
   const visit = async (rel: string): Promise<void> => {
     const names = (await readdir(join(root, rel))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const name of names) {
-      const path = rel === '' ? name : `${rel}/${name}`;
-      const stats = await lstat(join(root, path));
+    const paths = names.map((name) => (rel === '' ? name : `${rel}/${name}`));
+    // One directory's lstats in parallel (the thread pool overlaps them); the order stays the names'.
+    const allStats = await Promise.all(paths.map((path) => lstat(join(root, path))));
+    for (const [i, path] of paths.entries()) {
+      const stats = allStats[i]!;
       const isDir = stats.isDirectory();
       if (select.skip(path)) {
         if (isDir && select.enter(path)) await visit(path);
