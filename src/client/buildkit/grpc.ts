@@ -38,8 +38,11 @@ export interface GrpcCall {
   rawMetadata: string[];
   /** The messages the client sends, as they arrive. */
   messages: AsyncIterable<Uint8Array>;
-  /** Send one message; resolves at once unless the stream's buffer is full, then on 'drain' (backpressure). */
-  send(message: Uint8Array): Promise<void>;
+  /**
+   * Send one message, whole or as consecutive parts (copied into one frame, so the caller may reuse
+   * them); resolves at once unless the stream's buffer is full, then on 'drain' (backpressure).
+   */
+  send(message: Uint8Array | readonly Uint8Array[]): Promise<void>;
   /** Aborted when the client cancels the call or the connection closes. */
   signal: AbortSignal;
 }
@@ -60,12 +63,19 @@ export function unary(serve: (request: Uint8Array, call: GrpcCall) => Promise<Ui
   };
 }
 
-/** A message with its 5-byte gRPC prefix (never compressed). */
-export function encodeFrame(message: Uint8Array): Buffer {
-  const frame = Buffer.allocUnsafe(5 + message.length);
+/** A message, given whole or as consecutive parts, with its 5-byte gRPC prefix (never compressed). */
+export function encodeFrame(message: Uint8Array | readonly Uint8Array[]): Buffer {
+  const parts = message instanceof Uint8Array ? [message] : message;
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const frame = Buffer.allocUnsafe(5 + length);
   frame[0] = 0;
-  frame.writeUInt32BE(message.length, 1);
-  frame.set(message, 5);
+  frame.writeUInt32BE(length, 1);
+  let pos = 5;
+  for (const part of parts) {
+    frame.set(part, pos);
+    pos += part.length;
+  }
   return frame;
 }
 

@@ -82,12 +82,15 @@ async function sendStats(call: GrpcCall, entries: Entry[]): Promise<void> {
 interface FileJob {
   id: number;
   path: string;
+  size: number;
   opened?: Promise<OpenedFile>;
 }
 
 interface OpenedFile {
   file: FileHandle;
   first: Buffer;
+  /** The bytes asked for by the first read: fewer came if the file ended. */
+  full: number;
 }
 
 /**
@@ -110,7 +113,7 @@ class FileSender {
   request(id: number, entry: Entry | undefined): void {
     if (!entry?.stats.isFile() || entry.linkname !== undefined)
       throw new GrpcError(GrpcCode.invalidArgument, `no file with index ${id}`);
-    this.#jobs.push({ id, path: join(this.root, entry.path) });
+    this.#jobs.push({ id, path: join(this.root, entry.path), size: entry.stats.size });
     this.#readAhead();
     this.#loop ??= this.#sendQueued().catch((error: unknown) => {
       this.#failure ??= { error };
@@ -148,20 +151,22 @@ class FileSender {
     for (let i = this.#next; i < end; i++) {
       const job = this.#jobs[i]!;
       if (job.opened) continue;
-      job.opened = openFirstChunk(job.path);
+      job.opened = openFirstChunk(job.path, job.size);
       job.opened.catch(() => {}); // awaited when its turn comes; failures are reported then
     }
   }
 
   async #send(job: FileJob): Promise<void> {
-    const { file, first } = await (job.opened ?? openFirstChunk(job.path));
+    const { file, first, full } = await (job.opened ?? openFirstChunk(job.path, job.size));
     try {
-      let chunk = first;
-      while (chunk.length > 0) {
-        await this.call.send(dataPacket(job.id, chunk)); // copies the bytes: the buffer is reusable
-        if (chunk.length < CHUNK) break; // a short read of a regular file is its end
-        const { bytesRead } = await file.read(first, 0, CHUNK, null); // first is a whole chunk here
-        chunk = first.subarray(0, bytesRead);
+      // copied into the frame, so the buffers are reusable; an empty DATA would end the file
+      if (first.length > 0) await this.call.send(dataPacket(job.id, first));
+      let more = first.length === full; // a short read of a regular file is its end
+      const buffer = more ? Buffer.allocUnsafe(CHUNK) : undefined;
+      while (more && buffer) {
+        const { bytesRead } = await file.read(buffer, 0, CHUNK, null);
+        if (bytesRead > 0) await this.call.send(dataPacket(job.id, buffer.subarray(0, bytesRead)));
+        more = bytesRead === CHUNK;
       }
     } finally {
       await file.close();
@@ -170,12 +175,17 @@ class FileSender {
   }
 }
 
-async function openFirstChunk(path: string): Promise<OpenedFile> {
+/**
+ * Open a file and read its first chunk, sized by its stat (plus one byte, to see that it ended
+ * without another read) so that small files take small buffers.
+ */
+async function openFirstChunk(path: string, size: number): Promise<OpenedFile> {
   const file = await open(path, 'r');
   try {
-    const buffer = Buffer.allocUnsafe(CHUNK);
-    const { bytesRead } = await file.read(buffer, 0, CHUNK, null);
-    return { file, first: buffer.subarray(0, bytesRead) };
+    const full = Math.min(CHUNK, size + 1);
+    const buffer = Buffer.allocUnsafe(full);
+    const { bytesRead } = await file.read(buffer, 0, full, null);
+    return { file, first: buffer.subarray(0, bytesRead), full };
   } catch (err) {
     await file.close();
     throw err;

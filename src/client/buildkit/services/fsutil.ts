@@ -83,26 +83,26 @@ export function controlPacket(type: number, id = 0): Uint8Array {
 }
 
 /**
- * A DATA packet of file `id`; no data marks the end of the file. Written in one allocation (the
- * same bytes ProtoWriter gives) because a context sends one per 32 KiB chunk and per small file.
+ * A DATA packet of file `id`; no data marks the end of the file. Returned as a header and the data
+ * itself, which the gRPC frame then copies once: a context sends one per 32 KiB chunk and per file.
  */
-export function dataPacket(id: number, data: Uint8Array | undefined): Uint8Array {
+export function dataPacket(id: number, data: Uint8Array | undefined): [Uint8Array, Uint8Array] {
   const length = data?.length ?? 0;
-  const size = 2 + (id > 0 ? 1 + varintSize(id) : 0) + (length > 0 ? 1 + varintSize(length) + length : 0);
-  const out = Buffer.allocUnsafe(size);
-  out[0] = 1 << 3; // field 1 (type), varint
-  out[1] = Packet.data;
+  const header = Buffer.allocUnsafe(
+    2 + (id > 0 ? 1 + varintSize(id) : 0) + (length > 0 ? 1 + varintSize(length) : 0),
+  );
+  header[0] = 1 << 3; // field 1 (type), varint
+  header[1] = Packet.data;
   let pos = 2;
   if (id > 0) {
-    out[pos++] = 3 << 3; // field 3 (ID), varint
-    pos = writeVarint(out, pos, id);
+    header[pos++] = 3 << 3; // field 3 (ID), varint
+    pos = writeVarint(header, pos, id);
   }
-  if (data !== undefined && length > 0) {
-    out[pos++] = (4 << 3) | 2; // field 4 (data), length-delimited
-    pos = writeVarint(out, pos, length);
-    out.set(data, pos);
+  if (length > 0) {
+    header[pos++] = (4 << 3) | 2; // field 4 (data), length-delimited
+    writeVarint(header, pos, length);
   }
-  return out;
+  return [header, length > 0 && data ? data : new Uint8Array(0)];
 }
 
 function varintSize(value: number): number {
