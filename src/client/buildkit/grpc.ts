@@ -165,7 +165,7 @@ async function runCall(
       metadata,
       rawMetadata,
       messages: incoming(stream),
-      send: (message) => write(stream, encodeFrame(message)),
+      send: (message) => write(stream, message),
       signal: abort.signal,
     });
   } catch (err) {
@@ -184,15 +184,16 @@ async function* incoming(stream: http2.ServerHttp2Stream): AsyncGenerator<Uint8A
 }
 
 /**
- * Queue a frame without waiting for it to reach the socket, so small messages share writes; wait
+ * Queue a message without waiting for it to reach the socket, so small messages share writes; wait
  * only when the stream's buffer is full (the peer's HTTP/2 window is spent), which bounds the bytes
  * held in memory to about one high-water mark whatever the handler sends.
  */
-function write(stream: http2.ServerHttp2Stream, frame: Buffer): Promise<void> {
+function write(stream: http2.ServerHttp2Stream, message: Uint8Array | readonly Uint8Array[]): Promise<void> {
   if (stream.destroyed || stream.writableEnded) {
     return Promise.reject(new GrpcError(GrpcCode.cancelled, 'the call was closed'));
   }
-  if (stream.write(frame)) return Promise.resolve();
+  const { frame, release } = framePool.encode(message);
+  if (stream.write(frame, (err) => (err ? undefined : release()))) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const settle = (err?: Error) => {
       stream.off('drain', onDrain);
@@ -206,3 +207,38 @@ function write(stream: http2.ServerHttp2Stream, frame: Buffer): Promise<void> {
     stream.on('close', onClose);
   });
 }
+
+/**
+ * Frame buffers reused once written: a file sync sends a frame per small file and per 32 KiB
+ * chunk, and fresh buffers for each would pile up as external memory (tens of MiB) until V8
+ * collects it. Two sizes, for small files and for whole chunks; tiny messages are not pooled.
+ */
+class FramePool {
+  static readonly sizes = [4 * 1024, 33 * 1024];
+  static readonly kept = 32;
+  readonly #free: Buffer[][] = FramePool.sizes.map(() => []);
+
+  /** The message framed in a pooled buffer when it fits one; `release` returns the buffer. */
+  encode(message: Uint8Array | readonly Uint8Array[]): { frame: Buffer; release(): void } {
+    const parts = message instanceof Uint8Array ? [message] : message;
+    let length = 0;
+    for (const part of parts) length += part.length;
+    const size = FramePool.sizes.findIndex((s) => 5 + length <= s);
+    if (length < 256 || size < 0) return { frame: encodeFrame(parts), release: () => {} };
+    const free = this.#free[size]!;
+    const buffer = free.pop() ?? Buffer.allocUnsafeSlow(FramePool.sizes[size]!);
+    buffer[0] = 0;
+    buffer.writeUInt32BE(length, 1);
+    let pos = 5;
+    for (const part of parts) {
+      buffer.set(part, pos);
+      pos += part.length;
+    }
+    const release = () => {
+      if (free.length < FramePool.kept) free.push(buffer);
+    };
+    return { frame: buffer.subarray(0, pos), release };
+  }
+}
+
+const framePool = new FramePool();

@@ -24,12 +24,18 @@ const READ_AHEAD = 16;
 export type SyncedDirs = Readonly<Record<string, string>>;
 
 /**
- * An entry the sync sends: its slash-separated relative path, its lstat, and what it links to: a
- * symlink's target, or for a file hard-linked to one sent before, that file's path.
+ * An entry the sync sends: its slash-separated relative path, the parts of its lstat the STAT
+ * carries (kept instead of the Stats object: a context may hold tens of thousands of entries), and
+ * what it links to: a symlink's target, or for a file hard-linked to one sent before, that path.
  */
 interface Entry {
   path: string;
-  stats: Stats;
+  /** Go's os.FileMode. */
+  mode: number;
+  size: number;
+  mtimeMs: number;
+  /** A regular file, whose content the daemon may request. */
+  isFile: boolean;
   linkname?: string;
 }
 
@@ -88,8 +94,10 @@ interface FileJob {
 
 interface OpenedFile {
   file: FileHandle;
-  first: Buffer;
-  /** The bytes asked for by the first read: fewer came if the file ended. */
+  /** A chunk-sized buffer holding the first read's bytes. */
+  buffer: Buffer;
+  /** The bytes the first read returned, and asked for: fewer came if the file ended. */
+  first: number;
   full: number;
 }
 
@@ -100,6 +108,8 @@ interface OpenedFile {
  */
 class FileSender {
   readonly #jobs: FileJob[] = [];
+  /** Chunk buffers free for reuse: the frame copies a chunk, so one file's buffer serves the next. */
+  readonly #buffers: Buffer[] = [];
   #next = 0;
   #loop: Promise<void> | undefined;
   #failure: { error: unknown } | undefined;
@@ -111,9 +121,9 @@ class FileSender {
 
   /** Queue file `id`; the daemon only asks for regular files it was sent a STAT for. */
   request(id: number, entry: Entry | undefined): void {
-    if (!entry?.stats.isFile() || entry.linkname !== undefined)
+    if (!entry?.isFile || entry.linkname !== undefined)
       throw new GrpcError(GrpcCode.invalidArgument, `no file with index ${id}`);
-    this.#jobs.push({ id, path: join(this.root, entry.path), size: entry.stats.size });
+    this.#jobs.push({ id, path: join(this.root, entry.path), size: entry.size });
     this.#readAhead();
     this.#loop ??= this.#sendQueued().catch((error: unknown) => {
       this.#failure ??= { error };
@@ -151,41 +161,45 @@ class FileSender {
     for (let i = this.#next; i < end; i++) {
       const job = this.#jobs[i]!;
       if (job.opened) continue;
-      job.opened = openFirstChunk(job.path, job.size);
+      job.opened = openFirstChunk(job.path, job.size, this.#buffer());
       job.opened.catch(() => {}); // awaited when its turn comes; failures are reported then
     }
   }
 
   async #send(job: FileJob): Promise<void> {
-    const { file, first, full } = await (job.opened ?? openFirstChunk(job.path, job.size));
+    const opened = job.opened ?? openFirstChunk(job.path, job.size, this.#buffer());
+    const { file, buffer, first, full } = await opened;
     try {
-      // copied into the frame, so the buffers are reusable; an empty DATA would end the file
-      if (first.length > 0) await this.call.send(dataPacket(job.id, first));
-      let more = first.length === full; // a short read of a regular file is its end
-      const buffer = more ? Buffer.allocUnsafe(CHUNK) : undefined;
-      while (more && buffer) {
+      // the frame copies the bytes, so the buffer serves the next chunk and then the next file
+      if (first > 0) await this.call.send(dataPacket(job.id, buffer.subarray(0, first)));
+      let more = first === full; // a short read of a regular file is its end
+      while (more) {
         const { bytesRead } = await file.read(buffer, 0, CHUNK, null);
         if (bytesRead > 0) await this.call.send(dataPacket(job.id, buffer.subarray(0, bytesRead)));
         more = bytesRead === CHUNK;
       }
     } finally {
+      this.#buffers.push(buffer);
       await file.close();
     }
     await this.call.send(dataPacket(job.id, undefined));
   }
+
+  #buffer(): Buffer {
+    return this.#buffers.pop() ?? Buffer.allocUnsafeSlow(CHUNK);
+  }
 }
 
 /**
- * Open a file and read its first chunk, sized by its stat (plus one byte, to see that it ended
- * without another read) so that small files take small buffers.
+ * Open a file and read its first chunk into `buffer`, asking for its stat's size plus one byte, so
+ * that a small file is seen to have ended without another read.
  */
-async function openFirstChunk(path: string, size: number): Promise<OpenedFile> {
+async function openFirstChunk(path: string, size: number, buffer: Buffer): Promise<OpenedFile> {
   const file = await open(path, 'r');
   try {
     const full = Math.min(CHUNK, size + 1);
-    const buffer = Buffer.allocUnsafe(full);
     const { bytesRead } = await file.read(buffer, 0, full, null);
-    return { file, first: buffer.subarray(0, bytesRead), full };
+    return { file, buffer, first: bytesRead, full };
   } catch (err) {
     await file.close();
     throw err;
@@ -196,12 +210,12 @@ async function openFirstChunk(path: string, size: number): Promise<OpenedFile> {
  * fsutil's Stat: owners are sent as root, like the CLI does. A hard link is a regular file's mode
  * with the linkname of the file it shares an inode with, and no size: its content is not sent.
  */
-function statOf({ path, stats, linkname }: Entry): Uint8Array {
+function statOf({ path, mode, size, mtimeMs, isFile, linkname }: Entry): Uint8Array {
   return encodeStat({
     path,
-    mode: goMode(stats),
-    size: stats.isFile() && linkname === undefined ? stats.size : 0,
-    modTime: BigInt(Math.round(stats.mtimeMs)) * 1_000_000n,
+    mode,
+    size: isFile && linkname === undefined ? size : 0,
+    modTime: BigInt(Math.round(mtimeMs)) * 1_000_000n,
     linkname: linkname ?? '',
   });
 }
@@ -255,7 +269,14 @@ async function walk(root: string, select: Selector): Promise<Entry[]> {
         continue;
       }
       const linkname = stats.isSymbolicLink() ? await readlink(join(root, path)) : links.seen(path, stats);
-      out.push(linkname === undefined ? { path, stats } : { path, stats, linkname });
+      const entry: Entry = {
+        path,
+        mode: goMode(stats),
+        size: stats.size,
+        mtimeMs: stats.mtimeMs,
+        isFile: stats.isFile(),
+      };
+      out.push(linkname === undefined ? entry : { ...entry, linkname });
       if (isDir) await visit(path);
     }
   };
