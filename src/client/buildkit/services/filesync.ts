@@ -180,7 +180,8 @@ class FileSender {
       }
     } finally {
       this.#buffers.push(buffer);
-      await file.close();
+      // the next file need not wait for this one's close; a read-only descriptor's close cannot lose data
+      void file.close().catch(() => {});
     }
     await this.call.send(dataPacket(job.id, undefined));
   }
