@@ -17,14 +17,14 @@ import {
   type GrpcHandler,
   type GrpcServer,
   serveGrpc,
-} from '../../../../src/client/buildkit/grpc.js';
-import { fileSyncService } from '../../../../src/client/buildkit/services/filesync.js';
+} from '../../../../../src/client/buildkit/grpc.js';
+import { fileSyncService } from '../../../../../src/client/buildkit/services/filesync.js';
 import {
   controlPacket,
   decodePacket,
   GoMode,
   Packet,
-} from '../../../../src/client/buildkit/services/fsutil.js';
+} from '../../../../../src/client/buildkit/services/fsutil.js';
 
 const CHUNK = 32 * 1024;
 let dir: string;
