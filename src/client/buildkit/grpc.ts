@@ -38,8 +38,11 @@ export interface GrpcCall {
   rawMetadata: string[];
   /** The messages the client sends, as they arrive. */
   messages: AsyncIterable<Uint8Array>;
-  /** Send one message; resolves once the stream accepted it (backpressure). */
-  send(message: Uint8Array): Promise<void>;
+  /**
+   * Send one message, whole or as consecutive parts (copied into one frame, so the caller may reuse
+   * them); resolves at once unless the stream's buffer is full, then on 'drain' (backpressure).
+   */
+  send(message: Uint8Array | readonly Uint8Array[]): Promise<void>;
   /** Aborted when the client cancels the call or the connection closes. */
   signal: AbortSignal;
 }
@@ -60,12 +63,19 @@ export function unary(serve: (request: Uint8Array, call: GrpcCall) => Promise<Ui
   };
 }
 
-/** A message with its 5-byte gRPC prefix (never compressed). */
-export function encodeFrame(message: Uint8Array): Buffer {
-  const frame = Buffer.allocUnsafe(5 + message.length);
+/** A message, given whole or as consecutive parts, with its 5-byte gRPC prefix (never compressed). */
+export function encodeFrame(message: Uint8Array | readonly Uint8Array[]): Buffer {
+  const parts = message instanceof Uint8Array ? [message] : message;
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const frame = Buffer.allocUnsafe(5 + length);
   frame[0] = 0;
-  frame.writeUInt32BE(message.length, 1);
-  frame.set(message, 5);
+  frame.writeUInt32BE(length, 1);
+  let pos = 5;
+  for (const part of parts) {
+    frame.set(part, pos);
+    pos += part.length;
+  }
   return frame;
 }
 
@@ -155,7 +165,7 @@ async function runCall(
       metadata,
       rawMetadata,
       messages: incoming(stream),
-      send: (message) => write(stream, encodeFrame(message)),
+      send: (message) => write(stream, message),
       signal: abort.signal,
     });
   } catch (err) {
@@ -173,11 +183,62 @@ async function* incoming(stream: http2.ServerHttp2Stream): AsyncGenerator<Uint8A
   for await (const chunk of stream.iterator({ destroyOnReturn: false })) yield* decoder.push(chunk as Buffer);
 }
 
-function write(stream: http2.ServerHttp2Stream, frame: Buffer): Promise<void> {
+/**
+ * Queue a message without waiting for it to reach the socket, so small messages share writes; wait
+ * only when the stream's buffer is full (the peer's HTTP/2 window is spent), which bounds the bytes
+ * held in memory to about one high-water mark whatever the handler sends.
+ */
+function write(stream: http2.ServerHttp2Stream, message: Uint8Array | readonly Uint8Array[]): Promise<void> {
   if (stream.destroyed || stream.writableEnded) {
     return Promise.reject(new GrpcError(GrpcCode.cancelled, 'the call was closed'));
   }
+  const { frame, release } = framePool.encode(message);
+  if (stream.write(frame, (err) => (err ? undefined : release()))) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    stream.write(frame, (err) => (err ? reject(err) : resolve()));
+    const settle = (err?: Error) => {
+      stream.off('drain', onDrain);
+      stream.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = () => settle();
+    const onClose = () => settle(new GrpcError(GrpcCode.cancelled, 'the call was closed'));
+    stream.on('drain', onDrain);
+    stream.on('close', onClose);
   });
 }
+
+/**
+ * Frame buffers reused once written: a file sync sends a frame per small file and per 32 KiB
+ * chunk, and fresh buffers for each would pile up as external memory (tens of MiB) until V8
+ * collects it. Two sizes, for small files and for whole chunks; tiny messages are not pooled.
+ */
+class FramePool {
+  static readonly sizes = [4 * 1024, 33 * 1024];
+  static readonly kept = 32;
+  readonly #free: Buffer[][] = FramePool.sizes.map(() => []);
+
+  /** The message framed in a pooled buffer when it fits one; `release` returns the buffer. */
+  encode(message: Uint8Array | readonly Uint8Array[]): { frame: Buffer; release(): void } {
+    const parts = message instanceof Uint8Array ? [message] : message;
+    let length = 0;
+    for (const part of parts) length += part.length;
+    const size = FramePool.sizes.findIndex((s) => 5 + length <= s);
+    if (length < 256 || size < 0) return { frame: encodeFrame(parts), release: () => {} };
+    const free = this.#free[size]!;
+    const buffer = free.pop() ?? Buffer.allocUnsafeSlow(FramePool.sizes[size]!);
+    buffer[0] = 0;
+    buffer.writeUInt32BE(length, 1);
+    let pos = 5;
+    for (const part of parts) {
+      buffer.set(part, pos);
+      pos += part.length;
+    }
+    const release = () => {
+      if (free.length < FramePool.kept) free.push(buffer);
+    };
+    return { frame: buffer.subarray(0, pos), release };
+  }
+}
+
+const framePool = new FramePool();

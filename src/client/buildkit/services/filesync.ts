@@ -7,25 +7,35 @@
  */
 
 import type { Stats } from 'node:fs';
-import { lstat, open, readdir, readlink } from 'node:fs/promises';
+import { type FileHandle, lstat, open, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IgnoreMatcher } from '../../build/dockerignore.js';
 import { type GrpcCall, GrpcCode, GrpcError, type GrpcHandler } from '../grpc.js';
 import { ProtoWriter } from '../proto.js';
 import { controlPacket, dataPacket, decodePacket, encodeStat, GoMode, Packet } from './fsutil.js';
 
+/** The largest DATA payload, as fsutil sends. */
 const CHUNK = 32 * 1024;
+
+/** Requested files opened (and their first chunk read) ahead of the one being sent. */
+const READ_AHEAD = 16;
 
 /** The directories the daemon may ask for, by the `dir-name` it names them with. */
 export type SyncedDirs = Readonly<Record<string, string>>;
 
 /**
- * An entry the sync sends: its slash-separated relative path, its lstat, and what it links to: a
- * symlink's target, or for a file hard-linked to one sent before, that file's path.
+ * An entry the sync sends: its slash-separated relative path, the parts of its lstat the STAT
+ * carries (kept instead of the Stats object: a context may hold tens of thousands of entries), and
+ * what it links to: a symlink's target, or for a file hard-linked to one sent before, that path.
  */
 interface Entry {
   path: string;
-  stats: Stats;
+  /** Go's os.FileMode. */
+  mode: number;
+  size: number;
+  mtimeMs: number;
+  /** A regular file, whose content the daemon may request. */
+  isFile: boolean;
   linkname?: string;
 }
 
@@ -45,56 +55,168 @@ async function diffCopy(call: GrpcCall, dirs: SyncedDirs): Promise<void> {
     metadataValues(call, 'followpaths'),
   );
   const entries = await walk(root, select);
-  const sending = sendStats(call, entries);
-  let queue: Promise<void> = sending;
-  for await (const message of call.messages) {
-    const packet = decodePacket(message);
-    if (packet.type === Packet.req) {
-      const entry = entries[packet.id];
-      queue = queue.then(() => sendFile(call, packet.id, root, entry));
-    } else if (packet.type === Packet.fin) {
-      await queue;
-      await call.send(controlPacket(Packet.fin));
-      return;
-    } else if (packet.type === Packet.err) {
-      throw new GrpcError(GrpcCode.cancelled, 'the daemon ended the file sync');
+  const files = new FileSender(call, root);
+  try {
+    const stats = sendStats(call, entries);
+    for await (const message of call.messages) {
+      const packet = decodePacket(message);
+      if (packet.type === Packet.req) {
+        files.request(packet.id, entries[packet.id]);
+      } else if (packet.type === Packet.fin) {
+        await stats;
+        await files.sent();
+        await call.send(controlPacket(Packet.fin));
+        return;
+      } else if (packet.type === Packet.err) {
+        throw new GrpcError(GrpcCode.cancelled, 'the daemon ended the file sync');
+      }
     }
+    await stats;
+    await files.sent();
+  } finally {
+    files.discard();
   }
-  await queue;
 }
 
+/** Every STAT, then an empty one; waits only when the stream pushes back. */
 async function sendStats(call: GrpcCall, entries: Entry[]): Promise<void> {
   for (const entry of entries) await call.send(new ProtoWriter().message(2, statOf(entry)).finish());
   await call.send(new ProtoWriter().finish()); // an empty STAT: the list is complete
 }
 
-async function sendFile(call: GrpcCall, id: number, root: string, entry: Entry | undefined): Promise<void> {
-  if (!entry?.stats.isFile() || entry.linkname !== undefined)
-    throw new GrpcError(GrpcCode.invalidArgument, `no file with index ${id}`);
-  const file = await open(join(root, entry.path), 'r');
-  try {
-    const buffer = Buffer.allocUnsafe(CHUNK);
-    for (;;) {
-      const { bytesRead } = await file.read(buffer, 0, CHUNK);
-      if (bytesRead === 0) break;
-      await call.send(dataPacket(id, buffer.subarray(0, bytesRead)));
-    }
-  } finally {
-    await file.close();
+/** A requested file: its index, and once read ahead, its open handle and first chunk. */
+interface FileJob {
+  id: number;
+  path: string;
+  size: number;
+  opened?: Promise<OpenedFile>;
+}
+
+interface OpenedFile {
+  file: FileHandle;
+  /** A chunk-sized buffer holding the first read's bytes. */
+  buffer: Buffer;
+  /** The bytes the first read returned, and asked for: fewer came if the file ended. */
+  first: number;
+  full: number;
+}
+
+/**
+ * Sends requested files whole and in request order (DATA chunks, then an empty DATA), while the
+ * next few are opened and their first chunk read, so small files do not each wait for a disk
+ * round trip. Memory stays at READ_AHEAD chunks whatever the context's size.
+ */
+class FileSender {
+  readonly #jobs: FileJob[] = [];
+  /** Chunk buffers free for reuse: the frame copies a chunk, so one file's buffer serves the next. */
+  readonly #buffers: Buffer[] = [];
+  #next = 0;
+  #loop: Promise<void> | undefined;
+  #failure: { error: unknown } | undefined;
+
+  constructor(
+    private readonly call: GrpcCall,
+    private readonly root: string,
+  ) {}
+
+  /** Queue file `id`; the daemon only asks for regular files it was sent a STAT for. */
+  request(id: number, entry: Entry | undefined): void {
+    if (!entry?.isFile || entry.linkname !== undefined)
+      throw new GrpcError(GrpcCode.invalidArgument, `no file with index ${id}`);
+    this.#jobs.push({ id, path: join(this.root, entry.path), size: entry.size });
+    this.#readAhead();
+    this.#loop ??= this.#sendQueued().catch((error: unknown) => {
+      this.#failure ??= { error };
+    });
   }
-  await call.send(dataPacket(id, undefined));
+
+  /** Resolves once every file requested so far is sent; rejects with the first failure. */
+  async sent(): Promise<void> {
+    while (this.#loop) await this.#loop;
+    if (this.#failure) throw this.#failure.error;
+  }
+
+  /** Close the files opened ahead and not sent (the call ended early). */
+  discard(): void {
+    for (const job of this.#jobs.splice(this.#next)) {
+      job.opened?.then(({ file }) => file.close()).catch(() => {});
+    }
+  }
+
+  async #sendQueued(): Promise<void> {
+    try {
+      while (this.#next < this.#jobs.length && !this.#failure) {
+        const job = this.#jobs[this.#next]!;
+        this.#jobs[this.#next++] = undefined as never; // let the sent job's buffers go
+        this.#readAhead();
+        await this.#send(job);
+      }
+    } finally {
+      this.#loop = undefined;
+    }
+  }
+
+  #readAhead(): void {
+    const end = Math.min(this.#jobs.length, this.#next + READ_AHEAD);
+    for (let i = this.#next; i < end; i++) {
+      const job = this.#jobs[i]!;
+      if (job.opened) continue;
+      job.opened = openFirstChunk(job.path, job.size, this.#buffer());
+      job.opened.catch(() => {}); // awaited when its turn comes; failures are reported then
+    }
+  }
+
+  async #send(job: FileJob): Promise<void> {
+    const opened = job.opened ?? openFirstChunk(job.path, job.size, this.#buffer());
+    const { file, buffer, first, full } = await opened;
+    try {
+      // the frame copies the bytes, so the buffer serves the next chunk and then the next file
+      if (first > 0) await this.call.send(dataPacket(job.id, buffer.subarray(0, first)));
+      let more = first === full; // a short read of a regular file is its end
+      while (more) {
+        const { bytesRead } = await file.read(buffer, 0, CHUNK, null);
+        if (bytesRead > 0) await this.call.send(dataPacket(job.id, buffer.subarray(0, bytesRead)));
+        more = bytesRead === CHUNK;
+      }
+    } finally {
+      this.#buffers.push(buffer);
+      // the next file need not wait for this one's close; a read-only descriptor's close cannot lose data
+      void file.close().catch(() => {});
+    }
+    await this.call.send(dataPacket(job.id, undefined));
+  }
+
+  #buffer(): Buffer {
+    return this.#buffers.pop() ?? Buffer.allocUnsafeSlow(CHUNK);
+  }
+}
+
+/**
+ * Open a file and read its first chunk into `buffer`, asking for its stat's size plus one byte, so
+ * that a small file is seen to have ended without another read.
+ */
+async function openFirstChunk(path: string, size: number, buffer: Buffer): Promise<OpenedFile> {
+  const file = await open(path, 'r');
+  try {
+    const full = Math.min(CHUNK, size + 1);
+    const { bytesRead } = await file.read(buffer, 0, full, null);
+    return { file, buffer, first: bytesRead, full };
+  } catch (err) {
+    await file.close();
+    throw err;
+  }
 }
 
 /**
  * fsutil's Stat: owners are sent as root, like the CLI does. A hard link is a regular file's mode
  * with the linkname of the file it shares an inode with, and no size: its content is not sent.
  */
-function statOf({ path, stats, linkname }: Entry): Uint8Array {
+function statOf({ path, mode, size, mtimeMs, isFile, linkname }: Entry): Uint8Array {
   return encodeStat({
     path,
-    mode: goMode(stats),
-    size: stats.isFile() && linkname === undefined ? stats.size : 0,
-    modTime: BigInt(Math.round(stats.mtimeMs)) * 1_000_000n,
+    mode,
+    size: isFile && linkname === undefined ? size : 0,
+    modTime: BigInt(Math.round(mtimeMs)) * 1_000_000n,
     linkname: linkname ?? '',
   });
 }
@@ -137,16 +259,25 @@ async function walk(root: string, select: Selector): Promise<Entry[]> {
   const links = new HardLinks();
   const visit = async (rel: string): Promise<void> => {
     const names = (await readdir(join(root, rel))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const name of names) {
-      const path = rel === '' ? name : `${rel}/${name}`;
-      const stats = await lstat(join(root, path));
+    const paths = names.map((name) => (rel === '' ? name : `${rel}/${name}`));
+    // One directory's lstats in parallel (the thread pool overlaps them); the order stays the names'.
+    const allStats = await Promise.all(paths.map((path) => lstat(join(root, path))));
+    for (const [i, path] of paths.entries()) {
+      const stats = allStats[i]!;
       const isDir = stats.isDirectory();
       if (select.skip(path)) {
         if (isDir && select.enter(path)) await visit(path);
         continue;
       }
       const linkname = stats.isSymbolicLink() ? await readlink(join(root, path)) : links.seen(path, stats);
-      out.push(linkname === undefined ? { path, stats } : { path, stats, linkname });
+      const entry: Entry = {
+        path,
+        mode: goMode(stats),
+        size: stats.size,
+        mtimeMs: stats.mtimeMs,
+        isFile: stats.isFile(),
+      };
+      out.push(linkname === undefined ? entry : { ...entry, linkname });
       if (isDir) await visit(path);
     }
   };

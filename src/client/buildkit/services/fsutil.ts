@@ -82,9 +82,44 @@ export function controlPacket(type: number, id = 0): Uint8Array {
   return new ProtoWriter().int(1, type).int(3, id).finish();
 }
 
-/** A DATA packet of file `id`; no data marks the end of the file. */
-export function dataPacket(id: number, data: Uint8Array | undefined): Uint8Array {
-  return new ProtoWriter().int(1, Packet.data).int(3, id).bytes(4, data).finish();
+/**
+ * A DATA packet of file `id`; no data marks the end of the file. Returned as a header and the data
+ * itself, which the gRPC frame then copies once: a context sends one per 32 KiB chunk and per file.
+ */
+export function dataPacket(id: number, data: Uint8Array | undefined): [Uint8Array, Uint8Array] {
+  const length = data?.length ?? 0;
+  const header = Buffer.allocUnsafe(
+    2 + (id > 0 ? 1 + varintSize(id) : 0) + (length > 0 ? 1 + varintSize(length) : 0),
+  );
+  header[0] = 1 << 3; // field 1 (type), varint
+  header[1] = Packet.data;
+  let pos = 2;
+  if (id > 0) {
+    header[pos++] = 3 << 3; // field 3 (ID), varint
+    pos = writeVarint(header, pos, id);
+  }
+  if (length > 0) {
+    header[pos++] = (4 << 3) | 2; // field 4 (data), length-delimited
+    writeVarint(header, pos, length);
+  }
+  return [header, length > 0 && data ? data : new Uint8Array(0)];
+}
+
+function varintSize(value: number): number {
+  let size = 1;
+  for (let rest = value; rest >= 0x80; rest = Math.floor(rest / 0x80)) size++;
+  return size;
+}
+
+function writeVarint(out: Buffer, start: number, value: number): number {
+  let pos = start;
+  let rest = value;
+  while (rest >= 0x80) {
+    out[pos++] = (rest % 0x80) | 0x80;
+    rest = Math.floor(rest / 0x80);
+  }
+  out[pos++] = rest;
+  return pos;
 }
 
 /** An ERR packet: the peer reports it as its error. */
