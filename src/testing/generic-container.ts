@@ -449,9 +449,12 @@ export class GenericContainer<S extends StartedContainer = StartedContainer> {
     this.#checkCombination();
     const image = this.resolvedImage;
     const docker = clientOf(this.#docker);
-    // Joined before the deadline starts: the first start of a run also spawns the session's watchdog.
-    const session = await getSession(docker);
-    const access = await resolveHostAccess(docker, this.#hostOverride);
+    // Joined before the deadline starts. A new session's watchdog keeps starting in the background;
+    // its labels are final at once, which is all a create needs (see reaper/attach.ts).
+    const [session, access] = await Promise.all([
+      getSession(docker),
+      resolveHostAccess(docker, this.#hostOverride),
+    ]);
     const deadline = new Deadline(this.#startupTimeoutMs, options.signal);
     const body = this.#createBody(image, session, access);
     if (this.#reuse) return this.#startReusable(docker, session, body, deadline, access);

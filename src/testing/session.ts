@@ -6,7 +6,7 @@ import { EXIT_CLEANUP_TIMEOUT_MS, installExitHooks } from './reaper/exit-hooks.j
 import { LeaseKeeper } from './reaper/lease.js';
 import { emptyResourceSet, isEmpty, removeResources } from './reaper/resources.js';
 import { leaseMs, reaperDisabled, reaperGraceMs } from './reaper/settings.js';
-import type { WatchdogLink } from './reaper/watchdog.js';
+import { deferredLink, type WatchdogLink } from './reaper/watchdog.js';
 
 export type { ResourceKind } from './labels.js';
 
@@ -35,38 +35,53 @@ class Session implements TestSession {
   readonly #tracked = emptyResourceSet();
 
   /** Kept by this process when it has no watchdog to keep it. */
-  readonly #lease: LeaseKeeper | undefined;
+  #lease: LeaseKeeper | undefined;
+  readonly #link: WatchdogLink | undefined;
 
   constructor(
     readonly id: string,
     owner: string,
     private readonly docker: Docker,
-    private readonly link: WatchdogLink | undefined,
-    lease: number,
+    link: WatchdogLink | Promise<WatchdogLink> | undefined,
+    private readonly leaseMs: number,
   ) {
     this.labels = Object.freeze({
       [LABEL_MANAGED]: 'true',
       [LABEL_SESSION]: id,
       [LABEL_SESSION_OWNER]: owner,
     });
-    if (!link) {
-      this.#lease = new LeaseKeeper(docker, id, this.labels, lease);
-      this.#lease.start();
+    if (link instanceof Promise) {
+      this.#link = deferredLink(link);
+      link.catch((error: Error) => this.#withoutWatchdog(error));
+    } else {
+      this.#link = link;
+      if (!link) this.#keepLease();
     }
+  }
+
+  #keepLease(): void {
+    this.#lease = new LeaseKeeper(this.docker, this.id, this.labels, this.leaseMs);
+    this.#lease.start();
+  }
+
+  /** The watchdog spawned for this session never answered: keep the lease here, clean up at exit. */
+  #withoutWatchdog(error: Error): void {
+    process.emitWarning(`berth: no watchdog for this session (${error.message}); cleanup runs at exit only`);
+    this.#keepLease();
   }
 
   track(kind: ResourceKind, id: string): void {
     this.#tracked[kind].add(id);
-    this.link?.send({ op: 'track', kind, id });
+    this.#link?.send({ op: 'track', kind, id });
   }
 
   untrack(kind: ResourceKind, id: string): void {
     this.#tracked[kind].delete(id);
-    this.link?.send({ op: 'untrack', kind, id });
+    this.#link?.send({ op: 'untrack', kind, id });
   }
 
   holdWhileRunning(pid: number): void {
-    this.link?.send({ op: 'anchor', pid });
+    this.#link?.send({ op: 'anchor', pid });
   }
 
   /** Removes what this process still tracks (and its lease); the watchdog handles the rest of the session. */

@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomHex } from '../../dependencies.js';
 import type { Docker } from '../../index.js';
 import { daemonKey, sameDaemonOptions } from './daemon.js';
@@ -12,18 +13,20 @@ import {
   SESSION_ENV,
   type SharedSession,
 } from './lock.js';
-import { formatOwner, thisHost } from './owner.js';
+import { formatOwner, isProcessAlive, parseOwner, thisHost } from './owner.js';
 import { sweepOrphans } from './sweep.js';
 import { connectWatchdog, connectWhenReady, spawnWatchdog, type WatchdogLink } from './watchdog.js';
 
 /**
  * A session as this process sees it: its id, its owner label, and the link that keeps it alive
- * (none when the session belongs to this process alone, which then keeps the lease itself).
+ * (none when the session belongs to this process alone, which then keeps the lease itself). The
+ * link of a session this process just created may still be connecting: its labels are final and
+ * its watchdog already runs, so resources can be created and labelled at once.
  */
 export interface Attached {
   id: string;
   owner: string;
-  link: WatchdogLink | undefined;
+  link: WatchdogLink | Promise<WatchdogLink> | undefined;
 }
 
 export interface AttachOptions {
@@ -80,7 +83,7 @@ async function joinShared(
 ): Promise<Attached | undefined> {
   if (!shared) return undefined;
   try {
-    const link = await connectWatchdog(shared.socketPath);
+    const link = await connectWhileAdvertised(shared, lockPath);
     advertise(shared);
     return { id: shared.id, owner: shared.owner, link };
   } catch {
@@ -90,6 +93,28 @@ async function joinShared(
   }
 }
 
+/**
+ * A session is advertised as soon as its watchdog is spawned, before it listens: keep trying while
+ * its watchdog process runs and the lock still names it (a retiring watchdog removes the lock first).
+ */
+async function connectWhileAdvertised(shared: SharedSession, lockPath?: string): Promise<WatchdogLink> {
+  const deadline = Date.now() + WATCHDOG_START_TIMEOUT_MS;
+  for (;;) {
+    try {
+      return await connectWatchdog(shared.socketPath);
+    } catch (error) {
+      const advertised = lockPath === undefined || readLock(lockPath)?.id === shared.id;
+      if (!advertised || !watchdogRuns(shared) || Date.now() > deadline) throw error;
+      await sleep(25);
+    }
+  }
+}
+
+function watchdogRuns(shared: SharedSession): boolean {
+  const owner = parseOwner(shared.owner);
+  return owner !== undefined && owner.host === thisHost() && isProcessAlive(owner.pid);
+}
+
 interface CreateOptions {
   daemon: string;
   lockPath: string;
@@ -97,7 +122,12 @@ interface CreateOptions {
   leaseMs: number;
 }
 
-/** Starts a watchdog and publishes it; resolves undefined when a sibling published first. */
+/**
+ * Starts a watchdog and publishes it at once; resolves undefined when a sibling published first.
+ * The link is left connecting: a container created meanwhile carries the session's labels, and a
+ * watchdog no client ever reaches reaps everything labelled with its session once its startup
+ * time runs out, so a process killed right after a create still leaves nothing behind.
+ */
 async function createShared(docker: Docker, options: CreateOptions): Promise<Attached | undefined> {
   const id = newId();
   const socketPath = socketPathFor(id);
@@ -110,7 +140,6 @@ async function createShared(docker: Docker, options: CreateOptions): Promise<Att
     startupMs: WATCHDOG_START_TIMEOUT_MS,
     leaseMs: options.leaseMs,
   });
-  const link = await connectWhenReady(socketPath, watchdog.exited, WATCHDOG_START_TIMEOUT_MS);
   const shared = {
     id,
     socketPath,
@@ -118,12 +147,14 @@ async function createShared(docker: Docker, options: CreateOptions): Promise<Att
     daemon: options.daemon,
   };
   if (!publishLock(options.lockPath, shared)) {
-    // This watchdog has nothing to reap; it exits after its grace period.
-    link.close();
+    // Nobody knows this session yet, so its watchdog has nothing to guard.
+    watchdog.kill();
     return undefined;
   }
   advertise(shared);
   sweepInBackground(docker, id);
+  const link = connectWhenReady(socketPath, watchdog.exited, WATCHDOG_START_TIMEOUT_MS);
+  link.catch(() => removeLockIfNames(options.lockPath, id));
   return { id, owner: shared.owner, link };
 }
 

@@ -13,11 +13,20 @@ export interface WatchdogLink {
   close(): void;
 }
 
+/** A watchdog process just started. */
+export interface SpawnedWatchdog {
+  pid: number;
+  /** Resolves once the process has ended. */
+  exited: Promise<void>;
+  /** Ends a watchdog that turned out not to be needed. */
+  kill(): void;
+}
+
 /**
  * Starts a detached watchdog (its own process group, so a Ctrl-C or SIGKILL aimed at the test run
  * leaves it running). `BERTH_REAPER_LOG` names a file for its diagnostics.
  */
-export function spawnWatchdog(config: WatchdogConfig): { pid: number; exited: Promise<void> } {
+export function spawnWatchdog(config: WatchdogConfig): SpawnedWatchdog {
   const { args, cwd } = watchdogCommand();
   const logPath = process.env.BERTH_REAPER_LOG;
   const log = logPath ? openSync(logPath, 'a') : 'ignore';
@@ -34,7 +43,7 @@ export function spawnWatchdog(config: WatchdogConfig): { pid: number; exited: Pr
       child.once('exit', () => resolve()).once('error', () => resolve()),
     );
     if (child.pid === undefined) throw new Error('berth: could not start the watchdog process');
-    return { pid: child.pid, exited };
+    return { pid: child.pid, exited, kill: () => child.kill() };
   } finally {
     if (typeof log === 'number') closeSync(log);
   }
@@ -96,5 +105,35 @@ function linkOver(socket: Socket): WatchdogLink {
       if (!socket.destroyed) socket.write(encodeMessage(message));
     },
     close: () => socket.destroy(),
+  };
+}
+
+/**
+ * A link that may still be connecting: messages wait, in order, until it is up. A link that never
+ * comes up drops them; the watchdog reaps by label, so tracking only adds unlabelled resources.
+ */
+export function deferredLink(connecting: Promise<WatchdogLink>): WatchdogLink {
+  let ready: WatchdogLink | undefined;
+  let closed = false;
+  const waiting: Message[] = [];
+  connecting.then(
+    (link) => {
+      if (closed) return link.close();
+      ready = link;
+      for (const message of waiting.splice(0)) link.send(message);
+    },
+    () => {
+      waiting.length = 0;
+    },
+  );
+  return {
+    send: (message) => {
+      if (ready) ready.send(message);
+      else if (!closed) waiting.push(message);
+    },
+    close: () => {
+      closed = true;
+      ready?.close();
+    },
   };
 }
