@@ -10,11 +10,6 @@ import {
   type SecretSource,
   type SshAgents,
 } from '../index.js';
-import { stageCopies } from './copy.js';
-import { applyImagePrefix, imagePrefixFromEnv, parseImagePrefix } from './host/image-prefix.js';
-import { type HostAccess, resolveHostAccess } from './host/resolve.js';
-import { LABEL_SESSION } from './labels.js';
-import type { StartedNetwork } from './network.js';
 import {
   type ArchiveCopy,
   type BindMount,
@@ -30,11 +25,16 @@ import {
   schemas,
   type Ulimits,
   type VolumeMount,
-} from './options.js';
+} from './builder-options.js';
+import { stageCopies } from './copy.js';
+import { type HostAccess, resolveHostAccess } from './host/host-access.js';
+import { applyImagePrefix, imagePrefixFromEnv, parseImagePrefix } from './host/image-prefix.js';
+import { LABEL_SESSION } from './labels.js';
+import { traceStep } from './lifecycle-trace.js';
+import type { StartedNetwork } from './network.js';
+import { getSession, type TestSession } from './reaper/reaper.js';
 import { findOrCreateReusable, type Reusable, reuseHash, reuseLabels, reuseName } from './reuse.js';
-import { getSession, type TestSession } from './session.js';
 import { type LogConsumer, launch, StartedContainer, type StartedState } from './started-container.js';
-import { traceStep } from './trace.js';
 import {
   Deadline,
   recentLogLines,
@@ -450,7 +450,7 @@ export class GenericContainer<S extends StartedContainer = StartedContainer> {
     const image = this.resolvedImage;
     const docker = clientOf(this.#docker);
     // Joined before the deadline starts. A new session's watchdog keeps starting in the background;
-    // its labels are final at once, which is all a create needs (see reaper/attach.ts).
+    // its labels are final at once, which is all a create needs (see reaper/reaper.ts).
     const [session, access] = await Promise.all([
       getSession(docker),
       resolveHostAccess(docker, this.#hostOverride),

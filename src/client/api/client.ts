@@ -19,8 +19,8 @@ import type { Transport, TransportRequest, TransportResponse } from '../transpor
 import type { UpgradeOutcome } from '../transport/upgrade.js';
 import { daemonError } from './daemon-errors.js';
 import { encodeQuery, encodeRegistryAuth, expandPath } from './encoding.js';
+import type { CallOptions, Method } from './request-types.js';
 import { type CallKind, type Timeouts, timeoutsFor } from './timeouts.js';
-import type { CallOptions, Method } from './types.js';
 import { VersionNegotiator } from './version.js';
 
 export type { Timeouts } from './timeouts.js';

@@ -1,3 +1,10 @@
+export {
+  type ConnectionOptions,
+  connectionOptionKeys,
+  connectionOptionsSchema,
+  type TlsOption,
+  validateConnectionOptions,
+} from './connection-options.js';
 export { contextId, DEFAULT_CONTEXT, readContext, type StoredContext } from './contexts.js';
 export {
   type DockerConfigFile,
@@ -5,13 +12,6 @@ export {
   dockerConfigSchema,
   readDockerConfig,
 } from './docker-config.js';
+export type { Endpoint, ResolutionSource, ResolvedConnection, TlsMaterial } from './endpoint.js';
 export { DEFAULT_SOCKET_PATH, formatEndpoint, parseDockerHost } from './host.js';
-export {
-  type ConnectionOptions,
-  connectionOptionKeys,
-  connectionOptionsSchema,
-  type TlsOption,
-  validateConnectionOptions,
-} from './options.js';
 export { describeSource, resolveConnection } from './resolve.js';
-export type { Endpoint, ResolutionSource, ResolvedConnection, TlsMaterial } from './types.js';

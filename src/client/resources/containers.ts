@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { ApiClient } from '../api/client.js';
-import type { EngineApi } from '../api/engine-api.js';
+import type { EngineApi } from '../api/typed-engine-api.js';
 import { compareApiVersions } from '../api/version.js';
-import { checkBag, type OptionKind } from '../options.js';
+import { checkBag, type OptionKind } from '../option-checks.js';
 import { checkImageName } from '../registry/references.js';
 import type { Frame } from '../streams/demux.js';
 import { JsonStream } from '../streams/json-stream.js';

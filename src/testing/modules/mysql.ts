@@ -3,7 +3,7 @@ import { brandError, InvalidOptionError } from '../../index.js';
 import { GenericContainer, type StartOptions } from '../generic-container.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
 import { ServiceCommandError } from './command-error.js';
-import { type Conversation, ProtocolWait, READY } from './protocol.js';
+import { type Conversation, ProtocolWait, READY } from './protocol-wait.js';
 
 const PORT = 3306;
 /** A plain identifier, so names need no quoting beyond backticks. */

@@ -5,12 +5,17 @@
 import { rmSync } from 'node:fs';
 import { type ConnectionOptions, Docker } from '../../index.js';
 import { LABEL_MANAGED, LABEL_SESSION, LABEL_SESSION_OWNER } from '../labels.js';
-import { LeaseKeeper } from './lease.js';
-import { removeLockIfNames, removeSessionFiles } from './lock.js';
-import { formatOwner, thisHost } from './owner.js';
-import { type WatchdogConfig, watchdogConfigSchema } from './protocol.js';
-import { listLabelled, mergeInto, type ResourceSet, removeResources, toResourceSet } from './resources.js';
-import { Watchdog } from './server.js';
+import { formatOwner, removeLockIfNames, removeSessionFiles, thisHost } from './identity.js';
+import {
+  LeaseKeeper,
+  listLabelled,
+  mergeInto,
+  type ResourceSet,
+  removeResources,
+  toResourceSet,
+} from './leftovers.js';
+import { type WatchdogConfig, watchdogConfigSchema } from './watchdog-link.js';
+import { Watchdog } from './watchdog-server.js';
 
 const REAP_TIMEOUT_MS = 60_000;
 

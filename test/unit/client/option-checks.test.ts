@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkBag } from '../../../src/client/options.js';
+import { checkBag } from '../../../src/client/option-checks.js';
 import { Docker, InvalidOptionError } from '../../../src/index.js';
 import { pingRoute, startFakeDaemon } from '../../support/fake-daemon.js';
 

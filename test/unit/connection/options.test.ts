@@ -3,7 +3,7 @@ import {
   connectionOptionKeys,
   connectionOptionsSchema,
   validateConnectionOptions,
-} from '../../../src/client/connection/options.js';
+} from '../../../src/client/connection/connection-options.js';
 import { resolveConnection } from '../../../src/client/connection/resolve.js';
 import { InvalidOptionError } from '../../../src/client/errors.js';
 import { PEM, tempDir, thrown, writeConfig } from './fixtures.js';

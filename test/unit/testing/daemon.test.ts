@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type ConnectionOptions, resolveConnection } from '../../../src/index.js';
-import { daemonKey, sameDaemonOptions } from '../../../src/testing/reaper/daemon.js';
+import { daemonKey, sameDaemonOptions } from '../../../src/testing/reaper/identity.js';
 import { PEM } from '../connection/fixtures.js';
 
 /** What the watchdog process resolves from the options it is handed, with a hostile environment. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { watchdogCommand } from '../../../src/testing/reaper/entry.js';
+import { watchdogCommand } from '../../../src/testing/reaper/watchdog-link.js';
 
 const dist = mkdtempSync(join(tmpdir(), 'berth-dist-'));
 mkdirSync(join(dist, 'testing'));
@@ -13,7 +13,7 @@ afterAll(() => rmSync(dist, { recursive: true, force: true }));
 
 describe('watchdogCommand', () => {
   it('runs the TypeScript entry through tsx from source', () => {
-    const here = fileURLToPath(new URL('../../../src/testing/reaper/entry.ts', import.meta.url));
+    const here = fileURLToPath(new URL('../../../src/testing/reaper/watchdog-link.ts', import.meta.url));
     const { args, cwd } = watchdogCommand(here);
     expect(args).toEqual(['--import', 'tsx', join(here, '..', 'watchdog-main.ts')]);
     expect(cwd).toBe(fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, ''));

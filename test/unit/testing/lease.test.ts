@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Docker } from '../../../src/index.js';
 import { LABEL_LEASE, LABEL_SESSION } from '../../../src/testing/labels.js';
-import { LeaseKeeper, leaseVolumeName } from '../../../src/testing/reaper/lease.js';
+import { LeaseKeeper, leaseVolumeName } from '../../../src/testing/reaper/leftovers.js';
 
 /** Records the volume requests a keeper makes; `fail` makes the next create reject. */
 function recordingDocker() {

@@ -8,7 +8,7 @@ import {
   publishLock,
   readLock,
   removeLockIfNames,
-} from '../../../src/testing/reaper/lock.js';
+} from '../../../src/testing/reaper/identity.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-lock-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { InvalidOptionError } from '../../../src/index.js';
+import { parseOption, schemas } from '../../../src/testing/builder-options.js';
 import {
   GenericContainer,
   Network,
@@ -8,7 +9,6 @@ import {
   RedisContainer,
   Wait,
 } from '../../../src/testing/index.js';
-import { parseOption, schemas } from '../../../src/testing/options.js';
 
 /** The `option` of the InvalidOptionError `fn` throws. */
 function rejected(fn: () => unknown): string {

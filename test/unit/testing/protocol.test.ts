@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeMessage, splitMessages } from '../../../src/testing/reaper/protocol.js';
+import { encodeMessage, splitMessages } from '../../../src/testing/reaper/watchdog-link.js';
 
 describe('watchdog messages', () => {
   it('round-trips complete lines and keeps a partial one for later', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../../src/index.js';
-import { leaseMs, reaperDisabled, reaperGraceMs } from '../../../src/testing/reaper/settings.js';
+import { leaseMs, reaperDisabled, reaperGraceMs } from '../../../src/testing/reaper/identity.js';
 
 describe('reaper settings from the environment', () => {
   it('turns the watchdog off with BERTH_REAPER=off (or false, 0)', () => {

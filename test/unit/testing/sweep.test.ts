@@ -1,10 +1,14 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { LABEL_LEASE, LABEL_REUSE, LABEL_SESSION, LABEL_SESSION_OWNER } from '../../../src/testing/labels.js';
-import { beatIntervalMs, leaseExpired, newestLease } from '../../../src/testing/reaper/lease.js';
-import { formatOwner, isOrphaned, parseOwner, thisHost } from '../../../src/testing/reaper/owner.js';
-import type { LabelledResource } from '../../../src/testing/reaper/resources.js';
-import { orphansOf } from '../../../src/testing/reaper/sweep.js';
+import { formatOwner, isOrphaned, parseOwner, thisHost } from '../../../src/testing/reaper/identity.js';
+import type { LabelledResource } from '../../../src/testing/reaper/leftovers.js';
+import {
+  beatIntervalMs,
+  leaseExpired,
+  newestLease,
+  orphansOf,
+} from '../../../src/testing/reaper/leftovers.js';
 
 const alive = (pid: number) => pid === 100;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LogFollower } from '../../../src/testing/index.js';
-import { Deadline } from '../../../src/testing/wait/deadline.js';
+import { Deadline } from '../../../src/testing/startup/deadline.js';
 
 const frame = (stream: string, text: string | Uint8Array) => ({
   stream,

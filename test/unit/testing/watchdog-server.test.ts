@@ -3,10 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { Message } from '../../../src/testing/reaper/protocol.js';
-import type { ResourceSet } from '../../../src/testing/reaper/resources.js';
-import { Watchdog } from '../../../src/testing/reaper/server.js';
-import { connectWatchdog, deferredLink, type WatchdogLink } from '../../../src/testing/reaper/watchdog.js';
+import type { ResourceSet } from '../../../src/testing/reaper/leftovers.js';
+import type { Message } from '../../../src/testing/reaper/watchdog-link.js';
+import {
+  connectWatchdog,
+  deferredLink,
+  type WatchdogLink,
+} from '../../../src/testing/reaper/watchdog-link.js';
+import { Watchdog } from '../../../src/testing/reaper/watchdog-server.js';
 
 const socketPath = () => join(tmpdir(), `berth-unit-${randomBytes(4).toString('hex')}.sock`);
 

@@ -1,9 +1,14 @@
-import { closeSync, openSync } from 'node:fs';
+/**
+ * The client side of the watchdog: how it is started (its script and the message it reads on
+ * stdin), the line protocol, and the link a process keeps open to it.
+ */
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { childProcess } from '../../dependencies.js';
-import { watchdogCommand } from './entry.js';
-import { encodeMessage, HELLO, type Message, type WatchdogConfig } from './protocol.js';
+import { fileURLToPath } from 'node:url';
+import type { z } from 'zod';
+import { childProcess, lazySchema } from '../../dependencies.js';
 
 const GREETING_TIMEOUT_MS = 5_000;
 
@@ -136,4 +141,100 @@ export function deferredLink(connecting: Promise<WatchdogLink>): WatchdogLink {
       ready?.close();
     },
   };
+}
+
+/**
+ * What a client process tells its watchdog, one JSON object per line. The watchdog removes tracked
+ * ids as well as everything labelled with the session, so an unlabelled resource is not lost.
+ */
+export const messageSchema = lazySchema((z) =>
+  z.union([
+    z.object({
+      op: z.enum(['track', 'untrack']),
+      kind: z.enum(['container', 'network', 'volume', 'image']),
+      id: z.string().min(1),
+    }),
+    /** Keep the session while this process runs, even with no client connected (a test runner's main process). */
+    z.object({ op: z.literal('anchor'), pid: z.number().int().positive() }),
+  ]),
+);
+export type Message = z.infer<ReturnType<typeof messageSchema>>;
+
+/** The watchdog's greeting: a client counts as connected only after reading it. */
+export const HELLO = 'berth-watchdog-ready';
+
+/** Handed to the watchdog on its stdin, so TLS keys never show up in argv or the environment. */
+export const watchdogConfigSchema = lazySchema((z) =>
+  z.object({
+    sessionId: z.string().min(1),
+    socketPath: z.string().min(1),
+    /** The lock file that advertises this session; removed at shutdown if it still names it. */
+    lockPath: z.string().optional(),
+    /** Connection options for the same daemon the test process uses. */
+    daemon: z.record(z.string(), z.unknown()),
+    /** How long to wait after the last client leaves before reaping. */
+    graceMs: z.number().int().nonnegative(),
+    /** How long to wait for the first client (the spawning process may die before it connects). */
+    startupMs: z.number().int().positive(),
+    /** The session's lease length; the watchdog keeps the lease (lease.ts) while it runs. */
+    leaseMs: z.number().int().positive(),
+  }),
+);
+export type WatchdogConfig = z.infer<ReturnType<typeof watchdogConfigSchema>>;
+
+export function encodeMessage(message: Message): string {
+  return `${JSON.stringify(message)}\n`;
+}
+
+/** Parses complete lines and keeps the unfinished tail; bad lines are dropped. */
+export function splitMessages(buffered: string): { messages: Message[]; rest: string } {
+  const lines = buffered.split('\n');
+  const rest = lines.pop() ?? '';
+  const messages = lines.flatMap((line) => {
+    try {
+      const parsed = messageSchema().safeParse(JSON.parse(line));
+      return parsed.success ? [parsed.data] : [];
+    } catch {
+      return [];
+    }
+  });
+  return { messages, rest };
+}
+
+/** How to start the watchdog with the running Node binary: its script and the arguments before it. */
+export interface WatchdogCommand {
+  args: string[];
+  cwd: string;
+}
+
+/**
+ * From source (vitest, tsx) the entry is the TypeScript file beside this one, run through tsx; from
+ * the build it is dist/testing/watchdog.js, wherever the bundler put the code calling this.
+ */
+export function watchdogCommand(here = moduleFile()): WatchdogCommand {
+  const dir = dirname(here);
+  if (here.endsWith('.ts')) {
+    // tsx resolves from the package root, where it is installed.
+    return { args: ['--import', 'tsx', join(dir, 'watchdog-main.ts')], cwd: packageRoot(dir) };
+  }
+  const candidates = [
+    join(dir, 'watchdog.js'),
+    join(dir, 'testing', 'watchdog.js'),
+    join(dir, '..', 'testing', 'watchdog.js'),
+  ];
+  const script = candidates.find((path) => existsSync(path));
+  if (!script) throw new Error(`berth: the watchdog script is missing (looked for ${candidates.join(', ')})`);
+  return { args: [script], cwd: dirname(script) };
+}
+
+function moduleFile(): string {
+  // The CommonJS build has __filename; ES modules have import.meta.url.
+  return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+}
+
+function packageRoot(dir: string): string {
+  for (let current = dir; ; current = dirname(current)) {
+    if (existsSync(join(current, 'package.json'))) return current;
+    if (dirname(current) === current) return dir;
+  }
 }

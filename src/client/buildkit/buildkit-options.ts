@@ -1,7 +1,7 @@
 /** Checks of the BuildKit-only build options, before anything is sent to the daemon. */
 import { InvalidOptionError } from '../errors.js';
 import type { Builder } from './builder.js';
-import type { SecretSource } from './services/secrets.js';
+import type { SecretSource } from './services/secrets-service.js';
 
 /** `{ default: true }` forwards SSH_AUTH_SOCK; any id may name an agent socket path instead. */
 export type SshAgents = Record<string, true | string>;

@@ -1,10 +1,10 @@
 /** Runs a wait strategy for a started container under the startup deadline. */
 import { type Docker, InvalidOptionError } from '../../index.js';
-import { daemonHost, directAddress, publishedPorts } from './address.js';
+import type { ContainerInfo, WaitContext, WaitStrategy } from '../wait/strategy.js';
+import { daemonHost, directAddress, publishedPorts } from './container-address.js';
 import type { Deadline } from './deadline.js';
-import { NotReadyError } from './errors.js';
 import type { LogFollower } from './log-follower.js';
-import type { ContainerInfo, WaitContext, WaitStrategy } from './strategy.js';
+import { NotReadyError } from './startup-errors.js';
 
 export interface ReadinessTarget {
   docker: Docker;

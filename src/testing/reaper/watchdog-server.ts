@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { isProcessAlive } from './owner.js';
-import { HELLO, type Message, splitMessages } from './protocol.js';
-import { emptyResourceSet, type ResourceSet } from './resources.js';
+import { isProcessAlive } from './identity.js';
+import { emptyResourceSet, type ResourceSet } from './leftovers.js';
+import { HELLO, type Message, splitMessages } from './watchdog-link.js';
 
 export interface WatchdogTimes {
   /** After the last client leaves: room for the next worker process of the same run to connect. */

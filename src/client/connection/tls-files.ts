@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { ConfigError, InvalidOptionError } from '../errors.js';
+import type { TlsOption } from './connection-options.js';
+import type { TlsMaterial } from './endpoint.js';
 import { readOptionalText } from './files.js';
-import type { TlsOption } from './options.js';
-import type { TlsMaterial } from './types.js';
 
 /** PEM texts found in a certificate directory; a missing file is left out. */
 export interface PemFiles {

@@ -9,7 +9,7 @@
  *   that runs the daemon itself, shares the daemon's loopback.)
  */
 import type { Docker } from '../../index.js';
-import { parseOption, schemas } from '../options.js';
+import { parseOption, schemas } from '../builder-options.js';
 import { type ContainerHints, readContainerHints } from './container-hints.js';
 
 /** The environment variable that names the host explicitly. */

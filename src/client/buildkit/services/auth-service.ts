@@ -3,7 +3,7 @@
  * (config.json, credHelpers, credsStore). Only Credentials is announced; the token methods answer
  * Unimplemented, so the daemon asks for credentials and fetches tokens itself.
  */
-import type { RegistryAuth } from '../../api/types.js';
+import type { RegistryAuth } from '../../api/request-types.js';
 import { type AuthSource, DOCKER_HUB_AUTH_KEY, resolveRegistryAuth } from '../../registry/auth.js';
 import { type GrpcHandler, unary } from '../grpc.js';
 import { asString, ProtoWriter, readFields } from '../proto.js';

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { RetryLater, retryUntilReady } from '../wait/backoff.js';
+import { RetryLater, retryUntilReady } from '../startup/backoff.js';
 import type { WaitContext, WaitStrategy } from '../wait/strategy.js';
 
 /** How long a command (not a probe) may go unanswered: the service may be busy with it. */

@@ -1,7 +1,7 @@
 /** Where the container's ports are reached from this process, read from one inspect. */
 import { networkInterfaces } from 'node:os';
 import type { Docker } from '../../index.js';
-import type { ContainerInfo } from './strategy.js';
+import type { ContainerInfo } from '../wait/strategy.js';
 
 /** Host ports by container port, for the ports of `protocol` the daemon published. */
 export function publishedPorts(info: ContainerInfo, wanted: 'tcp' | 'udp' = 'tcp'): Map<number, number> {

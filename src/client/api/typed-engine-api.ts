@@ -1,5 +1,5 @@
 import type { ApiClient, JsonResponse, RawResponse, UntypedRequest } from './client.js';
-import type { Method, Operation, OptionalArgs, PathsFor, ResponseData } from './types.js';
+import type { Method, Operation, OptionalArgs, PathsFor, ResponseData } from './request-types.js';
 
 /**
  * Every operation of the Engine API, typed from the generated spec:
