@@ -12,6 +12,7 @@ import {
   mergeInto,
   type ResourceSet,
   removeResources,
+  sweepOrphans,
   toResourceSet,
 } from './leftovers.js';
 import { type WatchdogConfig, watchdogConfigSchema } from './watchdog-link.js';
@@ -66,6 +67,9 @@ async function main(config: WatchdogConfig): Promise<void> {
   if (process.platform !== 'win32') rmSync(config.socketPath, { force: true });
   await watchdog.listen(config.socketPath);
   log(`session ${config.sessionId} listening on ${config.socketPath}`);
+  // A new session removes what dead ones left; here rather than in the test process, whose first
+  // container should not share the daemon with a listing of every labelled resource.
+  void sweepOrphans(docker, config.sessionId).catch((error: Error) => log(`sweep: ${error.message}`));
   await watchdog.done;
   log(`session ${config.sessionId} reaped`);
   await docker.close();
