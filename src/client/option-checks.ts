@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { lazySchema } from '../dependencies.js';
+import { parseWith } from '../schema-checks.js';
 import { InvalidOptionError } from './errors.js';
 
 /** Options that shape the transport, beside where to connect (see ConnectionOptions). */
@@ -80,22 +81,19 @@ export function validateTransportOptions(options: TransportOptions): void {
     retries: options.retries,
     dispatcher: options.dispatcher,
   };
-  const result = transportSchema().safeParse(picked);
-  if (result.success) return;
-  const issue = result.error.issues[0]!;
-  throw new InvalidOptionError(issue.path.join('.') || 'options', issue.message);
+  // Nothing given, nothing to check: a plain client never loads zod.
+  if (Object.values(picked).every((value) => value === undefined)) return;
+  parseWith(transportSchema(), picked, invalidOption);
 }
 
 /** Check options against a zod schema; the first problem is an InvalidOptionError naming its option. */
-export function checkOptions(schema: z.ZodObject, options: unknown): void {
-  const result = schema.safeParse(options);
-  if (result.success) return;
-  const issue = result.error.issues[0]!;
-  if (issue.code === 'unrecognized_keys') {
-    const known = Object.keys(schema.shape).join(', ');
-    throw new InvalidOptionError(issue.keys[0]!, `unknown option; known options are ${known}`);
-  }
-  throw new InvalidOptionError(issue.path.join('.') || 'options', issue.message);
+export function checkOptions<S extends z.ZodType>(schema: S, options: unknown): z.output<S> {
+  return parseWith(schema, options, invalidOption);
+}
+
+/** The InvalidOptionError for a schema's first problem; a problem with the whole value names `options`. */
+export function invalidOption(field: string, message: string): InvalidOptionError {
+  return new InvalidOptionError(field || 'options', message);
 }
 
 /** What a value in a simple option bag must be. */

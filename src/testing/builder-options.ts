@@ -7,6 +7,20 @@ import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import { lazySchema } from '../dependencies.js';
 import { Docker, InvalidOptionError } from '../index.js';
+import { parseWith, type SameShape } from '../schema-checks.js';
+import type {
+  ArchiveCopy,
+  BindMount,
+  ContentCopy,
+  ExtraHost,
+  FileCopy,
+  HealthCheck,
+  PortSpec,
+  PullPolicy,
+  Resources,
+  Ulimits,
+  VolumeMount,
+} from './builder-types.js';
 
 const PORT_ERROR = 'expected a port number from 1 to 65535, `53/udp`, or { container, host?, protocol? }';
 
@@ -124,7 +138,9 @@ export const schemas = lazySchema((z) => {
     tmpfs: z.record(z.string().startsWith('/', { error: 'expected an absolute path' }), z.string()),
     fileCopy: z.strictObject({ source: nonEmpty, target: containerPath, mode: fileMode.optional() }),
     contentCopy: z.strictObject({
-      content: z.union([z.string(), z.instanceof(Uint8Array)], { error: 'expected a string or bytes' }),
+      content: z.union([z.string(), z.custom<Uint8Array>((v) => v instanceof Uint8Array)], {
+        error: 'expected a string or bytes',
+      }),
       target: containerPath,
       mode: fileMode.optional(),
     }),
@@ -164,42 +180,24 @@ export const schemas = lazySchema((z) => {
 
 type Schemas = ReturnType<typeof schemas>;
 
-/** A container port to publish: a number, or `{ container, host }` for a fixed host port. */
-export type PortSpec = z.infer<Schemas['port']>;
-/**
- * A host path mounted into the container. A `source` that is a bare name (`pgdata`, no `/` and not
- * starting with `.`) names a volume, as `docker run -v` reads it; paths are resolved from the cwd.
- */
-export type BindMount = z.infer<Schemas['bindMount']>;
-/** A tar archive (bytes, or a stream read once) extracted into the existing directory `target`. */
-export type ArchiveCopy = z.infer<Schemas['archiveCopy']>;
-/** A named volume (created when missing, removed with the test session) or an anonymous one. */
-export type VolumeMount = z.infer<Schemas['volumeMount']>;
-/** An `/etc/hosts` entry: `{ host: 'db.local', ipAddress: '10.0.0.2' }`, or `host-gateway` as address. */
-export type ExtraHost = z.infer<Schemas['extraHost']>;
-/** Resource limits by name: `{ nofile: { soft: 1024, hard: 4096 } }` (-1 is unlimited). */
-export type Ulimits = z.infer<Schemas['ulimits']>;
-/** A host file or directory copied to `target` (the full path it gets in the container). */
-export type FileCopy = z.infer<Schemas['fileCopy']>;
-/** Text or bytes written to `target` in the container. */
-export type ContentCopy = z.infer<Schemas['contentCopy']>;
-/** CPU and memory limits. */
-export type Resources = z.infer<Schemas['resources']>;
-/** A health check, like a Dockerfile's HEALTHCHECK. */
-export type HealthCheck = z.infer<Schemas['healthCheck']>;
-/** When the image is pulled: only when it is missing (default), before every start, or never. */
-export type PullPolicy = z.infer<Schemas['pullPolicy']>;
+/** Each written type is exactly what its schema parses to (see SameShape); a drift fails typecheck. */
+export const schemaAgreement = {
+  port: true satisfies SameShape<PortSpec, z.output<Schemas['port']>>,
+  bindMount: true satisfies SameShape<BindMount, z.output<Schemas['bindMount']>>,
+  archiveCopy: true satisfies SameShape<ArchiveCopy, z.output<Schemas['archiveCopy']>>,
+  volumeMount: true satisfies SameShape<VolumeMount, z.output<Schemas['volumeMount']>>,
+  extraHost: true satisfies SameShape<ExtraHost, z.output<Schemas['extraHost']>>,
+  ulimits: true satisfies SameShape<Ulimits, z.output<Schemas['ulimits']>>,
+  fileCopy: true satisfies SameShape<FileCopy, z.output<Schemas['fileCopy']>>,
+  contentCopy: true satisfies SameShape<ContentCopy, z.output<Schemas['contentCopy']>>,
+  resources: true satisfies SameShape<Resources, z.output<Schemas['resources']>>,
+  healthCheck: true satisfies SameShape<HealthCheck, z.output<Schemas['healthCheck']>>,
+  pullPolicy: true satisfies SameShape<PullPolicy, z.output<Schemas['pullPolicy']>>,
+} as const;
 
 /** Parse `value` or throw an InvalidOptionError naming `option` and the path inside it. */
 export function parseOption<S extends z.ZodType>(option: string, schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  throw new InvalidOptionError(`${option}${formatPath(issue.path)}`, issue.message);
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('');
+  return parseWith(schema, value, (field, message) => new InvalidOptionError(field, message), [option]);
 }
 
 let shared: Docker | undefined;

@@ -10,7 +10,7 @@ import { dirname, join, posix, resolve } from 'node:path';
 import type { PackOptions } from 'tar-fs';
 import { tarFs } from '../dependencies.js';
 import { InvalidOptionError } from '../index.js';
-import type { ContentCopy, FileCopy } from './builder-options.js';
+import type { ContentCopy, FileCopy } from './builder-types.js';
 
 export interface StagedArchive {
   tar: AsyncIterable<Uint8Array>;

@@ -10,22 +10,20 @@ import {
   type SecretSource,
   type SshAgents,
 } from '../index.js';
-import {
-  type ArchiveCopy,
-  type BindMount,
-  type ContentCopy,
-  clientOf,
-  type ExtraHost,
-  type FileCopy,
-  type HealthCheck,
-  type PortSpec,
-  type PullPolicy,
-  parseOption,
-  type Resources,
-  schemas,
-  type Ulimits,
-  type VolumeMount,
-} from './builder-options.js';
+import { clientOf, parseOption, schemas } from './builder-options.js';
+import type {
+  ArchiveCopy,
+  BindMount,
+  ContentCopy,
+  ExtraHost,
+  FileCopy,
+  HealthCheck,
+  PortSpec,
+  PullPolicy,
+  Resources,
+  Ulimits,
+  VolumeMount,
+} from './builder-types.js';
 import { stageCopies } from './copy.js';
 import { type HostAccess, resolveHostAccess } from './host/host-access.js';
 import { applyImagePrefix, imagePrefixFromEnv, parseImagePrefix } from './host/image-prefix.js';

@@ -28,7 +28,7 @@ export type {
   Resources,
   Ulimits,
   VolumeMount,
-} from './builder-options.js';
+} from './builder-types.js';
 export {
   type CreateBody,
   type CreateOptionsEditor,

@@ -11,7 +11,8 @@ import {
   isDockerError,
   NotFoundError,
 } from '../index.js';
-import { type ContentCopy, type FileCopy, parseOption, schemas } from './builder-options.js';
+import { parseOption, schemas } from './builder-options.js';
+import type { ContentCopy, FileCopy } from './builder-types.js';
 import { stageCopies } from './copy.js';
 import { LABEL_COMMITTED } from './labels.js';
 import { elapsedSince, traceStep } from './lifecycle-trace.js';

@@ -53,6 +53,27 @@ describe('package build', () => {
     expect(JSON.parse(stdout)).toEqual([]);
   });
 
+  it('keeps zod out of a plain client that pings the daemon', async () => {
+    // Options given to the constructor, a config.json or a context are checked with zod; none here.
+    const configDir = await mkdtemp(join(tmpdir(), 'berth-no-config-'));
+    const script = `
+      import { createRequire } from 'node:module';
+      const { Docker } = await import('berth');
+      const docker = new Docker();
+      const ping = await docker.ping();
+      await docker.close();
+      const cache = Object.keys(createRequire(process.cwd() + '/').cache);
+      console.log(JSON.stringify({ ping, zod: cache.filter((file) => file.includes('/zod/')) }));`;
+    try {
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+        env: { ...process.env, DOCKER_CONFIG: configDir },
+      });
+      expect(JSON.parse(stdout)).toEqual({ ping: 'OK', zod: [] });
+    } finally {
+      await rm(configDir, { recursive: true, force: true });
+    }
+  });
+
   // A BuildKit build opens its session through undici's upgrade, so undici loads then.
   it('keeps undici out of a process that only negotiates the version and builds with the classic builder', async () => {
     // Its HTTP parser is WebAssembly whose compilation costs tens of MiB of peak RSS.

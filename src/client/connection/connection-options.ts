@@ -1,6 +1,6 @@
 import type { ZodType } from 'zod';
 import { lazySchema } from '../../dependencies.js';
-import { InvalidOptionError } from '../errors.js';
+import { checkOptions } from '../option-checks.js';
 
 /** TLS for a tcp:// or https:// host; mirrors the CLI's --tlsverify/--tlscacert/--tlscert/--tlskey flags. */
 export interface TlsOption {
@@ -138,13 +138,14 @@ export const connectionOptionKeys: readonly string[] = Object.keys(connectionKey
 
 /** Checks options once, up front; the first problem becomes an InvalidOptionError naming its option path. */
 export function validateConnectionOptions(input: unknown): ConnectionOptions {
-  const result = connectionOptionsSchema().safeParse(input === undefined ? {} : input);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const path = issue.path.map(String);
-  if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0] ?? '';
-    throw new InvalidOptionError([...path, key].join('.'), 'unknown option');
-  }
-  throw new InvalidOptionError(path.length > 0 ? path.join('.') : 'options', issue.message);
+  // Nothing given, nothing to check: a plain client never loads zod.
+  if (input === undefined || nothingGiven(input)) return {};
+  return checkOptions(connectionOptionsSchema(), input);
+}
+
+/** A plain object without a defined ConnectionOptions key (transport options are not ours to check). */
+function nothingGiven(input: unknown): boolean {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return false;
+  const given = input as Record<string, unknown>;
+  return connectionOptionKeys.every((key) => given[key] === undefined);
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { lazySchema, randomHex, sha256Hex } from '../../dependencies.js';
 import { type ConnectionOptions, InvalidOptionError, type ResolvedConnection } from '../../index.js';
+import { parsedOrUndefined, type SameShape } from '../../schema-checks.js';
 
 /** Who keeps a session alive: a process on a host. */
 export interface Owner {
@@ -120,7 +121,17 @@ export const sharedSessionSchema = lazySchema((z) =>
     daemon: z.string().min(1),
   }),
 );
-export type SharedSession = z.infer<ReturnType<typeof sharedSessionSchema>>;
+/** What a process needs to join a running session (sharedSessionSchema parses it). */
+export interface SharedSession {
+  id: string;
+  socketPath: string;
+  owner: string;
+  daemon: string;
+}
+export const sharedAgreement = true satisfies SameShape<
+  SharedSession,
+  z.output<ReturnType<typeof sharedSessionSchema>>
+>;
 
 /** Inherited by child processes, so whatever a session's process spawns joins the same session. */
 export const SESSION_ENV = 'BERTH_SESSION';
@@ -128,8 +139,7 @@ export const SESSION_ENV = 'BERTH_SESSION';
 export function parseShared(text: string | undefined): SharedSession | undefined {
   if (!text) return undefined;
   try {
-    const parsed = sharedSessionSchema().safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
+    return parsedOrUndefined(sharedSessionSchema(), JSON.parse(text));
   } catch {
     return undefined;
   }

@@ -99,6 +99,7 @@ class ProcessSession implements TestSession {
   #withoutWatchdog(error: Error): void {
     process.emitWarning(`berth: no watchdog for this session (${error.message}); cleanup runs at exit only`);
     this.#keepLease();
+    sweepInBackground(this.docker, this.id);
   }
 
   track(kind: ResourceKind, id: string): void {
@@ -330,8 +331,8 @@ async function createShared(docker: Docker, options: CreateOptions): Promise<Att
     watchdog.kill();
     return undefined;
   }
+  // The watchdog sweeps what dead sessions left (watchdog-main.ts): no request of this process's own.
   advertise(shared);
-  sweepInBackground(docker, id);
   const link = connectWhenReady(socketPath, watchdog.exited, WATCHDOG_START_TIMEOUT_MS);
   link.catch(() => removeLockIfNames(options.lockPath, id));
   return { id, owner: shared.owner, link };

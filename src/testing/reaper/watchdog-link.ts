@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { childProcess, lazySchema } from '../../dependencies.js';
+import { parsedOrUndefined, type SameShape } from '../../schema-checks.js';
 
 const GREETING_TIMEOUT_MS = 5_000;
 
@@ -158,7 +159,11 @@ export const messageSchema = lazySchema((z) =>
     z.object({ op: z.literal('anchor'), pid: z.number().int().positive() }),
   ]),
 );
-export type Message = z.infer<ReturnType<typeof messageSchema>>;
+/** One line of the watchdog protocol (messageSchema parses it). */
+export type Message =
+  | { op: 'track' | 'untrack'; kind: 'container' | 'network' | 'volume' | 'image'; id: string }
+  | { op: 'anchor'; pid: number };
+export const messageAgreement = true satisfies SameShape<Message, z.output<ReturnType<typeof messageSchema>>>;
 
 /** The watchdog's greeting: a client counts as connected only after reading it. */
 export const HELLO = 'berth-watchdog-ready';
@@ -180,7 +185,20 @@ export const watchdogConfigSchema = lazySchema((z) =>
     leaseMs: z.number().int().positive(),
   }),
 );
-export type WatchdogConfig = z.infer<ReturnType<typeof watchdogConfigSchema>>;
+/** What the watchdog reads on stdin (watchdogConfigSchema parses it); fields as documented there. */
+export interface WatchdogConfig {
+  sessionId: string;
+  socketPath: string;
+  lockPath?: string | undefined;
+  daemon: Record<string, unknown>;
+  graceMs: number;
+  startupMs: number;
+  leaseMs: number;
+}
+export const configAgreement = true satisfies SameShape<
+  WatchdogConfig,
+  z.output<ReturnType<typeof watchdogConfigSchema>>
+>;
 
 export function encodeMessage(message: Message): string {
   return `${JSON.stringify(message)}\n`;
@@ -192,8 +210,8 @@ export function splitMessages(buffered: string): { messages: Message[]; rest: st
   const rest = lines.pop() ?? '';
   const messages = lines.flatMap((line) => {
     try {
-      const parsed = messageSchema().safeParse(JSON.parse(line));
-      return parsed.success ? [parsed.data] : [];
+      const message = parsedOrUndefined(messageSchema(), JSON.parse(line));
+      return message ? [message] : [];
     } catch {
       return [];
     }

@@ -68,7 +68,7 @@ describe('validateConnectionOptions', () => {
     [{ apiVersion: 'v1.41' }, 'apiVersion', /MAJOR\.MINOR/],
     [{ apiVersion: 1.41 }, 'apiVersion', /expected a string/],
     [{ sshArgs: '-i key' }, 'sshArgs', /array of strings/],
-    [{ sshArgs: ['-i', 3] }, 'sshArgs.1', /expected a string/],
+    [{ sshArgs: ['-i', 3] }, 'sshArgs[1]', /expected a string/],
     [{ env: { DOCKER_HOST: 1 } }, 'env.DOCKER_HOST', /expected a string/],
     [{ env: new Map([['DOCKER_HOST', 'tcp://h:1']]) }, 'env', /expected an object of strings/],
     [{ env: ['DOCKER_HOST=tcp://h:1'] }, 'env', /expected an object of strings/],

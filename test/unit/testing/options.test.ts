@@ -132,7 +132,7 @@ describe('GenericContainer options', () => {
     ['withUser', () => container().withUser(''), 'withUser'],
     ['withResources', () => container().withResources({ cpu: 0 }), 'withResources.cpu'],
     ['withResources', () => container().withResources({ memory: 1.5 }), 'withResources.memory'],
-    ['withResources', () => container().withResources({ memoryMb: 5 } as never), 'withResources'],
+    ['withResources', () => container().withResources({ memoryMb: 5 } as never), 'withResources.memoryMb'],
     [
       'withHealthCheck',
       () => container().withHealthCheck({ test: 'true', interval: 0 }),
