@@ -14,6 +14,7 @@ export type ProblemError = (field: string, message: string) => Error;
  * `at` is prepended to the field path (the builder method a value was passed to); a problem with the
  * value as a whole has the field path ''. An unknown key names itself and, at the top level, the
  * known keys.
+ * @internal
  */
 export function parseWith<S extends z.ZodType>(
   schema: S,
@@ -32,7 +33,7 @@ export function parseWith<S extends z.ZodType>(
   return throwing(fail(fieldPath([...at, ...issue.path]), issue.message));
 }
 
-/** `value` as the schema parses it, or undefined: for messages and files that are dropped when malformed. */
+/** @internal `value` as the schema parses it, or undefined: for messages and files that are dropped when malformed. */
 export function parsedOrUndefined<S extends z.ZodType>(schema: S, value: unknown): z.output<S> | undefined {
   const result = schema.safeParse(value);
   return result.success ? result.data : undefined;

@@ -86,7 +86,7 @@ export function validateTransportOptions(options: TransportOptions): void {
   parseWith(transportSchema(), picked, invalidOption);
 }
 
-/** Check options against a zod schema; the first problem is an InvalidOptionError naming its option. */
+/** @internal Check options against a zod schema; the first problem is an InvalidOptionError naming its option. */
 export function checkOptions<S extends z.ZodType>(schema: S, options: unknown): z.output<S> {
   return parseWith(schema, options, invalidOption);
 }

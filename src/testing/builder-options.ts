@@ -24,7 +24,7 @@ import type {
 
 const PORT_ERROR = 'expected a port number from 1 to 65535, `53/udp`, or { container, host?, protocol? }';
 
-/** The builders' schemas, built on the first check (see src/dependencies.ts). */
+/** @internal The builders' schemas, built on the first check (see src/dependencies.ts). */
 export const schemas = lazySchema((z) => {
   const port = z.number().int().min(1).max(65535);
   const hostPort = z.number().int().min(0).max(65535);
@@ -195,7 +195,7 @@ export const schemaAgreement = {
   pullPolicy: true satisfies SameShape<PullPolicy, z.output<Schemas['pullPolicy']>>,
 } as const;
 
-/** Parse `value` or throw an InvalidOptionError naming `option` and the path inside it. */
+/** @internal Parse `value` or throw an InvalidOptionError naming `option` and the path inside it. */
 export function parseOption<S extends z.ZodType>(option: string, schema: S, value: unknown): z.output<S> {
   return parseWith(schema, value, (field, message) => new InvalidOptionError(field, message), [option]);
 }

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { Docker } from '../../src/index.js';
@@ -72,6 +72,22 @@ describe('package build', () => {
     } finally {
       await rm(configDir, { recursive: true, force: true });
     }
+  });
+
+  it('ships declarations of berth and berth/testing that never import zod', async () => {
+    const reached = new Set<string>();
+    const importingZod: string[] = [];
+    const pending = ['dist/types/index.d.ts', 'dist/types/testing/index.d.ts'];
+    for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+      if (reached.has(file)) continue;
+      reached.add(file);
+      const text = await readFile(file, 'utf8');
+      if (/from 'zod'|import\('zod'\)/.test(text)) importingZod.push(file);
+      for (const [, spec] of text.matchAll(/(?:from|import\()\s*'(\.[^']+)'/g))
+        pending.push(join(dirname(file), spec!.replace(/\.js$/, '.d.ts')));
+    }
+    expect(reached.size).toBeGreaterThan(50);
+    expect(importingZod).toEqual([]);
   });
 
   // A BuildKit build opens its session through undici's upgrade, so undici loads then.

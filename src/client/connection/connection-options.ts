@@ -39,6 +39,7 @@ export interface ConnectionOptions {
 /**
  * Top-level keys outside this set are ignored, because the Docker constructor passes its
  * transport options in the same object; `tls` is checked strictly.
+ * @internal
  */
 export const connectionOptionsSchema = lazySchema((z) => {
   const nonEmpty = (what: string) =>

@@ -110,7 +110,7 @@ function bracketed(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
-/** What a process needs to join a running session. */
+/** @internal What a process needs to join a running session. */
 export const sharedSessionSchema = lazySchema((z) =>
   z.object({
     id: z.string().min(1),

@@ -147,6 +147,7 @@ export function deferredLink(connecting: Promise<WatchdogLink>): WatchdogLink {
 /**
  * What a client process tells its watchdog, one JSON object per line. The watchdog removes tracked
  * ids as well as everything labelled with the session, so an unlabelled resource is not lost.
+ * @internal
  */
 export const messageSchema = lazySchema((z) =>
   z.union([
@@ -168,7 +169,7 @@ export const messageAgreement = true satisfies SameShape<Message, z.output<Retur
 /** The watchdog's greeting: a client counts as connected only after reading it. */
 export const HELLO = 'berth-watchdog-ready';
 
-/** Handed to the watchdog on its stdin, so TLS keys never show up in argv or the environment. */
+/** @internal Handed to the watchdog on its stdin, so TLS keys never show up in argv or the environment. */
 export const watchdogConfigSchema = lazySchema((z) =>
   z.object({
     sessionId: z.string().min(1),
