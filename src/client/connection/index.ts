@@ -1,7 +1,6 @@
 export {
   type ConnectionOptions,
   connectionOptionKeys,
-  connectionOptionsSchema,
   type TlsOption,
   validateConnectionOptions,
 } from './connection-options.js';
@@ -9,7 +8,6 @@ export { contextId, DEFAULT_CONTEXT, readContext, type StoredContext } from './c
 export {
   type DockerConfigFile,
   dockerConfigDir,
-  dockerConfigSchema,
   readDockerConfig,
 } from './docker-config.js';
 export type { Endpoint, ResolutionSource, ResolvedConnection, TlsMaterial } from './endpoint.js';
