@@ -15,6 +15,14 @@ export default defineConfig({
         },
       },
       {
+        // The OpenAPI generator and its library: slower than unit tests (it runs the generator), no daemon.
+        test: {
+          name: 'generator',
+          include: ['test/generator/**/*.test.ts'],
+          testTimeout: 120_000,
+        },
+      },
+      {
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],

@@ -27,7 +27,6 @@ import { ensureDebian } from '../test/support/images.js';
 import { ensureModuleImages } from '../test/support/module-images.js';
 import { RequestCounter } from './request-counter.mjs';
 import {
-  benchDir,
   builtPackage,
   envInt,
   fixed,
@@ -35,9 +34,9 @@ import {
   median,
   repoRoot,
   rotate,
-  run,
   runJson,
   SOCKET,
+  testcontainersPreload,
   writeResults,
 } from './support.mjs';
 
@@ -47,7 +46,6 @@ const PARALLEL = 8;
 const PORT = 6379;
 const API = 'v1.41';
 const LABELS = { 'berth.test': 'bench' };
-const SHIM = join(benchDir, 'testcontainers-node20.cjs');
 const DEPENDENCIES = ['undici', 'zod', 'p-retry', 'tar-fs'];
 
 const BERTH = 'berth GenericContainer';
@@ -265,16 +263,6 @@ async function spawnWorkers(setup: Setup, dockerHost: string): Promise<Record<st
   return workers;
 }
 
-/** Does testcontainers load on this Node as installed? If not, preload the undici 7 mapping. */
-async function testcontainersPreload(): Promise<Pick<Setup, 'preload' | 'preloadReason'>> {
-  const probe = await run(process.execPath, ['--input-type=module', '-e', "await import('testcontainers')"], {
-    cwd: repoRoot,
-  });
-  if (probe.code === 0) return { preload: [] };
-  const reason = /^\w*Error: .*$/m.exec(probe.stderr)?.[0] ?? probe.stderr.trim().split('\n').pop();
-  return { preload: ['--require', SHIM], preloadReason: reason };
-}
-
 /** Milliseconds for `import(specifier)` in a fresh process (Node's own start-up not included). */
 async function importTime(specifier: string, cwd: string, preload: string[]): Promise<number> {
   const script = `const t = performance.now(); await import(${JSON.stringify(specifier)}); console.log(JSON.stringify({ ms: performance.now() - t }));`;
@@ -401,9 +389,12 @@ async function main(): Promise<void> {
   const docker = new Docker({ socketPath: SOCKET, env: {} });
   const { redis } = await ensureModuleImages(docker, await ensureDebian(docker));
   await docker.close();
-  const setup: Setup = { image: redis, ...(await testcontainersPreload()) };
+  const { preload, reason } = await testcontainersPreload();
+  const setup: Setup = { image: redis, preload, preloadReason: reason };
   if (setup.preloadReason)
-    console.log(`testcontainers does not load as installed (${setup.preloadReason}); preloading ${SHIM}`);
+    console.log(
+      `testcontainers does not load as installed (${setup.preloadReason}); preloading ${preload.join(' ')}`,
+    );
   // Import times need the built package; without it the container measurements still run.
   const imports = await measureImports(setup).catch((err: Error) => ({ error: err.message }));
   const requests = await countRequests(setup);

@@ -29,7 +29,9 @@ const SECTIONS = [
   { name: 'demux', file: 'demux.bench.mts' },
   { name: 'logs-rss', file: 'logs-rss.mts' },
   { name: 'build-context', file: 'build-context.bench.mts' },
+  { name: 'buildkit', file: 'buildkit.bench.mts' },
   { name: 'harness', file: 'harness.bench.mts' },
+  { name: 'modules', file: 'modules.bench.mts' },
 ];
 
 const ANCHORS = ['dockerode', 'docker-modem', '@docker/node-sdk', 'testcontainers', 'undici'];

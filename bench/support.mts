@@ -113,7 +113,15 @@ export async function runJson<T>(
 }
 
 /** Files whose content decides the package build. */
-const PACKAGE_INPUTS = ['package.json', 'tsup.config.ts', 'tsconfig.json', 'README.md', 'NOTICE'];
+const PACKAGE_INPUTS = [
+  'package.json',
+  'tsup.config.ts',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'scripts/cjs-declarations.mjs',
+  'README.md',
+  'NOTICE',
+];
 
 export interface BuiltPackage {
   /** A copy of the package with `dist/` built; `node_modules` links to the repository's. */
@@ -142,17 +150,24 @@ export async function builtPackage(): Promise<BuiltPackage> {
   return buildPackage(dir);
 }
 
-const PACKAGE_BASE = join(tmpdir(), 'berth-bench-package');
+/** One per checkout: worktrees of the repository build side by side without removing each other's. */
+const PACKAGE_BASE = join(
+  tmpdir(),
+  `berth-bench-package-${createHash('sha256').update(repoRoot).digest('hex').slice(0, 8)}`,
+);
 
 async function buildPackage(dir: string): Promise<BuiltPackage> {
   const marker = join(dir, '.built.json');
   await rm(PACKAGE_BASE, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  for (const file of [...PACKAGE_INPUTS, 'src'])
+  for (const file of [...PACKAGE_INPUTS, 'src']) {
+    await mkdir(dirname(join(dir, file)), { recursive: true });
     await cp(join(repoRoot, file), join(dir, file), { recursive: true });
+  }
   await symlink(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
   const build = await run('npm', ['run', 'build'], { cwd: dir });
-  if (build.code !== 0) throw new Error(`npm run build failed:\n${build.stderr.slice(-3000)}`);
+  if (build.code !== 0)
+    throw new Error(`npm run build failed:\n${(build.stdout + build.stderr).slice(-3000)}`);
   const pack = await run('npm', ['pack', '--silent'], { cwd: dir });
   if (pack.code !== 0) throw new Error(`npm pack failed:\n${pack.stderr.slice(-3000)}`);
   const tarball = join(dir, pack.stdout.trim().split('\n').pop()!);
@@ -180,4 +195,17 @@ async function listFiles(dir: string, rel: string): Promise<string[]> {
     else if (entry.isFile()) out.push(path);
   }
   return out;
+}
+
+/** Preloaded into processes that import testcontainers when it does not load on this Node. */
+const TESTCONTAINERS_SHIM = join(benchDir, 'testcontainers-node20.cjs');
+
+/** Does testcontainers load on this Node as installed? If not, the preload and its own error. */
+export async function testcontainersPreload(): Promise<{ preload: string[]; reason?: string }> {
+  const probe = await run(process.execPath, ['--input-type=module', '-e', "await import('testcontainers')"], {
+    cwd: repoRoot,
+  });
+  if (probe.code === 0) return { preload: [] };
+  const reason = /^\w*Error: .*$/m.exec(probe.stderr)?.[0] ?? probe.stderr.trim().split('\n').pop();
+  return { preload: ['--require', TESTCONTAINERS_SHIM], reason };
 }

@@ -24,7 +24,7 @@ try {
   const resize = () => {
     const { rows, columns } = process.stdout;
     // The container may exit between the signal and the call: nothing left to resize then.
-    if (rows && columns) session.resize({ rows, cols: columns }).catch(() => {});
+    if (rows && columns) session.resize({ rows, columns }).catch(() => {});
   };
   if (tty) {
     process.stdin.setRawMode(true);

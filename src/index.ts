@@ -21,6 +21,8 @@ export { compareApiVersions, MAX_API_VERSION, OLDEST_API_VERSION } from './clien
 export { IgnoreMatcher, isIgnored, parseDockerignore } from './client/build/dockerignore.js';
 export type { Builder } from './client/buildkit/builder.js';
 export type { BuildKitOptions, SshAgents } from './client/buildkit/buildkit-options.js';
+export type { ExportResult } from './client/buildkit/buildkit-progress.js';
+export type { BuildOutput } from './client/buildkit/services/filesend.js';
 export type { SecretSource } from './client/buildkit/services/secrets-service.js';
 export type {
   BuildKitEvent,
@@ -80,7 +82,7 @@ export {
   resolveRegistryAuth,
 } from './client/registry/auth.js';
 export { ImageReference, parseReference } from './client/registry/references.js';
-export type { LoginCredentials, LoginResult } from './client/registry/registries.js';
+export type { CredentialCheck, LoginCredentials, LoginResult } from './client/registry/registries.js';
 export {
   type CopyToOptions,
   extractTar,
@@ -89,11 +91,23 @@ export {
 } from './client/resources/archives.js';
 export type {
   ContainerCreateConfig,
+  ContainerCreated,
   ContainerCreateOptions,
+  ContainerInspectInfo,
+  ContainerInspectOptions,
+  ContainerKillOptions,
   ContainerListOptions,
   ContainerLogsOptions,
+  ContainerRemoveOptions,
   ContainerStatsOptions,
   ContainerStopOptions,
+  ContainerSummary,
+  ContainersPruned,
+  ContainerTop,
+  ContainerTopOptions,
+  ContainerUpdated,
+  ContainerWaitOptions,
+  ContainerWaitResult,
 } from './client/resources/containers.js';
 export type {
   ExecCreateConfig,
@@ -108,7 +122,12 @@ export type {
   BuildEvent,
   BuildOptions,
   CommitOptions,
+  ExportOptions,
+  ImageDeleteResponseItem,
+  ImageInspectInfo,
   ImageListOptions,
+  ImageRemoveOptions,
+  ImageSummary,
   ImportOptions,
   PullOptions,
   PushOptions,
@@ -124,6 +143,8 @@ export type {
 } from './client/resources/networks.js';
 export type {
   Plugin,
+  PluginDisableOptions,
+  PluginEnableOptions,
   PluginInstallOptions,
   PluginListOptions,
   PluginPrivilege,
@@ -171,8 +192,10 @@ export type {
 export type { SpecChange } from './client/resources/versioned.js';
 export type {
   VolumeCreateConfig,
+  VolumeInfo,
   VolumeListOptions,
   VolumeRemoveOptions,
+  VolumesPruned,
 } from './client/resources/volumes.js';
 export {
   type DemuxOptions,

@@ -34,7 +34,7 @@ const run: Command = async (docker, args) => {
   if (tty) {
     process.stdin.setRawMode(true);
     const { rows, columns } = process.stdout;
-    if (rows && columns) await session.resize({ rows, cols: columns }).catch(() => {});
+    if (rows && columns) await session.resize({ rows, columns }).catch(() => {});
   }
   try {
     process.stdin.pipe(session);

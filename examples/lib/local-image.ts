@@ -24,7 +24,7 @@ export async function localImage(docker: Docker, given = process.env.BERTH_IMAGE
   return buildBusybox(docker);
 }
 
-export async function buildBusybox(docker: Docker): Promise<string> {
+export async function buildBusybox(docker: Docker, tag = BUILT_TAG): Promise<string> {
   const binary = await readFile(STATIC_BUSYBOX).catch(() => undefined);
   if (!binary || !isStaticElf(binary)) {
     throw new Error(
@@ -36,12 +36,12 @@ export async function buildBusybox(docker: Docker): Promise<string> {
   try {
     await writeFile(join(dir, 'Dockerfile'), DOCKERFILE);
     await writeFile(join(dir, 'busybox'), binary, { mode: 0o755 });
-    console.log(`(no busybox image here: building ${BUILT_TAG} from ${STATIC_BUSYBOX})`);
-    await docker.images.build(dir, { tags: [BUILT_TAG], labels: { 'berth.example': 'busybox' } }).done();
+    console.log(`(no busybox image here: building ${tag} from ${STATIC_BUSYBOX})`);
+    await docker.images.build(dir, { tags: [tag], labels: { 'berth.example': 'busybox' } }).done();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  return BUILT_TAG;
+  return tag;
 }
 
 /** An ELF executable without a program interpreter (PT_INTERP): it runs in a FROM scratch image. */

@@ -27,7 +27,7 @@ import { Runner } from './resources/run.js';
 import { Configs, Secrets } from './resources/secrets.js';
 import { Services, Tasks } from './resources/services.js';
 import { Nodes, Swarm } from './resources/swarm.js';
-import { System } from './resources/system.js';
+import { System, type SystemInfo, type VersionInfo } from './resources/system.js';
 import { Volumes } from './resources/volumes.js';
 import { streamDialer } from './transport/dial.js';
 import { createPool, LazyPool } from './transport/dispatcher.js';
@@ -118,7 +118,10 @@ export class Docker {
     this.networks = new Networks(this.api);
     this.volumes = new Volumes(this.api, this.#client);
     this.system = new System(this.api);
-    this.registries = new Registries(this.system, authSource);
+    this.registries = new Registries(
+      (credentials, options) => this.system.auth(credentials, options),
+      authSource,
+    );
     this.swarm = new Swarm(this.api);
     this.nodes = new Nodes(this.api);
     this.tasks = new Tasks(this.api, this.#client);
@@ -149,12 +152,12 @@ export class Docker {
   }
 
   /** Same as `docker.system.version()`. */
-  version(options: { signal?: AbortSignal } = {}) {
+  version(options: { signal?: AbortSignal } = {}): Promise<VersionInfo> {
     return this.system.version(options);
   }
 
   /** Same as `docker.system.info()`. */
-  info(options: { signal?: AbortSignal } = {}) {
+  info(options: { signal?: AbortSignal } = {}): Promise<SystemInfo> {
     return this.system.info(options);
   }
 

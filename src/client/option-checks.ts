@@ -103,6 +103,7 @@ export type OptionKind =
   | 'strings'
   | 'stringMap'
   | 'integer'
+  | 'milliseconds'
   | 'number'
   | 'stringOrInteger'
   | 'object'
@@ -120,6 +121,10 @@ const kinds: Record<OptionKind, [test: (value: unknown) => boolean, expected: st
     'an object of strings',
   ],
   integer: [(v) => Number.isSafeInteger(v), 'an integer'],
+  milliseconds: [
+    (v) => Number.isSafeInteger(v) && (v as number) >= 0,
+    'a whole number of milliseconds (≥ 0)',
+  ],
   number: [(v) => Number.isFinite(v), 'a finite number'],
   stringOrInteger: [(v) => typeof v === 'string' || Number.isSafeInteger(v), 'a string or an integer'],
   object: [isPlainObject, 'an object'],

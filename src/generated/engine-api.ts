@@ -8,7 +8,7 @@
  * Version:   Docker Engine API 1.55 (oldest supported daemon: API 1.41)
  * sha256:    6cdfea77dcf97bab7ded27ef4813ae368ff78d65e0c82a7ee8a35f43b6ffe0f9
  * Minimum:   https://raw.githubusercontent.com/moby/moby/b985e2313a8676e18072b442911fc8f64f17d440/api/docs/v1.41.yaml (sha256 36b363bf2fbeb59dec8b4ae558e408d23c12fe8ea53151cc601c40d287af06f2)
- * Overlay:   openapi/overlay.json (sha256 9dc6b4fcf09a86dbc362f4d348df0987f9e6acdb54f60178785546b82455e46a)
+ * Overlay:   openapi/overlay.json (sha256 d5db8a3917680233b3a80082de003e5f9e33c64579c3d9e31304b91520d59a29)
  * Generator: openapi-typescript 7.13.0
  *
  * Derived from the Docker Engine API specification, Copyright Docker, Inc., licensed under the
@@ -3859,7 +3859,7 @@ export interface components {
              *     holds digests of image manifests that reference the image.
              * @example sha256:ec3f0931a6e6b6855d76b2d7b0be30e81860baccd891b2e243280bf1cd8ad710
              */
-            Id?: string;
+            Id: string;
             Descriptor?: components["schemas"]["OCIDescriptor"];
             /**
              * @description Manifests is a list of image manifests available in this image. It
@@ -3888,7 +3888,7 @@ export interface components {
              *       "internal.registry.example.com:5000/example:1.0"
              *     ]
              */
-            RepoTags?: string[];
+            RepoTags: string[];
             /**
              * @description List of content-addressable digests of locally available image manifests
              *     that the image is referenced from. Multiple manifests can refer to the
@@ -3902,7 +3902,7 @@ export interface components {
              *       "internal.registry.example.com:5000/example@sha256:b69959407d21e8a062e0416bf13405bb2b71ed7a84dde4158ebafacfa06f5578"
              *     ]
              */
-            RepoDigests?: string[];
+            RepoDigests: string[];
             /**
              * @description Optional message that was set when committing or importing the image.
              * @example
@@ -3917,19 +3917,19 @@ export interface components {
              *     and omitted otherwise.
              * @example 2022-02-04T21:20:12.497794809Z
              */
-            Created?: string | null;
+            Created: string | null;
             /**
              * @description Name of the author that was specified when committing the image, or as
              *     specified through MAINTAINER (deprecated) in the Dockerfile.
              * @example
              */
             Author?: string | null;
-            Config?: components["schemas"]["ImageConfig"];
+            Config: components["schemas"]["ImageConfig"];
             /**
              * @description Hardware CPU architecture that the image runs on.
              * @example arm
              */
-            Architecture?: string;
+            Architecture: string;
             /**
              * @description CPU architecture variant (presently ARM-only).
              * @example v7
@@ -3939,7 +3939,7 @@ export interface components {
              * @description Operating System the image is built to run on.
              * @example linux
              */
-            Os?: string;
+            Os: string;
             /**
              * @description Operating System version the image is built to run on (especially
              *     for Windows).
@@ -3951,10 +3951,10 @@ export interface components {
              * @description Total size of the image including all layers it is composed of.
              * @example 1239828
              */
-            Size?: number;
+            Size: number;
             GraphDriver?: components["schemas"]["DriverData"];
             /** @description Information about the image's RootFS, including the layer IDs. */
-            RootFS?: {
+            RootFS: {
                 /** @example layers */
                 Type: string;
                 /**
@@ -4520,31 +4520,31 @@ export interface components {
              * @description Name of the network.
              * @example my_network
              */
-            Name?: string;
+            Name: string;
             /**
              * @description ID that uniquely identifies a network on a single machine.
              * @example 7d86d31b1478e7cca9ebed7e73aa0fdeec46c5ca29497431d3007d2d9e15ed99
              */
-            Id?: string;
+            Id: string;
             /**
              * Format: dateTime
              * @description Date and time at which the network was created in
              *     [RFC 3339](https://www.ietf.org/rfc/rfc3339.txt) format with nano-seconds.
              * @example 2016-10-19T04:33:30.360899459Z
              */
-            Created?: string;
+            Created: string;
             /**
              * @description The level at which the network exists (e.g. `swarm` for cluster-wide
              *     or `local` for machine level)
              * @example local
              */
-            Scope?: string;
+            Scope: string;
             /**
              * @description The name of the driver used to create the network (e.g. `bridge`,
              *     `overlay`).
              * @example overlay
              */
-            Driver?: string;
+            Driver: string;
             /**
              * @description Whether the network was created with IPv4 enabled.
              * @example true
@@ -4555,27 +4555,27 @@ export interface components {
              * @example false
              */
             EnableIPv6?: boolean;
-            IPAM?: components["schemas"]["IPAM"];
+            IPAM: components["schemas"]["IPAM"];
             /**
              * @description Whether the network is created to only allow internal networking
              *     connectivity.
              * @default false
              * @example false
              */
-            Internal?: boolean;
+            Internal: boolean;
             /**
              * @description Whether a global / swarm scope network is manually attachable by regular
              *     containers from workers in swarm mode.
              * @default false
              * @example false
              */
-            Attachable?: boolean;
+            Attachable: boolean;
             /**
              * @description Whether the network is providing the routing-mesh for the swarm cluster.
              * @default false
              * @example false
              */
-            Ingress?: boolean;
+            Ingress: boolean;
             ConfigFrom?: components["schemas"]["ConfigReference"];
             /**
              * @description Whether the network is a config-only network. Config-only networks are
@@ -4596,7 +4596,7 @@ export interface components {
              *       "com.docker.network.driver.mtu": "1500"
              *     }
              */
-            Options?: {
+            Options: {
                 [key: string]: string;
             };
             /**
@@ -4606,7 +4606,7 @@ export interface components {
              *       "com.example.some-other-label": "some-other-value"
              *     }
              */
-            Labels?: {
+            Labels: {
                 [key: string]: string;
             } | null;
             /**
@@ -6888,19 +6888,19 @@ export interface components {
              * @description The ID of this container as a 128-bit (64-character) hexadecimal string (32 bytes).
              * @example aa86eacfb3b3ed4cd362c1e88fc89a53908ad05fb3a4103bca3f9b28292d14bf
              */
-            Id?: string;
+            Id: string;
             /**
              * Format: dateTime
              * @description Date and time at which the container was created, formatted in
              *     [RFC 3339](https://www.ietf.org/rfc/rfc3339.txt) format with nano-seconds.
              * @example 2025-02-17T17:43:39.64001363Z
              */
-            Created?: string | null;
+            Created: string | null;
             /**
              * @description The path to the command being run
              * @example /bin/sh
              */
-            Path?: string;
+            Path: string;
             /**
              * @description The arguments to the command being run
              * @example [
@@ -6908,13 +6908,13 @@ export interface components {
              *       "exit 9"
              *     ]
              */
-            Args?: string[];
-            State?: components["schemas"]["ContainerState"];
+            Args: string[];
+            State: components["schemas"]["ContainerState"];
             /**
              * @description The ID (digest) of the image that this container was created from.
              * @example sha256:72297848456d5d37d1262630108ab308d3e9ec7ed1c3286a32fe09856619a782
              */
-            Image?: string;
+            Image: string;
             /**
              * @description Location of the `/etc/resolv.conf` generated for the container on the
              *     host.
@@ -6957,19 +6957,19 @@ export interface components {
              *     For historic reasons, the name may be prefixed with a forward-slash (`/`).
              * @example /funny_chatelet
              */
-            Name?: string;
+            Name: string;
             /**
              * @description Number of times the container was restarted since it was created,
              *     or since daemon was started.
              * @example 0
              */
-            RestartCount?: number;
+            RestartCount: number;
             /**
              * @description The storage-driver used for the container's filesystem (graph-driver
              *     or snapshotter).
              * @example overlayfs
              */
-            Driver?: string;
+            Driver: string;
             /**
              * @description The platform (operating system) for which the container was created.
              *
@@ -7003,7 +7003,7 @@ export interface components {
              *     ]
              */
             ExecIDs?: string[] | null;
-            HostConfig?: components["schemas"]["HostConfig"];
+            HostConfig: components["schemas"]["HostConfig"];
             GraphDriver?: components["schemas"]["DriverData"];
             Storage?: components["schemas"]["Storage"];
             /**
@@ -7026,16 +7026,16 @@ export interface components {
              */
             SizeRootFs?: number | null;
             /** @description List of mounts used by the container. */
-            Mounts?: components["schemas"]["MountPoint"][];
-            Config?: components["schemas"]["ContainerConfig"];
-            NetworkSettings?: components["schemas"]["NetworkSettings"];
+            Mounts: components["schemas"]["MountPoint"][];
+            Config: components["schemas"]["ContainerConfig"];
+            NetworkSettings: components["schemas"]["NetworkSettings"];
         };
         ContainerSummary: {
             /**
              * @description The ID of this container as a 128-bit (64-character) hexadecimal string (32 bytes).
              * @example aa86eacfb3b3ed4cd362c1e88fc89a53908ad05fb3a4103bca3f9b28292d14bf
              */
-            Id?: string;
+            Id: string;
             /**
              * @description The names associated with this container. Most containers have a single
              *     name, but when using legacy "links", the container can have multiple
@@ -7046,7 +7046,7 @@ export interface components {
              *       "/funny_chatelet"
              *     ]
              */
-            Names?: string[];
+            Names: string[];
             /**
              * @description The name or ID of the image used to create the container.
              *
@@ -7061,27 +7061,27 @@ export interface components {
              *     non-truncated form (e.g., `sha256:72297848456d5d37d1262630108ab308d3e9ec7ed1c3286a32fe09856619a782`).
              * @example docker.io/library/ubuntu:latest
              */
-            Image?: string;
+            Image: string;
             /**
              * @description The ID (digest) of the image that this container was created from.
              * @example sha256:72297848456d5d37d1262630108ab308d3e9ec7ed1c3286a32fe09856619a782
              */
-            ImageID?: string;
+            ImageID: string;
             ImageManifestDescriptor?: components["schemas"]["OCIDescriptor"];
             /**
              * @description Command to run when starting the container
              * @example /bin/bash
              */
-            Command?: string;
+            Command: string;
             /**
              * Format: int64
              * @description Date and time at which the container was created as a Unix timestamp
              *     (number of seconds since EPOCH).
              * @example 1739811096
              */
-            Created?: number;
+            Created: number;
             /** @description Port-mappings for the container. */
-            Ports?: components["schemas"]["PortSummary"][];
+            Ports: components["schemas"]["PortSummary"][];
             /**
              * Format: int64
              * @description The size of files that have been created or changed by this container.
@@ -7109,7 +7109,7 @@ export interface components {
              *       "com.example.version": "1.0"
              *     }
              */
-            Labels?: {
+            Labels: {
                 [key: string]: string;
             };
             /**
@@ -7117,12 +7117,12 @@ export interface components {
              * @example running
              * @enum {string}
              */
-            State?: "created" | "running" | "paused" | "restarting" | "exited" | "removing" | "dead";
+            State: "created" | "running" | "paused" | "restarting" | "exited" | "removing" | "dead";
             /**
              * @description Additional human-readable status of this container (e.g. `Exit 0`)
              * @example Up 4 days
              */
-            Status?: string;
+            Status: string;
             /**
              * @description Summary of host-specific runtime information of the container. This
              *     is a reduced set of information in the container's "HostConfig" as
@@ -7152,7 +7152,7 @@ export interface components {
                 } | null;
             };
             /** @description Summary of the container's network settings */
-            NetworkSettings?: {
+            NetworkSettings: {
                 /**
                  * @description Summary of network-settings for each network the container is
                  *     attached to.
@@ -7162,7 +7162,7 @@ export interface components {
                 };
             };
             /** @description List of mounts used by the container. */
-            Mounts?: components["schemas"]["MountPoint"][];
+            Mounts: components["schemas"]["MountPoint"][];
             /**
              * @description Summary of health status
              *
@@ -12590,16 +12590,16 @@ export interface operations {
                     "application/json": {
                         CanRemove?: boolean;
                         DetachKeys?: string;
-                        ID?: string;
-                        Running?: boolean;
-                        ExitCode?: number | null;
-                        ProcessConfig?: components["schemas"]["ProcessConfig"];
-                        OpenStdin?: boolean;
-                        OpenStderr?: boolean;
-                        OpenStdout?: boolean;
-                        ContainerID?: string;
+                        ID: string;
+                        Running: boolean;
+                        ExitCode: number | null;
+                        ProcessConfig: components["schemas"]["ProcessConfig"];
+                        OpenStdin: boolean;
+                        OpenStderr: boolean;
+                        OpenStdout: boolean;
+                        ContainerID: string;
                         /** @description The system process ID for the exec process. */
-                        Pid?: number;
+                        Pid: number;
                     };
                 };
             };

@@ -8,7 +8,7 @@
  * Version:   Docker Engine API 1.55 (oldest supported daemon: API 1.41)
  * sha256:    6cdfea77dcf97bab7ded27ef4813ae368ff78d65e0c82a7ee8a35f43b6ffe0f9
  * Minimum:   https://raw.githubusercontent.com/moby/moby/b985e2313a8676e18072b442911fc8f64f17d440/api/docs/v1.41.yaml (sha256 36b363bf2fbeb59dec8b4ae558e408d23c12fe8ea53151cc601c40d287af06f2)
- * Overlay:   openapi/overlay.json (sha256 9dc6b4fcf09a86dbc362f4d348df0987f9e6acdb54f60178785546b82455e46a)
+ * Overlay:   openapi/overlay.json (sha256 d5db8a3917680233b3a80082de003e5f9e33c64579c3d9e31304b91520d59a29)
  * Generator: openapi-typescript 7.13.0
  *
  * Derived from the Docker Engine API specification, Copyright Docker, Inc., licensed under the

@@ -164,10 +164,12 @@ export const schemas = lazySchema((z) => {
         error: 'expected a shell command or an array like ["CMD", "arg"] / ["CMD-SHELL", "cmd"]',
       }),
       /** Milliseconds between checks. */
-      interval: millis.optional(),
+      intervalMs: millis.optional(),
+      /** Milliseconds one check may take. */
       timeout: millis.optional(),
       retries: z.number().int().nonnegative().optional(),
-      startPeriod: millis.optional(),
+      /** Milliseconds after the start during which failures do not count. */
+      startPeriodMs: millis.optional(),
     }),
     startupTimeout: millis,
     pullPolicy: z.enum(['missing', 'always', 'never']),

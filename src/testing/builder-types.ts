@@ -62,10 +62,12 @@ export interface HealthCheck {
   /** `['CMD', 'pg_isready']`, `['CMD-SHELL', 'curl -f localhost']`, or a shell command string. */
   test: string | string[];
   /** Milliseconds between checks. */
-  interval?: number | undefined;
+  intervalMs?: number | undefined;
+  /** Milliseconds one check may take. */
   timeout?: number | undefined;
   retries?: number | undefined;
-  startPeriod?: number | undefined;
+  /** Milliseconds after the start during which failures do not count. */
+  startPeriodMs?: number | undefined;
 }
 /** When the image is pulled: only when it is missing (default), before every start, or never. */
 export type PullPolicy = 'missing' | 'always' | 'never';

@@ -26,6 +26,7 @@ import type {
 } from './builder-types.js';
 import { stageCopies } from './copy.js';
 import { type HostAccess, resolveHostAccess } from './host/host-access.js';
+import { resolveHostGateway } from './host/host-gateway.js';
 import { applyImagePrefix, imagePrefixFromEnv, parseImagePrefix } from './host/image-prefix.js';
 import { LABEL_SESSION } from './labels.js';
 import { traceStep } from './lifecycle-trace.js';
@@ -34,6 +35,7 @@ import { getSession, type TestSession } from './reaper/reaper.js';
 import { findOrCreateReusable, type Reusable, reuseHash, reuseLabels, reuseName } from './reuse.js';
 import { type LogConsumer, launch, StartedContainer, type StartedState } from './started-container.js';
 import {
+  type ContainerInfo,
   Deadline,
   recentLogLines,
   StartupError,
@@ -189,7 +191,7 @@ export class GenericContainer<S extends StartedContainer = StartedContainer> {
     return this;
   }
 
-  /** `/etc/hosts` entries; `ipAddress: 'host-gateway'` names the daemon's host (Docker 20.10+). */
+  /** `/etc/hosts` entries; `ipAddress: 'host-gateway'` names the daemon's host (Docker 20.10+, Podman). */
   withExtraHosts(hosts: ExtraHost[]): this {
     const parsed = parseOption('withExtraHosts', schemas().extraHost.array(), hosts);
     this.#extraHosts.push(...parsed.map((h) => `${h.host}:${h.ipAddress}`));
@@ -198,7 +200,8 @@ export class GenericContainer<S extends StartedContainer = StartedContainer> {
 
   /**
    * Let the container reach servers this process runs on the daemon's host, as
-   * `host.docker.internal` (and `host.testcontainers.internal`), through the engine's `host-gateway`.
+   * `host.docker.internal` (and `host.testcontainers.internal`), through the engine's `host-gateway`
+   * (on Podman, which lacks it, the default bridge's gateway).
    * The ports are checked, and documentation for the reader: any port the host listens on for the
    * gateway address is reachable (a server on 127.0.0.1 only is not).
    */
@@ -454,7 +457,7 @@ export class GenericContainer<S extends StartedContainer = StartedContainer> {
       resolveHostAccess(docker, this.#hostOverride),
     ]);
     const deadline = new Deadline(this.#startupTimeoutMs, options.signal);
-    const body = this.#createBody(image, session, access);
+    const body = await resolveHostGateway(docker, this.#createBody(image, session, access), deadline.signal);
     if (this.#reuse) return this.#startReusable(docker, session, body, deadline, access);
     return this.#startNew(docker, session, body, this.#name, deadline, access);
   }
@@ -628,7 +631,7 @@ export class GenericContainer<S extends StartedContainer = StartedContainer> {
     return {
       docker,
       id,
-      info: {},
+      info: {} as ContainerInfo, // filled in by launch() before anything reads it
       session,
       strategy: this.#strategy,
       startupTimeoutMs: this.#startupTimeoutMs,
@@ -789,10 +792,10 @@ function healthConfig(check: HealthCheck): CreateBody['Healthcheck'] {
   const nanos = (ms: number | undefined) => (ms === undefined ? undefined : ms * NANOS_PER_MS);
   return {
     Test: typeof check.test === 'string' ? ['CMD-SHELL', check.test] : check.test,
-    Interval: nanos(check.interval),
+    Interval: nanos(check.intervalMs),
     Timeout: nanos(check.timeout),
     Retries: check.retries,
-    StartPeriod: nanos(check.startPeriod),
+    StartPeriod: nanos(check.startPeriodMs),
   };
 }
 
@@ -828,7 +831,7 @@ function digest(text: string): string {
 
 async function removeQuietly(docker: Docker, session: TestSession, id: string): Promise<void> {
   try {
-    await docker.containers.remove(id, { force: true, v: true });
+    await docker.containers.remove(id, { force: true, volumes: true });
     session.untrack('container', id);
   } catch (err) {
     // Still tracked, so the session's cleanup removes it later.

@@ -73,11 +73,15 @@ export interface LogsOptions {
   signal?: AbortSignal;
 }
 
+/** How long `restart()` and `stop({ remove: false })` let the process shut down by default, like `docker stop`. */
+const STOP_GRACE_MS = 10_000;
+
 /** Options of a started container's `stop()`. */
 export interface StopOptions {
   /**
-   * Seconds to let the process shut down after SIGTERM before SIGKILL. Left out, the container is
-   * killed and removed in one request, which is what throwaway test containers want.
+   * Milliseconds to let the process shut down after SIGTERM before SIGKILL (the engine counts whole
+   * seconds: rounded up). Left out, the container is killed and removed in one request, which is
+   * what throwaway test containers want; `restart()` and `stop({ remove: false })` then allow 10 s.
    */
   timeout?: number;
   /**
@@ -227,7 +231,7 @@ export class StartedContainer implements AsyncDisposable {
    */
   async restart(options: StopOptions = {}): Promise<void> {
     const { docker, id } = this.#state;
-    await docker.containers.stop(id, { t: options.timeout ?? 10 });
+    await docker.containers.stop(id, { timeout: options.timeout ?? STOP_GRACE_MS });
     // Output after the old process ended, by the daemon's clock, so old lines cannot satisfy a log wait.
     const stopped = await docker.containers.inspect(id);
     const since = Date.parse(stopped.State?.FinishedAt ?? '') / 1000;
@@ -276,7 +280,7 @@ export class StartedContainer implements AsyncDisposable {
         'the engine removes an auto-removed container once it stops: drop withAutoRemove to keep it',
       );
     }
-    await this.#state.docker.containers.stop(this.#state.id, { t: options.timeout ?? 10 });
+    await this.#state.docker.containers.stop(this.#state.id, { timeout: options.timeout ?? STOP_GRACE_MS });
     this.#state.consumerLogs?.close();
     return new StoppedContainer(this.#state);
   }
@@ -351,8 +355,8 @@ export class StoppedContainer implements AsyncDisposable {
 async function removeContainer(state: StartedState, timeout?: number): Promise<void> {
   const { docker, id, session } = state;
   try {
-    if (timeout !== undefined) await docker.containers.stop(id, { t: timeout });
-    await docker.containers.remove(id, { force: true, v: true });
+    if (timeout !== undefined) await docker.containers.stop(id, { timeout });
+    await docker.containers.remove(id, { force: true, volumes: true });
   } catch (err) {
     const removing = state.autoRemove && isDockerError(err) && err.code === ErrorCode.Conflict;
     if (!(err instanceof NotFoundError || removing)) throw err;

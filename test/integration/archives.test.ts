@@ -1,7 +1,7 @@
 /**
  * Copying files between host and container through the archive endpoints; extraction keeps links
  * as links and leaves the destination as it was when it fails (hand-crafted archives are in
- * test/unit/resources/extract.test.ts).
+ * test/unit/client/resources/archives.extract.test.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {

@@ -8,6 +8,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import {
   chmod,
   copyFile,
+  link,
+  lstat,
   mkdir,
   mkdtemp,
   readdir,
@@ -18,14 +20,17 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readTarFiles } from '../../src/client/tar/read.js';
 import {
   AbortError,
   BuildError,
   type BuildKitEvent,
   Docker,
+  type ExportOptions,
   InvalidOptionError,
   type VertexEvent,
 } from '../../src/index.js';
@@ -323,7 +328,26 @@ describe('BuildKit builds', () => {
     );
   });
 
-  it.runIf(heredocs)('builds a Dockerfile with heredocs (Docker 23 and later)', async () => {
+  it('sends hard-linked files as one file and a link, as the CLI does', async () => {
+    const dir = await context({
+      Dockerfile: `FROM ${busybox}\nCOPY . /ctx\nRUN stat -c '%h %i %n' /ctx/a /ctx/sub/b > /links && cat /ctx/sub/b > /content\n`,
+      a: `linked ${randomUUID()}`,
+    });
+    await mkdir(join(dir, 'sub'));
+    await link(join(dir, 'a'), join(dir, 'sub/b'));
+    const { id } = await build(dir);
+    const [a, b] = (await fileOf(id, '/links'))
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' '));
+    expect(a).toEqual(['2', b?.[1], '/ctx/a']);
+    expect(b).toEqual(['2', a?.[1], '/ctx/sub/b']);
+    expect(await fileOf(id, '/content')).toBe(await readFile(join(dir, 'a'), 'utf8'));
+  });
+
+  // Heredocs came with the frontend built into Docker 23: 20.10's reads the heredoc's lines as
+  // instructions and rejects them.
+  it(`builds a Dockerfile with heredocs (${heredocs ? 'supported here' : 'rejected by this engine'})`, async () => {
     const dir = await context({
       Dockerfile: [
         `FROM ${busybox}`,
@@ -334,8 +358,53 @@ describe('BuildKit builds', () => {
         '',
       ].join('\n'),
     });
+    if (!heredocs) {
+      await expect(build(dir)).rejects.toThrow(BuildError);
+      return;
+    }
     const { id } = await build(dir);
     expect(await fileOf(id, '/heredoc')).toBe('one\ntwo\n');
+  });
+
+  it('exports the result to a local directory instead of an image', async () => {
+    const dir = await context({
+      Dockerfile: [
+        `FROM ${busybox} AS build`,
+        'RUN mkdir -p /out/sub && echo one > /out/a && chmod 751 /out/a && ln -s a /out/link && ln /out/a /out/sub/hard',
+        'FROM scratch',
+        'COPY --from=build /out /',
+        '',
+      ].join('\n'),
+    });
+    const dest = join(work, `local-${randomUUID()}`);
+    // No builder named: an export goes to BuildKit whatever the daemon's default.
+    const result = await docker.images.build(dir, { outputs: [{ type: 'local', dest }] }).done();
+    expect(result).toEqual({ output: { type: 'local', dest } });
+    expect((await readdir(dest)).sort()).toEqual(['a', 'link', 'sub']);
+    expect(await readFile(join(dest, 'a'), 'utf8')).toBe('one\n');
+    expect(await readlink(join(dest, 'link'))).toBe('a');
+    const [a, hard] = await Promise.all([lstat(join(dest, 'a')), lstat(join(dest, 'sub/hard'))]);
+    expect(a.mode & 0o7777).toBe(0o751);
+    expect(hard.ino).toBe(a.ino);
+  });
+
+  it('exports the result as a tar archive to a file and to a stream', async () => {
+    const dir = await context({
+      Dockerfile: `FROM ${busybox} AS build\nRUN mkdir /out && echo two > /out/b\nFROM scratch\nCOPY --from=build /out /\n`,
+    });
+    const dest = join(work, `out-${randomUUID()}.tar`);
+    await docker.images.build(dir, { builder: 'buildkit', outputs: [{ type: 'tar', dest }] }).done();
+    const chunks: Buffer[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        chunks.push(chunk);
+        done();
+      },
+    });
+    await docker.images.build(dir, { builder: 'buildkit', outputs: [{ type: 'tar', dest: sink }] }).done();
+    for (const tar of [await readFile(dest), Buffer.concat(chunks)]) {
+      expect(await tarEntries(tar)).toEqual({ b: 'two\n' });
+    }
   });
 
   it("builds the harness's fromDockerfile through the same path, secrets included", async () => {
@@ -369,7 +438,45 @@ describe('BuildKit builds', () => {
       await expect(docker.images.build(dir, options).done()).rejects.toBeInstanceOf(InvalidOptionError);
     }
   });
+
+  it('checks outputs and their destinations before sending anything', async () => {
+    const dir = await context({ Dockerfile: `FROM ${busybox}\n` });
+    const aFile = join(dir, 'Dockerfile');
+    const missing = join(work, `missing-${randomUUID()}`);
+    const bad: [unknown, string][] = [
+      [
+        [
+          { type: 'local', dest: join(work, 'a') },
+          { type: 'tar', dest: join(work, 'b') },
+        ],
+        'outputs',
+      ],
+      [[{ type: 'image', dest: 'x' }], 'outputs[0].type'],
+      [[{ type: 'local', dest: '' }], 'outputs[0].dest'],
+      [[{ type: 'local', dest: new Writable() }], 'outputs[0].dest'],
+      [[{ type: 'local', dest: aFile }], 'outputs[0].dest'],
+      [[{ type: 'tar', dest: dir }], 'outputs[0].dest'],
+      [[{ type: 'tar', dest: join(missing, 'out.tar') }], 'outputs[0].dest'],
+    ];
+    const sockets = await openSockets();
+    for (const [outputs, option] of bad) {
+      const build = docker.images.build(dir, { outputs } as unknown as ExportOptions);
+      await expect(build.done()).rejects.toMatchObject({ name: 'InvalidOptionError', option });
+    }
+    const classic = { builder: 'classic', outputs: [{ type: 'local', dest: missing }] };
+    await expect(docker.images.build(dir, classic as unknown as ExportOptions).done()).rejects.toMatchObject({
+      option: 'outputs',
+    });
+    expect(await openSockets()).toBeLessThanOrEqual(sockets);
+    await expect(lstat(missing)).rejects.toThrow();
+  });
 });
+
+/** The regular files of a tar archive with their text. */
+async function tarEntries(tar: Buffer): Promise<Record<string, string>> {
+  const files = await readTarFiles(Readable.from([tar]));
+  return Object.fromEntries([...files].map(([name, content]) => [name, content.toString()]));
+}
 
 /** Sockets this process holds open. */
 async function openSockets(): Promise<number> {

@@ -71,9 +71,9 @@ describe('container lifecycle', () => {
     await docker.containers.rename(created.Id, `${name}-renamed`);
     expect((await docker.containers.inspect(created.Id)).Name).toBe(`/${name}-renamed`);
 
-    await docker.containers.restart(created.Id, { t: 0 });
-    expect(await docker.containers.stop(created.Id, { t: 0 })).toBe(true);
-    expect(await docker.containers.stop(created.Id, { t: 0 })).toBe(false);
+    await docker.containers.restart(created.Id, { timeout: 0 });
+    expect(await docker.containers.stop(created.Id, { timeout: 0 })).toBe(true);
+    expect(await docker.containers.stop(created.Id, { timeout: 0 })).toBe(false);
     const waited = await docker.containers.wait(created.Id);
     expect(waited.StatusCode).toBe(137);
 
@@ -97,11 +97,17 @@ describe('container lifecycle', () => {
   it('kills with a chosen signal and reports changes, export and prune', async () => {
     const { Id } = await docker.containers.create({
       Image: image,
-      Cmd: ['sh', '-c', 'echo hi > /marker; trap "exit 7" HUP; while true; do sleep 0.1; done'],
+      // The marker is written once the trap is set: its presence says the signal will be caught.
+      Cmd: ['sh', '-c', 'trap "exit 7" HUP; echo hi > /marker; while true; do sleep 0.1; done'],
       Labels: label,
     });
     await docker.containers.start(Id);
-    await new Promise((r) => setTimeout(r, 300));
+    const trapped = () =>
+      docker.archives.stat(Id, '/marker').then(
+        () => true,
+        () => false,
+      );
+    await expect.poll(trapped, { timeout: 30_000 }).toBe(true);
     await docker.containers.kill(Id, { killSignal: 'SIGHUP' });
     expect((await docker.containers.wait(Id)).StatusCode).toBe(7);
 

@@ -90,10 +90,17 @@ describe('examples', () => {
   });
 
   it('demo.ts can build its own busybox image from the static binary when the engine has none', async () => {
-    const tag = await buildBusybox(docker);
-    expect(tag).toBe('berth-examples/busybox:latest');
-    const result = await docker.run(tag, ['sh', '-c', 'echo built here'], { rm: true, labels: LABELS });
-    expect(result).toMatchObject({ exitCode: 0, stdout: 'built here\n' });
+    // A tag of its own, removed afterwards: building the example's tag again on every run left the
+    // previous image behind untagged wherever the build was not a cache hit (Docker 26 and 28).
+    const wanted = `berth-examples/busybox:${randomUUID().slice(0, 8)}`;
+    try {
+      const tag = await buildBusybox(docker, wanted);
+      expect(tag).toBe(wanted);
+      const result = await docker.run(tag, ['sh', '-c', 'echo built here'], { rm: true, labels: LABELS });
+      expect(result).toMatchObject({ exitCode: 0, stdout: 'built here\n' });
+    } finally {
+      await docker.images.remove(wanted).catch(() => {});
+    }
   });
 
   it('demo.ts says what to do when the image it is given is missing', async () => {

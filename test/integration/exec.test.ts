@@ -151,7 +151,7 @@ describe.concurrent('docker.exec', () => {
     expect(session.tty).toBe(true);
     session.write('go\r');
     await readUntil(session, /go/); // echoed by the TTY: the process is running
-    await session.resize({ rows: 30, cols: 90 });
+    await session.resize({ rows: 30, columns: 90 });
     session.write('now\r');
     expect(await readUntil(session, /\d+ \d+/)).toMatch(/30 90/);
     expect(await session.exitCode()).toBe(0);

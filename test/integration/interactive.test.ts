@@ -69,7 +69,7 @@ describe('interactive sessions', () => {
     out.mark();
     session.write("echo he''llo\n"); // the quotes keep the TTY's echo of the line from matching
     expect(await out.until(/\bhello\r\n/)).not.toContain("he''llo\r\nhe''llo");
-    await session.resize({ rows: 40, cols: 100 });
+    await session.resize({ rows: 40, columns: 100 });
     out.mark();
     session.write('stty size\n');
     expect(await out.until(/\d+ \d+\r\n/)).toContain('40 100\r\n');

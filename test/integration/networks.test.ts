@@ -61,7 +61,7 @@ describe('networks', () => {
     await docker.containers.start(server.Id);
     await docker.networks.connect(network, server.Id, {
       aliases: ['db-alias'],
-      EndpointConfig: { Aliases: ['other-alias'] },
+      endpointConfig: { Aliases: ['other-alias'] },
     });
 
     const endpoint = (await docker.networks.inspect(networkId)).Containers[server.Id];

@@ -112,7 +112,7 @@ describe('plugins', () => {
     await docker.plugins.set(name, { GREETING: 'bonjour' });
     expect((await docker.plugins.inspect(name)).Settings.Env).toEqual(['GREETING=bonjour']);
 
-    await docker.plugins.enable(name, { timeout: 30 });
+    await docker.plugins.enable(name, { timeout: 30_000 });
     expect((await docker.plugins.list({ filters: { enabled: ['true'] } })).map((p) => p.Name)).toContain(
       name,
     );

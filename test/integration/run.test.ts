@@ -183,11 +183,21 @@ describe.concurrent('docker.run', () => {
   });
 
   it('with detach, resolves with the started container without waiting for it to exit', async () => {
-    const detached = await docker.run(image(), ['sleep', '300'], { labels, detach: true, rm: true });
+    // Ended by a trapped TERM, not SIGKILL: after a SIGKILL, Podman's kill polls until the container
+    // has exited, and answers 500 when the auto-removal wins that race (the signal was delivered).
+    const script = 'trap "exit 0" TERM; echo trapped; sleep 300 & wait';
+    const detached = await docker.run(image(), ['sh', '-c', script], { labels, detach: true, rm: true });
     expect(detached.info?.Id).toBe(detached.containerId);
     expect(detached.info?.State?.Running).toBe(true);
     expect(detached.info?.HostConfig?.AutoRemove).toBe(true);
-    await docker.containers.kill(detached.containerId);
+    // The shell, as PID 1, ignores a TERM that comes before its trap.
+    for await (const { data } of docker.containers.logs(detached.containerId, {
+      follow: true,
+      stdout: true,
+    })) {
+      if (data.toString().includes('trapped')) break;
+    }
+    await docker.containers.kill(detached.containerId, { killSignal: 'TERM' });
     await docker.containers.wait(detached.containerId, { condition: 'removed' }).catch(() => {});
     expect(await gone(detached.containerId)).toBe(true);
   });

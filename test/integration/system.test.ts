@@ -10,8 +10,8 @@ const run = randomBytes(4).toString('hex');
 const labels = { 'berth.test': 'system', 'berth.run': run };
 
 afterAll(async () => {
-  const { Volumes } = await docker.volumes.list({ filters: { label: [`berth.run=${run}`] } });
-  await Promise.all(Volumes.map((v) => docker.volumes.remove(v.Name, { force: true })));
+  const volumes = await docker.volumes.list({ filters: { label: [`berth.run=${run}`] } });
+  await Promise.all(volumes.map((v) => docker.volumes.remove(v.Name, { force: true })));
   await docker.close();
 });
 

@@ -50,8 +50,6 @@ const podman: Divergences = {
     'the test reads events with an `until` already past, which Podman 4.3 answers with no events at all',
   'testing/generic-container.test.ts > copies files, contents and archives in and out, leaving existing directories alone':
     "Podman 4.3 applies the mode of an archive's `.` entry to the existing target directory (1777 becomes 755)",
-  'testing/container-options.test.ts > reach a server of this process through host.docker.internal':
-    'Podman 4.3 has no `host-gateway`: it writes the word into /etc/hosts as the address (probed); it adds host.containers.internal to every container itself',
   'testing/wait.test.ts > probes through docker-proxy too, where a bare connect would succeed':
     'Podman publishes ports without docker-proxy: with nothing listening inside, a connect is refused, so the premise fails',
   'testing/wait.test.ts > waits until the daemon reports the container healthy':

@@ -106,8 +106,8 @@ describe('swarm mode has an ergonomic typed method for every operation', () => {
       ProgressStream<object, PullResult>
     >();
     expectTypeOf(docker.plugins.create('p', './plugin-dir')).resolves.toBeVoid();
-    expectTypeOf(docker.plugins.enable('p', { timeout: 10 })).resolves.toBeVoid();
-    expectTypeOf(docker.plugins.disable('p', { force: true })).resolves.toBeVoid();
+    expectTypeOf(docker.plugins.enable('p', { timeout: 10_000 })).resolves.toBeBoolean();
+    expectTypeOf(docker.plugins.disable('p', { force: true })).resolves.toBeBoolean();
     expectTypeOf(docker.plugins.set('p', { DEBUG: '1' })).resolves.toBeVoid();
     expectTypeOf(docker.plugins.set('p', ['DEBUG=1'])).resolves.toBeVoid();
     expectTypeOf(docker.plugins.upgrade('p', 'vieux/sshfs:next').done()).resolves.toEqualTypeOf<PullResult>();

@@ -56,6 +56,39 @@ function describeImport(file: string, path: string, specifier: string, typeOnly:
 }
 
 const imports = sourceFiles(src).flatMap(importsOf);
+
+/** Modules under src/client/resources/ that hold shared pieces rather than a resource. */
+const resourceHelpers = [
+  'types',
+  'shared',
+  'extract-safety',
+  'create-or-undo',
+  'build-or-undo',
+  'versioned',
+  'top',
+];
+
+/**
+ * A resource module (containers.ts, exec.ts, ...) is imported only by docker.ts, which wires the
+ * resources together, and by a sibling resource that composes it, as a type (run.ts takes the
+ * Containers and Images it drives). Shared pieces live in the helper modules.
+ */
+function crossesResources(i: Import): boolean {
+  const resource = /^src\/client\/resources\/([a-z-]+)\.ts$/.exec(i.target ?? '');
+  if (!resource || resourceHelpers.includes(resource[1] ?? '') || i.file === 'src/client/docker.ts')
+    return false;
+  if (!i.file.startsWith('src/client/')) return false; // the package entries re-export the types
+  return !(i.file.startsWith('src/client/resources/') && i.typeOnly);
+}
+
+function resourceImport(file: string, specifier: string, typeOnly: boolean): Import {
+  return describeImport(
+    `src/client/resources/${file}`,
+    join(src, 'client/resources', file),
+    specifier,
+    typeOnly,
+  );
+}
 const show = (list: Import[]) => list.map((i) => `${i.file}: '${i.specifier}'`);
 
 describe('architecture (ARCHITECTURE.md)', () => {
@@ -121,6 +154,26 @@ describe('architecture (ARCHITECTURE.md)', () => {
         i.target !== 'src/testing/wait/strategy.ts',
     );
     expect(show(strategies)).toEqual([]);
+  });
+
+  it('runs dependencies between resources one way: none reaches into a sibling resource', () => {
+    const across = imports.filter((i) => crossesResources(i));
+    expect(show(across)).toEqual([]);
+    // The rule catches what it is meant to: a value import of a sibling, and a client module
+    // outside resources/ that depends on a resource.
+    expect(crossesResources(resourceImport('run.ts', './exec.js', false))).toBe(true);
+    expect(
+      crossesResources(
+        describeImport(
+          'src/client/registry/r.ts',
+          join(src, 'client/registry/r.ts'),
+          '../resources/system.js',
+          true,
+        ),
+      ),
+    ).toBe(true);
+    expect(crossesResources(resourceImport('run.ts', './shared.js', false))).toBe(false);
+    expect(crossesResources(resourceImport('run.ts', './containers.js', true))).toBe(false);
   });
 
   it('flags a value import of a lazy dependency and a harness import around the entry', () => {

@@ -15,7 +15,12 @@ import {
 import type { Upload } from '../transport/http1.js';
 import { PoolTransport } from '../transport/pool.js';
 import { SocketTransport } from '../transport/socket.js';
-import type { Transport, TransportRequest, TransportResponse } from '../transport/transport.js';
+import type {
+  Transport,
+  TransportRequest,
+  TransportResponse,
+  UpgradingTransport,
+} from '../transport/transport.js';
 import type { UpgradeOutcome } from '../transport/upgrade.js';
 import { daemonError } from './daemon-errors.js';
 import { encodeQuery, encodeRegistryAuth, expandPath } from './encoding.js';
@@ -50,6 +55,11 @@ export interface UntypedRequest extends CallOptions {
   protocol?: string;
   /** For `upgrade()`: headers sent once per value, e.g. the methods a BuildKit session serves. */
   repeatedHeaders?: Record<string, string[]>;
+  /**
+   * For `upgrade()`: hijack a socket of its own where the endpoint allows one (unix, plain TCP)
+   * rather than one of the pool's, so that a program that only builds never loads undici.
+   */
+  ownConnection?: boolean;
 }
 
 /** A response whose body is left to the caller: streams, archives, hijack-free raw reads. */
@@ -81,19 +91,21 @@ const RETRY_DELAY_MS = 50;
 /**
  * Sends requests to one daemon: version prefix, encoding, timeouts, retries and error translation.
  * Every request leaves through a Transport: the pool for ordinary calls and upgrades, a socket of
- * its own for streams where the endpoint allows one (else the pool again).
+ * its own for streams and `ownConnection` upgrades where the endpoint allows one (else the pool again).
  */
 export class ApiClient {
   readonly #options: ApiClientOptions;
   readonly #negotiator: VersionNegotiator;
   readonly #pool: PoolTransport;
   readonly #streams: Transport;
+  readonly #sockets: SocketTransport | undefined;
 
   constructor(options: ApiClientOptions) {
     this.#options = options;
     this.#negotiator = new VersionNegotiator(() => this.#pingVersion(), options.apiVersion);
     this.#pool = new PoolTransport(options.dispatcher);
-    this.#streams = options.dial ? new SocketTransport(options.dial) : this.#pool;
+    this.#sockets = options.dial ? new SocketTransport(options.dial) : undefined;
+    this.#streams = this.#sockets ?? this.#pool;
   }
 
   /** The API version in use, negotiated on first need. */
@@ -127,10 +139,11 @@ export class ApiClient {
     const { path, request } = await this.#target(method, template, req);
     const ctx = this.#failureContext(request, req.signal);
     const out = this.#outgoing('upgrade', template, path, request, req);
-    const trace = traceRequest(request, path, 'upgrade', this.#pool.kind);
+    const transport: UpgradingTransport = (req.ownConnection && this.#sockets) || this.#pool;
+    const trace = traceRequest(request, path, 'upgrade', transport.kind);
     let res: UpgradeOutcome;
     try {
-      res = await this.#pool.upgrade({
+      res = await transport.upgrade({
         ...out,
         protocol: req.protocol,
         repeatedHeaders: req.repeatedHeaders,

@@ -9,6 +9,7 @@ import type { ProgressSource } from '../streams/progress.js';
 import { type BuildSession, openSession, sessionId } from './buildkit-session.js';
 import type { GrpcHandler } from './grpc.js';
 import { authService } from './services/auth-service.js';
+import { type BuildOutput, fileSendService } from './services/filesend.js';
 import { fileSyncService, type SyncedDirs } from './services/filesync-service.js';
 import { healthService } from './services/health-service.js';
 import { type SecretSource, secretsService } from './services/secrets-service.js';
@@ -25,6 +26,8 @@ export interface BuildKitRequest {
   secrets: Record<string, SecretSource>;
   /** ssh agent sockets by id. */
   ssh: Record<string, string>;
+  /** Where the result goes instead of into an image. */
+  outputs: BuildOutput[];
   /** A key naming the context, so the daemon can share caches between builds of it. */
   sharedKey: string;
   authSource: AuthSource;
@@ -40,7 +43,14 @@ export async function startBuildKitBuild(client: ApiClient, req: BuildKitRequest
   });
   try {
     const synced = req.dirs ? { remote: 'client-session' } : {};
-    const query = { ...req.query, ...synced, version: '2', session: session.id, buildid: sessionId() };
+    const query = {
+      ...req.query,
+      ...synced,
+      ...outputsQuery(req.outputs),
+      version: '2',
+      session: session.id,
+      buildid: sessionId(),
+    };
     const res = await client.stream('post', '/build', { query, body: req.body, signal: req.signal });
     closeWith(res.body, session);
     return res;
@@ -57,7 +67,14 @@ function handlersFor(req: BuildKitRequest): Map<string, GrpcHandler> {
     ...secretsService(req.secrets),
     ...(req.dirs ? fileSyncService(req.dirs) : []),
     ...(Object.keys(req.ssh).length > 0 ? sshService(req.ssh) : []),
+    ...(req.outputs[0] ? fileSendService(req.outputs[0]) : []),
   ]);
+}
+
+/** The exporter, as the CLI names it: a JSON array of `{ Type, Attrs }`; the destination stays here. */
+function outputsQuery(outputs: BuildOutput[]): { outputs?: string } {
+  if (outputs.length === 0) return {};
+  return { outputs: JSON.stringify(outputs.map(({ type }) => ({ Type: type, Attrs: {} }))) };
 }
 
 function closeWith(body: NodeJS.ReadableStream, session: BuildSession): void {

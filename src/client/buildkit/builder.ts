@@ -24,9 +24,15 @@ export function builderFromEnv(value: string | undefined): Builder | undefined {
   );
 }
 
-/** The builder the daemon announces. */
+/**
+ * The builder the daemon announces. Asked like a stream, on a socket of its own where the endpoint
+ * allows one, so that deciding the builder does not load the pooled client either.
+ */
 export async function announcedBuilder(api: EngineApi, signal?: AbortSignal): Promise<Builder> {
-  const { headers } = await api.request('get', '/_ping', { signal });
+  const { headers, body } = await api.stream('get', '/_ping', { signal });
+  for await (const _ of body) {
+    // The body is "OK"; reading it to the end lets the connection close cleanly.
+  }
   return headers['builder-version'] === '2' ? 'buildkit' : 'classic';
 }
 

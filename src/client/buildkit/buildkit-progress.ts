@@ -10,7 +10,13 @@ import {
   type BuildResult,
   type ProgressTracker,
 } from '../streams/progress.js';
+import type { BuildOutput } from './services/filesend.js';
 import { type BuildKitEvent, decodeStatusResponse, type VertexEvent } from './trace.js';
+
+/** What an export's `done()` resolves with: the output its result was written to (no image is made). */
+export interface ExportResult {
+  output: BuildOutput;
+}
 
 interface RawBuildMessage {
   id?: string;
@@ -20,8 +26,10 @@ interface RawBuildMessage {
 const TRACE_ID = 'moby.buildkit.trace';
 const IMAGE_ID = 'moby.image.id';
 
-/** Tracks a BuildKit build: yields typed events, resolves with the image id. */
-export function buildKitTracker(): ProgressTracker<BuildKitEvent, BuildResult> {
+/** Tracks a BuildKit build: yields typed events, resolves with the image id, or the output exported to. */
+export function buildKitTracker(
+  output?: BuildOutput,
+): ProgressTracker<BuildKitEvent, BuildResult | ExportResult> {
   let id: string | undefined;
   const steps = new StepLogs();
   return {
@@ -38,6 +46,7 @@ export function buildKitTracker(): ProgressTracker<BuildKitEvent, BuildResult> {
       return new BuildError(text, request, detail, failed?.name, failed ? steps.lines(failed.digest) : []);
     },
     result: () => {
+      if (output) return { output };
       if (id === undefined) throw new StreamError('the build ended without reporting an image id');
       return { id };
     },

@@ -1,7 +1,6 @@
 import type { RegistryAuth } from '../api/request-types.js';
 import { InvalidOptionError } from '../errors.js';
 import { checkBag } from '../option-checks.js';
-import type { System } from '../resources/system.js';
 import type { Abortable } from '../resources/types.js';
 import { type AuthSource, authKeyFor, DOCKER_HUB_AUTH_KEY, resolveRegistryAuth } from './auth.js';
 import { parseReference } from './references.js';
@@ -22,10 +21,19 @@ export interface LoginResult {
   IdentityToken?: string;
 }
 
+/**
+ * How a login is checked: `docker.system.auth`, passed in so that this module depends on no
+ * resource (dependencies between resources run one way).
+ */
+export type CredentialCheck = (
+  credentials: Required<LoginCredentials>,
+  options?: Abortable,
+) => Promise<LoginResult>;
+
 /** Registries: checking credentials, and the credentials berth would send for a reference. */
 export class Registries {
   constructor(
-    private readonly system: System,
+    private readonly checkCredentials: CredentialCheck,
     private readonly authSource: AuthSource = {},
   ) {}
 
@@ -39,7 +47,7 @@ export class Registries {
     if (typeof username !== 'string' || username === '') throw new InvalidOptionError('username', 'required');
     if (typeof password !== 'string' || password === '') throw new InvalidOptionError('password', 'required');
     const body = { username, password, serveraddress };
-    const res = await this.system.auth(body, options);
+    const res = await this.checkCredentials(body, options);
     return { Status: res.Status, ...(res.IdentityToken ? { IdentityToken: res.IdentityToken } : {}) };
   }
 

@@ -3,17 +3,7 @@
  * Extraction on the host copies symlinks as they are, refuses any entry that would write outside
  * the destination, and leaves the destination as it was when it fails.
  */
-import {
-  chmod,
-  lstat,
-  mkdir,
-  mkdtemp,
-  readdir,
-  realpath,
-  rename,
-  rm,
-  stat as statHost,
-} from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, realpath, rename, rm, stat as statHost } from 'node:fs/promises';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ExtractOptions } from 'tar-fs';
@@ -23,7 +13,8 @@ import { InvalidOptionError, isDockerError, type RequestInfo, StreamError } from
 import { checkBag, type OptionKind } from '../option-checks.js';
 import { packTree } from '../tar/pack.js';
 import { readTarFiles } from '../tar/read.js';
-import type { TarSource } from './images.js';
+import { entryGuard, merge, type TarHeader } from './extract-safety.js';
+import type { TarSource } from './shared.js';
 import type { Abortable } from './types.js';
 
 /** What `X-Docker-Container-Path-Stat` says about a path in a container. */
@@ -45,8 +36,8 @@ export interface PathStat {
 export interface PutArchiveOptions extends Abortable {
   /** Fail rather than replace a directory with a non-directory, or the reverse. */
   noOverwriteDirNonDir?: boolean;
-  /** Keep the archive's owners instead of the container's root. */
-  copyUIDGID?: boolean;
+  /** Keep the archive's owners (uid and gid) instead of the container's root. */
+  copyUidGid?: boolean;
 }
 
 /** Options of `archives.copyTo()`. */
@@ -59,13 +50,6 @@ export interface CopyToOptions extends PutArchiveOptions {
 
 /** How many symlinks `readFile` follows before giving up, as the kernel's ELOOP limit does. */
 const MAX_LINK_HOPS = 40;
-
-/** Raw tar headers as tar-fs hands them to `map` (its published types omit `linkname`). */
-interface TarHeader {
-  name: string;
-  type?: string | null;
-  linkname?: string | null;
-}
 
 /** Container files as tar archives, and copies between host and container built on them. */
 export class Archives {
@@ -96,11 +80,11 @@ export class Archives {
   /** Extract a tar archive into an existing directory of the container. */
   async put(id: string, dir: string, tar: TarSource, options: PutArchiveOptions = {}): Promise<void> {
     checkBag(options, allowed.put);
-    const { noOverwriteDirNonDir, copyUIDGID, signal } = options;
+    const { noOverwriteDirNonDir, copyUidGid, signal } = options;
     const query = {
       path: dir,
       noOverwriteDirNonDir: flag(noOverwriteDirNonDir),
-      copyUIDGID: flag(copyUIDGID),
+      copyUIDGID: flag(copyUidGid),
     };
     await this.api.put('/containers/{id}/archive', { path: { id }, query, body: tar, signal });
   }
@@ -238,83 +222,6 @@ async function extractInto(source: AsyncIterable<Uint8Array>, root: string, requ
 }
 
 /**
- * Move a staged tree into an existing directory: a directory present on both sides is merged,
- * anything else replaced (a symlink in the way is replaced, never followed). A directory the
- * archive would replace with a non-directory is refused before anything moves, as `docker cp` does.
- */
-async function merge(from: string, to: string, request?: RequestInfo): Promise<void> {
-  const plan = await mergePlan(from, to);
-  const clash = plan.find((step) => step.clash);
-  if (clash) {
-    throw new StreamError(`refusing to replace the directory ${clash.to} with a non-directory`, request);
-  }
-  for (const step of plan) {
-    if (step.replace) await rm(step.to, { force: true });
-    await rename(step.from, step.to);
-  }
-}
-
-interface MergeStep {
-  from: string;
-  to: string;
-  /** Something not a directory is in the way: removed first (rename cannot put a directory over it). */
-  replace: boolean;
-  clash: boolean;
-}
-
-async function mergePlan(from: string, to: string): Promise<MergeStep[]> {
-  const steps: MergeStep[] = [];
-  for (const name of await readdir(from)) {
-    const step = { from: join(from, name), to: join(to, name) };
-    const [staged, existing] = await Promise.all([lstat(step.from), lstat(step.to).catch(() => undefined)]);
-    if (staged.isDirectory() && existing?.isDirectory()) steps.push(...(await mergePlan(step.from, step.to)));
-    else steps.push({ ...step, replace: existing !== undefined, clash: existing?.isDirectory() === true });
-  }
-  return steps;
-}
-
-/**
- * Checks each entry of one archive in order, remembering its symlinks: an entry below one would be
- * written through it, and a directory entry over one would have its mode and times set through it.
- */
-export function entryGuard(): (header: TarHeader) => string | undefined {
-  const links = new Set<string>();
-  return (header) => {
-    const problem = unsafeEntry(header);
-    if (problem !== undefined) return problem;
-    const path = posix.normalize(header.name).replace(/\/+$/, '');
-    const parts = path.split('/');
-    for (let i = 1; i < parts.length; i++) {
-      const above = parts.slice(0, i).join('/');
-      if (links.has(above)) return `it would be written through the symlink ${JSON.stringify(above)}`;
-    }
-    if (header.type === 'directory' && links.has(path)) {
-      return `it is a directory over the symlink ${JSON.stringify(path)}, which would be followed`;
-    }
-    if (header.type === 'symlink') links.add(path);
-    else links.delete(path);
-    return undefined;
-  };
-}
-
-/** Why an entry's own path or hard-link target leads outside the destination (links may point anywhere). */
-export function unsafeEntry(header: TarHeader): string | undefined {
-  const name = header.name;
-  if (name.startsWith('/')) return 'its path is absolute';
-  const path = posix.normalize(name);
-  if (climbsOut(path)) return 'its path leads outside the destination';
-  const target = header.linkname ?? '';
-  if (header.type === 'link' && (target.startsWith('/') || climbsOut(posix.normalize(target)))) {
-    return `it is a hard link to ${JSON.stringify(target)}, outside the destination`;
-  }
-  return undefined;
-}
-
-function climbsOut(path: string): boolean {
-  return path === '..' || path.startsWith('../');
-}
-
-/**
  * Decode the base64 JSON stat header; fields the daemon leaves out read as empty. Read as Docker
  * reports it: a symlink is named after the requested `path` and only a symlink has a link target
  * (Podman 4 names a symlink after its target and gives every path its own as link target).
@@ -404,7 +311,7 @@ async function pump(source: AsyncIterable<Uint8Array>, sink: Sink, stop: () => b
 }
 
 const signalOnly = { signal: 'signal' } as const;
-const putKinds = { noOverwriteDirNonDir: 'boolean', copyUIDGID: 'boolean', ...signalOnly } as const;
+const putKinds = { noOverwriteDirNonDir: 'boolean', copyUidGid: 'boolean', ...signalOnly } as const;
 
 /** What each method's options may hold (checkBag). */
 const allowed = {

@@ -2,9 +2,11 @@ import type { Readable } from 'node:stream';
 import type { ApiClient } from '../api/client.js';
 import type { EngineApi } from '../api/typed-engine-api.js';
 import { compareApiVersions } from '../api/version.js';
+import { secondsFromMs } from '../durations.js';
 import { checkBag, type OptionKind } from '../option-checks.js';
 import { checkImageName } from '../registry/references.js';
 import type { Frame } from '../streams/demux.js';
+import type { TerminalSize } from '../streams/hijack/session.js';
 import { JsonStream } from '../streams/json-stream.js';
 import { decodeOutput, type Framing, framingFromContentType, OutputStream } from '../streams/output.js';
 import { createOrUndo } from './create-or-undo.js';
@@ -13,8 +15,10 @@ import {
   type Abortable,
   type Filters,
   type JsonBodyOf,
+  type Normalized,
   normalize,
   type QueryOf,
+  type ResultOf,
   type Schemas,
   splitSignal,
 } from './types.js';
@@ -31,10 +35,61 @@ export type ContainerLogsOptions = QueryOf<'ContainerLogs'> &
     /** The container's Tty flag, when known: saves a lookup on daemons older than API 1.42. */
     tty?: boolean;
   };
-/** Query of `containers.stats()` and `statsStream()`. */
-export type ContainerStatsOptions = Omit<QueryOf<'ContainerStats'>, 'stream'> & Abortable;
-/** Unix signals are named `killSignal`, because `signal` is the AbortSignal everywhere in berth. */
-export type ContainerStopOptions = { t?: number; killSignal?: string } & Abortable;
+/** Options of `containers.stats()` and `statsStream()`. */
+export interface ContainerStatsOptions extends Abortable {
+  /** Answer with the first sample at once rather than after a second's measurement (API 1.41+). */
+  oneShot?: boolean;
+}
+/** Options of `containers.stop()` and `restart()`. */
+export interface ContainerStopOptions extends Abortable {
+  /** Milliseconds to wait for the process to exit before it is killed; sent as seconds, rounded up. */
+  timeout?: number;
+  /** The signal to stop with (default: the image's StopSignal, else SIGTERM). Not `signal`: that is the AbortSignal everywhere in berth. */
+  killSignal?: string;
+}
+/** Options of `containers.kill()`. */
+export interface ContainerKillOptions extends Abortable {
+  /** The signal to send (default SIGKILL). */
+  killSignal?: string;
+}
+/** Options of `containers.inspect()`. */
+export interface ContainerInspectOptions extends Abortable {
+  /** Also report the container's filesystem sizes (`SizeRw`, `SizeRootFs`). */
+  size?: boolean;
+}
+/** Options of `containers.remove()`. */
+export interface ContainerRemoveOptions extends Abortable {
+  /** Kill a running container first. */
+  force?: boolean;
+  /** Remove the container's anonymous volumes too (`docker rm --volumes`). */
+  volumes?: boolean;
+  /** Remove the link of this name rather than a container. */
+  link?: boolean;
+}
+/** Options of `containers.top()`. */
+export interface ContainerTopOptions extends Abortable {
+  /** Arguments of `ps`, e.g. `-ef` (default: the daemon's). */
+  psArgs?: string;
+}
+/** Options of `containers.wait()`: the condition waited for. */
+export type ContainerWaitOptions = QueryOf<'ContainerWait'> & Abortable;
+/** A container as `containers.list()` returns it: list and map fields are never null. */
+export type ContainerSummary = Normalized<
+  Schemas['ContainerSummary'],
+  'Names' | 'Ports' | 'Labels' | 'Mounts'
+>;
+/** A container as `containers.inspect()` returns it. */
+export type ContainerInspectInfo = ResultOf<'ContainerInspect'>;
+/** The new container's `Id` and the daemon's `Warnings` (never null). */
+export type ContainerCreated = Normalized<ResultOf<'ContainerCreate'>, 'Warnings'>;
+/** The daemon's `Warnings` (never null) about an update. */
+export type ContainerUpdated = Normalized<ResultOf<'ContainerUpdate'>, 'Warnings'>;
+/** The processes of `containers.top()`, one row of columns each. */
+export type ContainerTop = Normalized<ResultOf<'ContainerTop'>, 'Titles' | 'Processes'>;
+/** What a prune removed (`ContainersDeleted` never null) and the space reclaimed. */
+export type ContainersPruned = Normalized<ResultOf<'ContainerPrune'>, 'ContainersDeleted'>;
+/** The container's exit code and, when waiting failed, the daemon's error. */
+export type ContainerWaitResult = ResultOf<'ContainerWait'>;
 
 /** Containers: create, run, inspect, stream and remove. Methods are thin over `docker.api`. */
 export class Containers {
@@ -43,7 +98,7 @@ export class Containers {
     private readonly client: ApiClient,
   ) {}
 
-  async list(options?: ContainerListOptions) {
+  async list(options?: ContainerListOptions): Promise<ContainerSummary[]> {
     checkBag(options, allowed.list);
     const [query, signal] = splitSignal(options);
     const list = await this.api.get('/containers/json', { query, signal });
@@ -51,7 +106,7 @@ export class Containers {
   }
 
   /** An abort never leaves the container behind: see createOrUndo. */
-  async create(config: ContainerCreateConfig, options?: ContainerCreateOptions) {
+  async create(config: ContainerCreateConfig, options?: ContainerCreateOptions): Promise<ContainerCreated> {
     checkBag(options, allowed.create);
     const [query, signal] = splitSignal(options);
     if (config?.Image !== undefined) checkImageName(config.Image, 'Image');
@@ -59,12 +114,12 @@ export class Containers {
       signal,
       { method: 'POST', path: '/containers/create' },
       () => this.api.post('/containers/create', { query, body: config }),
-      ({ Id }) => this.remove(Id, { force: true, v: true }),
+      ({ Id }) => this.remove(Id, { force: true, volumes: true }),
     );
     return normalize(created, { Warnings: 'array' });
   }
 
-  inspect(id: string, options?: { size?: boolean } & Abortable) {
+  inspect(id: string, options?: ContainerInspectOptions): Promise<ContainerInspectInfo> {
     checkBag(options, allowed.inspect);
     const [query, signal] = splitSignal(options);
     return this.api.get('/containers/{id}/json', { path: { id }, query, signal });
@@ -73,46 +128,55 @@ export class Containers {
   /** Resolves true when the container started, false when it was already running (HTTP 304). */
   async start(id: string, options?: Abortable): Promise<boolean> {
     checkBag(options, allowed.signal);
-    const res = await this.api.request('post', '/containers/{id}/start', {
-      path: { id },
-      signal: options?.signal,
-    });
-    return res.status !== 304;
+    const path = { id };
+    return changed(
+      await this.api.request('post', '/containers/{id}/start', { path, signal: options?.signal }),
+    );
   }
 
   /** Resolves true when the container stopped, false when it was not running (HTTP 304). */
   async stop(id: string, options?: ContainerStopOptions): Promise<boolean> {
     checkBag(options, allowed.stop);
-    const { killSignal, signal, t } = options ?? {};
-    const query = { t, signal: killSignal };
+    const { killSignal, signal } = options ?? {};
+    const query = { t: stopSeconds(options), signal: killSignal };
     const res = await this.api.request('post', '/containers/{id}/stop', { path: { id }, query, signal });
     return res.status !== 304;
   }
 
-  async restart(id: string, options?: ContainerStopOptions): Promise<void> {
+  /** Resolves true once the container has restarted (the daemon reports no "already" case). */
+  async restart(id: string, options?: ContainerStopOptions): Promise<boolean> {
     checkBag(options, allowed.stop);
-    const { killSignal, signal, t } = options ?? {};
-    await this.api.post('/containers/{id}/restart', {
-      path: { id },
-      query: { t, signal: killSignal },
-      signal,
-    });
+    const { killSignal, signal } = options ?? {};
+    const query = { t: stopSeconds(options), signal: killSignal };
+    return changed(
+      await this.api.request('post', '/containers/{id}/restart', { path: { id }, query, signal }),
+    );
   }
 
-  async kill(id: string, options?: { killSignal?: string } & Abortable): Promise<void> {
+  /** Resolves true once the signal is sent; a container that is not running is a ConflictError. */
+  async kill(id: string, options?: ContainerKillOptions): Promise<boolean> {
     checkBag(options, allowed.kill);
     const { killSignal, signal } = options ?? {};
-    await this.api.post('/containers/{id}/kill', { path: { id }, query: { signal: killSignal }, signal });
+    const query = { signal: killSignal };
+    return changed(await this.api.request('post', '/containers/{id}/kill', { path: { id }, query, signal }));
   }
 
-  async pause(id: string, options?: Abortable): Promise<void> {
+  /** Resolves true once paused; a container that is not running is a ConflictError. */
+  async pause(id: string, options?: Abortable): Promise<boolean> {
     checkBag(options, allowed.signal);
-    await this.api.post('/containers/{id}/pause', { path: { id }, signal: options?.signal });
+    const path = { id };
+    return changed(
+      await this.api.request('post', '/containers/{id}/pause', { path, signal: options?.signal }),
+    );
   }
 
-  async unpause(id: string, options?: Abortable): Promise<void> {
+  /** Resolves true once unpaused; a container that is not paused is a ConflictError. */
+  async unpause(id: string, options?: Abortable): Promise<boolean> {
     checkBag(options, allowed.signal);
-    await this.api.post('/containers/{id}/unpause', { path: { id }, signal: options?.signal });
+    const path = { id };
+    return changed(
+      await this.api.request('post', '/containers/{id}/unpause', { path, signal: options?.signal }),
+    );
   }
 
   async rename(id: string, name: string, options?: Abortable): Promise<void> {
@@ -124,7 +188,11 @@ export class Containers {
     });
   }
 
-  async update(id: string, resources: JsonBodyOf<'ContainerUpdate'>, options?: Abortable) {
+  async update(
+    id: string,
+    resources: JsonBodyOf<'ContainerUpdate'>,
+    options?: Abortable,
+  ): Promise<ContainerUpdated> {
     checkBag(options, allowed.signal);
     const res = await this.api.post('/containers/{id}/update', {
       path: { id },
@@ -135,21 +203,23 @@ export class Containers {
   }
 
   /** Wait for the container to reach `condition` (default not-running); no timeout unless one is set. */
-  wait(id: string, options?: QueryOf<'ContainerWait'> & Abortable) {
+  wait(id: string, options?: ContainerWaitOptions): Promise<ContainerWaitResult> {
     checkBag(options, allowed.wait);
     const [query, signal] = splitSignal(options);
     return this.api.post('/containers/{id}/wait', { path: { id }, query, signal });
   }
 
-  async remove(id: string, options?: QueryOf<'ContainerDelete'> & Abortable): Promise<void> {
+  async remove(id: string, options?: ContainerRemoveOptions): Promise<void> {
     checkBag(options, allowed.remove);
-    const [query, signal] = splitSignal(options);
+    const { volumes: v, force, link, signal } = options ?? {};
+    const query = { v, force, link };
     await this.api.delete('/containers/{id}', { path: { id }, query, signal });
   }
 
-  async top(id: string, options?: QueryOf<'ContainerTop'> & Abortable) {
+  async top(id: string, options?: ContainerTopOptions): Promise<ContainerTop> {
     checkBag(options, allowed.top);
-    const [query, signal] = splitSignal(options);
+    const { psArgs, signal } = options ?? {};
+    const query = { ps_args: psArgs };
     const res = await this.api.get('/containers/{id}/top', { path: { id }, query, signal });
     return splitTopColumns(normalize(res, { Titles: 'array', Processes: 'array' }));
   }
@@ -160,12 +230,12 @@ export class Containers {
   }
 
   /** One stats sample. */
-  async stats(id: string, options?: ContainerStatsOptions) {
+  async stats(id: string, options?: ContainerStatsOptions): Promise<Schemas['ContainerStatsResponse']> {
     checkBag(options, allowed.stats);
-    const [query, signal] = splitSignal(options);
+    const { oneShot, signal } = options ?? {};
     const sample = await this.api.get('/containers/{id}/stats', {
       path: { id },
-      query: { ...query, stream: false },
+      query: { 'one-shot': oneShot, stream: false },
       signal,
     });
     return statsSample(sample);
@@ -174,11 +244,11 @@ export class Containers {
   /** Stats samples as they come (about one a second), until the loop stops or the container is gone. */
   statsStream(id: string, options?: ContainerStatsOptions): JsonStream<Schemas['ContainerStatsResponse']> {
     checkBag(options, allowed.stats);
-    const [query, signal] = splitSignal(options);
+    const { oneShot, signal } = options ?? {};
     return new JsonStream(async () => {
       const res = await this.api.stream('get', '/containers/{id}/stats', {
         path: { id },
-        query: { ...query, stream: true },
+        query: { 'one-shot': oneShot, stream: true },
         signal,
       });
       return res.body;
@@ -213,10 +283,12 @@ export class Containers {
     });
   }
 
-  async resize(id: string, size: { h: number; w: number }, options?: Abortable): Promise<void> {
+  /** Resize the container's TTY: `rows` by `columns` characters. */
+  async resize(id: string, size: TerminalSize, options?: Abortable): Promise<void> {
     checkBag(options, allowed.signal);
     checkBag(size, allowed.size, 'size');
-    await this.api.post('/containers/{id}/resize', { path: { id }, query: size, signal: options?.signal });
+    const query = { h: size.rows, w: size.columns };
+    await this.api.post('/containers/{id}/resize', { path: { id }, query, signal: options?.signal });
   }
 
   /** The container's filesystem as a tar stream. */
@@ -229,7 +301,7 @@ export class Containers {
     return res.body;
   }
 
-  async prune(options?: Filters & Abortable) {
+  async prune(options?: Filters & Abortable): Promise<ContainersPruned> {
     checkBag(options, allowed.prune);
     const [query, signal] = splitSignal(options);
     const res = await this.api.post('/containers/prune', { query, signal });
@@ -246,6 +318,16 @@ export class Containers {
     const info = await this.api.get('/containers/{id}/json', { path: { id }, signal });
     return framingFor(info.Config?.Tty === true);
   }
+}
+
+/** The daemon takes whole seconds; an omitted timeout leaves the container's own StopTimeout. */
+function stopSeconds(options: ContainerStopOptions | undefined): number | undefined {
+  return options?.timeout === undefined ? undefined : secondsFromMs(options.timeout, 'timeout');
+}
+
+/** Lifecycle verbs resolve true when the state changed, false when it already was (HTTP 304). */
+function changed(res: { status: number }): boolean {
+  return res.status !== 304;
 }
 
 function framingFor(tty: boolean): Framing {
@@ -268,12 +350,12 @@ const allowed = {
   list: { all: 'boolean', limit: 'integer', size: 'boolean', filters: 'filters', ...signal },
   create: { name: 'string', platform: 'string', ...signal },
   inspect: { size: 'boolean', ...signal },
-  stop: { t: 'integer', killSignal: 'string', ...signal },
+  stop: { timeout: 'milliseconds', killSignal: 'string', ...signal },
   kill: { killSignal: 'string', ...signal },
   wait: { condition: 'string', ...signal },
-  remove: { v: 'boolean', force: 'boolean', link: 'boolean', ...signal },
-  top: { ps_args: 'string', ...signal },
-  stats: { 'one-shot': 'boolean', ...signal },
+  remove: { volumes: 'boolean', force: 'boolean', link: 'boolean', ...signal },
+  top: { psArgs: 'string', ...signal },
+  stats: { oneShot: 'boolean', ...signal },
   logs: {
     follow: 'boolean',
     stdout: 'boolean',
@@ -285,6 +367,6 @@ const allowed = {
     tty: 'boolean',
     ...signal,
   },
-  size: { h: 'integer', w: 'integer' },
+  size: { rows: 'integer', columns: 'integer' },
   prune: { filters: 'filters', ...signal },
 } satisfies Record<string, Record<string, OptionKind>>;

@@ -6,12 +6,18 @@ import type { EngineApi } from '../api/typed-engine-api.js';
 import { InvalidOptionError } from '../errors.js';
 import { checkBag, checkOptions, type OptionKind } from '../option-checks.js';
 import type { Frame } from '../streams/demux.js';
-import { Session } from '../streams/hijack/session.js';
+import { Session, type TerminalSize } from '../streams/hijack/session.js';
 import { type CollectedOutput, decodeOutput, OutputStream } from '../streams/output.js';
-import type { Abortable, JsonBodyOf } from './types.js';
+import { envList, optionSchemas } from './shared.js';
+import type { Abortable, JsonBodyOf, ResultOf } from './types.js';
 
 /** The body of `POST /containers/{id}/exec`. */
 export type ExecCreateConfig = JsonBodyOf<'ContainerExec'>;
+
+/** The new exec instance's `Id`. */
+export type ExecCreated = ResultOf<'ContainerExec'>;
+/** An exec instance as `exec.inspect()` returns it. */
+export type ExecInspectInfo = ResultOf<'ExecInspect'>;
 
 /** Options of `exec.start()`. */
 export interface ExecStartOptions extends Abortable {
@@ -70,7 +76,7 @@ export class Exec {
   ) {}
 
   /** Create an exec instance in a running container; resolves with its `Id`. */
-  create(containerId: string, config: ExecCreateConfig, options?: Abortable) {
+  create(containerId: string, config: ExecCreateConfig, options?: Abortable): Promise<ExecCreated> {
     checkBag(options, allowed.signal);
     const path = { id: containerId };
     return this.api.post('/containers/{id}/exec', { path, body: config, signal: options?.signal });
@@ -103,23 +109,24 @@ export class Exec {
       ...res,
       tty,
       signal,
-      resize: ({ rows, cols }) => this.resize(id, { h: rows, w: cols }),
+      resize: (size) => this.resize(id, size),
       exitCode: () => this.wait(id, { signal }),
       running: async () => (await this.inspect(id)).Running === true,
     });
   }
 
   /** The exec's state. `ExitCode` is null until the process has exited. */
-  inspect(id: string, options?: Abortable) {
+  inspect(id: string, options?: Abortable): Promise<ExecInspectInfo> {
     checkBag(options, allowed.signal);
     return this.api.get('/exec/{id}/json', { path: { id }, signal: options?.signal });
   }
 
-  /** Resize the exec's TTY: `h` rows by `w` columns. */
-  async resize(id: string, size: { h: number; w: number }, options?: Abortable): Promise<void> {
+  /** Resize the exec's TTY: `rows` by `columns` characters. */
+  async resize(id: string, size: TerminalSize, options?: Abortable): Promise<void> {
     checkBag(options, allowed.signal);
     checkBag(size, allowed.size, 'size');
-    await this.api.post('/exec/{id}/resize', { path: { id }, query: size, signal: options?.signal });
+    const query = { h: size.rows, w: size.columns };
+    await this.api.post('/exec/{id}/resize', { path: { id }, query, signal: options?.signal });
   }
 
   /**
@@ -245,26 +252,6 @@ function execConfig(cmd: string[], options: ExecStreamOptions & { stdin?: unknow
   };
 }
 
-/** `{ KEY: 'value' }` as the `['KEY=value']` list the daemon takes. */
-export function envList(env: Record<string, string> | string[]): string[] {
-  return Array.isArray(env) ? env : Object.entries(env).map(([key, value]) => `${key}=${value}`);
-}
-
-/** Option schemas shared with `docker.run`. */
-export const optionSchemas = lazySchema((z) => {
-  const text = z.string({ error: 'expected a string' });
-  return {
-    text,
-    flag: z.boolean({ error: 'expected a boolean' }),
-    strings: z.array(text, { error: 'expected an array of strings' }),
-    stringMap: z.record(z.string(), text, { error: 'expected an object of strings' }),
-    env: z.union([z.record(z.string(), text), z.array(text)], {
-      error: 'expected { KEY: "value" } or ["KEY=value", ...]',
-    }),
-    signal: z.instanceof(AbortSignal, { error: 'expected an AbortSignal' }),
-  };
-});
-
 const execSchemas = lazySchema((z) => {
   const { env, text, flag, signal } = optionSchemas();
   const streamShape = { env, user: text, workingDir: text, tty: flag, privileged: flag, signal };
@@ -300,5 +287,5 @@ const allowed = {
   signal,
   start: { detach: 'boolean', tty: 'boolean', ...signal },
   attach: { tty: 'boolean', ...signal },
-  size: { h: 'integer', w: 'integer' },
+  size: { rows: 'integer', columns: 'integer' },
 } satisfies Record<string, Record<string, OptionKind>>;

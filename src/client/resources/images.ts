@@ -10,9 +10,12 @@ import { announcedBuilder, type Builder, builderFromEnv, SwitchableTracker } fro
 import {
   type BuildKitOptions,
   checkBuildKitOptions,
+  checkOutputDestination,
   requireBuildKit,
   resolveSshAgents,
 } from '../buildkit/buildkit-options.js';
+import type { ExportResult } from '../buildkit/buildkit-progress.js';
+import type { BuildOutput } from '../buildkit/services/filesend.js';
 import type { BuildKitEvent } from '../buildkit/trace.js';
 import { ConfigError, InvalidOptionError, NotFoundError } from '../errors.js';
 import { checkBag, type OptionKind } from '../option-checks.js';
@@ -44,23 +47,60 @@ import {
 } from '../streams/progress.js';
 import { packTree } from '../tar/pack.js';
 import { buildOrUndo } from './build-or-undo.js';
+import type { TarSource } from './shared.js';
 import {
   type Abortable,
   type Filters,
   type JsonBodyOf,
+  type Normalized,
   normalize,
-  type QueryOf,
+  type ResultOf,
+  type Schemas,
   splitSignal,
 } from './types.js';
 
 /** A progress message of a build: the classic builder's output, or a typed BuildKit event. */
 export type BuildEvent = BuildProgress | BuildKitEvent;
 
-/** A tar archive: bytes, a Node stream or any async iterable of chunks. */
-export type TarSource = Uint8Array | Readable | AsyncIterable<Uint8Array>;
+export type { TarSource };
 
-/** Query of `images.list()`. */
-export type ImageListOptions = Omit<QueryOf<'ImageList'>, 'filters'> & Filters & Abortable;
+/** Options of `images.list()`. */
+export interface ImageListOptions extends Filters, Abortable {
+  /** Intermediate images too (`docker images --all`). */
+  all?: boolean;
+  /** Compute `SharedSize`: how much of each image other images share. */
+  sharedSize?: boolean;
+  /** Fill in `RepoDigests`' digests where the daemon would leave them out. */
+  digests?: boolean;
+}
+/** Options of `images.search()`. */
+export interface ImageSearchOptions extends Filters, Abortable {
+  /** Most results (1 to 100). */
+  limit?: number;
+}
+/** Options of `images.remove()`. */
+export interface ImageRemoveOptions extends Abortable {
+  /** Remove the image even when containers use it or it has several tags. */
+  force?: boolean;
+  /** Keep the untagged parent images. */
+  noPrune?: boolean;
+}
+/** An image as `images.list()` returns it: list and map fields are never null. */
+export type ImageSummary = Normalized<Schemas['ImageSummary'], 'RepoTags' | 'RepoDigests' | 'Labels'>;
+/** An image as `images.inspect()` returns it. */
+export type ImageInspectInfo = Normalized<ResultOf<'ImageInspect'>, 'RepoTags' | 'RepoDigests'>;
+/** One layer of `images.history()`; `Tags` is never null. */
+export type ImageHistoryItem = Normalized<Schemas['ImageHistoryResponseItem'], 'Tags'>;
+/** One result of `images.search()`. */
+export type ImageSearchResult = ResultOf<'ImageSearch'>[number];
+/** What a prune removed (`ImagesDeleted` never null) and the space reclaimed. */
+export type ImagesPruned = Normalized<ResultOf<'ImagePrune'>, 'ImagesDeleted'>;
+/** The new image's `Id`. */
+export type ImageCommitted = ResultOf<'ImageCommit'>;
+/** What a registry holds for a reference: its descriptor and `Platforms` (never null). */
+export type DistributionInfo = Normalized<ResultOf<'DistributionInspect'>, 'Platforms'>;
+/** One image `images.remove()` untagged or deleted. */
+export type ImageDeleteResponseItem = Schemas['ImageDeleteResponseItem'];
 
 /** Credentials for a registry call; read from config.json when not given. */
 export interface RegistryOptions extends Abortable {
@@ -115,6 +155,16 @@ export interface BuildOptions extends Abortable, BuildKitOptions {
   registryAuth?: Record<string, RegistryAuth>;
 }
 
+/**
+ * Options of an export: a BuildKit build whose result goes to `outputs` instead of into an image,
+ * like `docker build -o`. One output: its files under a directory (`local`, created when missing,
+ * merged into when not), or one tar archive in a file or a writable stream (`tar`).
+ */
+export interface ExportOptions extends Omit<BuildOptions, 'builder' | 'tags'> {
+  builder?: 'buildkit';
+  outputs: [BuildOutput];
+}
+
 /** Options of `images.import()`. */
 export interface ImportOptions extends Abortable {
   /** Name for the imported image, e.g. `app:rootfs`. */
@@ -153,14 +203,15 @@ export class Images {
     private readonly client?: ApiClient,
   ) {}
 
-  async list(options?: ImageListOptions) {
+  async list(options?: ImageListOptions): Promise<ImageSummary[]> {
     checkBag(options, allowed.list);
-    const [query, signal] = splitSignal(options);
+    const { sharedSize, signal, ...rest } = options ?? {};
+    const query = { ...rest, 'shared-size': sharedSize };
     const list = await this.api.get('/images/json', { query, signal });
     return list.map((image) => normalize(image, { RepoTags: 'array', RepoDigests: 'array', Labels: 'map' }));
   }
 
-  async inspect(name: string, options?: Abortable) {
+  async inspect(name: string, options?: Abortable): Promise<ImageInspectInfo> {
     checkBag(options, allowed.signal);
     const image = await this.api.get('/images/{name}/json', { path: { name }, signal: options?.signal });
     return normalize(image, { RepoTags: 'array', RepoDigests: 'array' });
@@ -178,7 +229,7 @@ export class Images {
     }
   }
 
-  async history(name: string, options?: Abortable) {
+  async history(name: string, options?: Abortable): Promise<ImageHistoryItem[]> {
     checkBag(options, allowed.signal);
     const layers = await this.api.get('/images/{name}/history', { path: { name }, signal: options?.signal });
     return layers.map((layer) => normalize(layer, { Tags: 'array' }));
@@ -193,15 +244,16 @@ export class Images {
     await this.api.post('/images/{name}/tag', { path: { name: source }, query, signal: options?.signal });
   }
 
-  async remove(name: string, options?: QueryOf<'ImageDelete'> & Abortable) {
+  async remove(name: string, options?: ImageRemoveOptions): Promise<ImageDeleteResponseItem[]> {
     checkBag(options, allowed.remove);
-    const [query, signal] = splitSignal(options);
+    const { force, noPrune, signal } = options ?? {};
+    const query = { force, noprune: noPrune };
     const deleted = await this.api.delete('/images/{name}', { path: { name }, query, signal });
     return (deleted ?? []).map(withDigestPrefix);
   }
 
   /** Search Docker Hub (needs the daemon to reach it). */
-  async search(term: string, options?: { limit?: number } & Filters & Abortable) {
+  async search(term: string, options?: ImageSearchOptions): Promise<ImageSearchResult[]> {
     checkBag(options, allowed.search);
     const [query, signal] = splitSignal(options);
     if (typeof term !== 'string' || term.trim() === '') {
@@ -214,7 +266,7 @@ export class Images {
     return this.api.get('/images/search', { query: { ...query, term }, signal });
   }
 
-  async prune(options?: Filters & Abortable) {
+  async prune(options?: Filters & Abortable): Promise<ImagesPruned> {
     checkBag(options, allowed.prune);
     const [query, signal] = splitSignal(options);
     const res = await this.api.post('/images/prune', { query, signal });
@@ -223,7 +275,7 @@ export class Images {
   }
 
   /** Save a container's filesystem and settings as a new image. */
-  async commit(container: string, options: CommitOptions = {}) {
+  async commit(container: string, options: CommitOptions = {}): Promise<ImageCommitted> {
     checkBag(options, allowed.commit);
     const { reference, config, signal, changes, ...rest } = options;
     const ref = reference === undefined ? undefined : parseReference(reference).withDefaultTag();
@@ -274,7 +326,7 @@ export class Images {
   }
 
   /** What the registry holds for a reference: the manifest descriptor and its platforms. */
-  async distribution(reference: string, options: RegistryOptions = {}) {
+  async distribution(reference: string, options: RegistryOptions = {}): Promise<DistributionInfo> {
     checkBag(options, allowed.registry);
     const ref = parseReference(reference).withDefaultTag();
     const auth = options.auth ?? (await this.#authFor(ref, options.signal));
@@ -302,16 +354,22 @@ export class Images {
     context: string | TarSource,
     options: BuildOptions & { builder: 'buildkit' },
   ): ProgressStream<BuildKitEvent, BuildResult>;
+  build(context: string | TarSource, options: ExportOptions): ProgressStream<BuildKitEvent, ExportResult>;
   build(context: string | TarSource, options?: BuildOptions): ProgressStream<BuildEvent, BuildResult>;
-  build(context: string | TarSource, options: BuildOptions = {}): ProgressStream<BuildEvent, BuildResult> {
-    const tracker = new SwitchableTracker<BuildEvent, BuildResult>();
+  build(
+    context: string | TarSource,
+    options: BuildOptions & { outputs?: BuildOutput[] } = {},
+  ): ProgressStream<BuildEvent, BuildResult | ExportResult> {
+    const tracker = new SwitchableTracker<BuildEvent, BuildResult | ExportResult>();
     return new ProgressStream(async () => {
       checkBag(options, allowed.build);
       checkBuildKitOptions(options);
       const tags = (options.tags ?? []).map((tag, i) => buildTag(tag, i));
       // A missing context or Dockerfile is reported before the daemon is asked anything.
       if (typeof context === 'string') await locateDockerfile(context, options.dockerfile);
-      const builder = options.builder ?? (await this.#defaultBuilder(options.signal));
+      // Only BuildKit exports: a build with outputs goes there whatever the daemon's default.
+      const builder =
+        options.builder ?? (options.outputs ? 'buildkit' : await this.#defaultBuilder(options.signal));
       if (builder === 'buildkit') return this.#buildKit(context, options, tags, tracker);
       requireBuildKit(options);
       tracker.use(buildTracker());
@@ -371,18 +429,19 @@ export class Images {
   /** BuildKit's code is loaded on its first use only. */
   async #buildKit(
     context: string | TarSource,
-    options: BuildOptions,
+    options: BuildOptions & { outputs?: BuildOutput[] },
     tags: string[],
-    tracker: SwitchableTracker<BuildEvent, BuildResult>,
+    tracker: SwitchableTracker<BuildEvent, BuildResult | ExportResult>,
   ) {
     if (!this.client)
       throw new InvalidOptionError('builder', 'BuildKit needs a client that can open sessions');
     const ssh = resolveSshAgents(options.ssh, this.authSource.env ?? process.env);
+    await checkOutputDestination(options.outputs);
     const [{ startBuildKitBuild }, { buildKitTracker }] = await Promise.all([
       import('../buildkit/build.js'),
       import('../buildkit/buildkit-progress.js'),
     ]);
-    tracker.use(buildKitTracker());
+    tracker.use(buildKitTracker(options.outputs?.[0]));
     // A directory is synced through the session, as the CLI does, rather than uploaded.
     const located =
       typeof context === 'string' ? await locateDockerfile(context, options.dockerfile) : undefined;
@@ -395,6 +454,7 @@ export class Images {
       },
       secrets: options.secrets ?? {},
       ssh,
+      outputs: options.outputs ?? [],
       sharedKey: typeof context === 'string' ? context : 'stream',
       authSource: this.authSource,
       signal: options.signal,
@@ -492,8 +552,8 @@ const registry = { auth: 'object', ...signal } as const;
 const allowed = {
   signal,
   registry,
-  list: { all: 'boolean', filters: 'filters', 'shared-size': 'boolean', digests: 'boolean', ...signal },
-  remove: { force: 'boolean', noprune: 'boolean', ...signal },
+  list: { all: 'boolean', filters: 'filters', sharedSize: 'boolean', digests: 'boolean', ...signal },
+  remove: { force: 'boolean', noPrune: 'boolean', ...signal },
   search: { limit: 'integer', filters: 'filters', ...signal },
   prune: { filters: 'filters', ...signal },
   commit: {
@@ -522,6 +582,7 @@ const allowed = {
     builder: 'string',
     secrets: 'object',
     ssh: 'object',
+    outputs: 'any',
     rm: 'boolean',
     forceRm: 'boolean',
     quiet: 'boolean',

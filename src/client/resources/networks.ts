@@ -5,8 +5,10 @@ import {
   type Abortable,
   type Filters,
   type JsonBodyOf,
+  type Normalized,
   normalize,
   type QueryOf,
+  type ResultOf,
   type Schemas,
   splitSignal,
 } from './types.js';
@@ -21,16 +23,22 @@ export type NetworkInspectOptions = QueryOf<'NetworkInspect'> & Abortable;
 export type NetworkConnectOptions = {
   /** Names other containers on the network resolve to this one (added to `EndpointConfig.Aliases`). */
   aliases?: string[];
-  EndpointConfig?: Schemas['EndpointSettings'];
+  /** The endpoint's settings: IP addresses, links, driver options ... */
+  endpointConfig?: Schemas['EndpointSettings'];
 } & Abortable;
 /** Options of `networks.disconnect()`. */
 export type NetworkDisconnectOptions = { force?: boolean } & Abortable;
+
+/** A network as berth returns it: `Containers`, `Options` and `Labels` are never null. */
+export type NetworkInfo = Normalized<Schemas['Network'], 'Containers' | 'Options' | 'Labels'>;
+/** What a prune removed (`NetworksDeleted` never null). */
+export type NetworksPruned = Normalized<ResultOf<'NetworkPrune'>, 'NetworksDeleted'>;
 
 /** Networks: create, connect containers, inspect and remove. Methods are thin over `docker.api`. */
 export class Networks {
   constructor(private readonly api: EngineApi) {}
 
-  async list(options?: NetworkListOptions) {
+  async list(options?: NetworkListOptions): Promise<NetworkInfo[]> {
     checkBag(options, allowed.prune);
     const [query, signal] = splitSignal(options);
     const list = await this.api.get('/networks', { query, signal });
@@ -51,7 +59,7 @@ export class Networks {
     return { Id: res.Id, Warning: res.Warning ?? '' };
   }
 
-  async inspect(id: string, options?: NetworkInspectOptions) {
+  async inspect(id: string, options?: NetworkInspectOptions): Promise<NetworkInfo> {
     checkBag(options, allowed.inspect);
     const [query, signal] = splitSignal(options);
     const network = await this.api.get('/networks/{id}', { path: { id }, query, signal });
@@ -61,10 +69,10 @@ export class Networks {
   /** Attach a container; `aliases` are the extra names it answers to on this network. */
   async connect(id: string, container: string, options?: NetworkConnectOptions): Promise<void> {
     checkBag(options, allowed.connect);
-    const { aliases, EndpointConfig, signal } = options ?? {};
+    const { aliases, endpointConfig, signal } = options ?? {};
     const endpoint = aliases
-      ? { ...EndpointConfig, Aliases: [...(EndpointConfig?.Aliases ?? []), ...aliases] }
-      : EndpointConfig;
+      ? { ...endpointConfig, Aliases: [...(endpointConfig?.Aliases ?? []), ...aliases] }
+      : endpointConfig;
     await this.api.post('/networks/{id}/connect', {
       path: { id },
       body: { Container: container, EndpointConfig: endpoint },
@@ -89,7 +97,7 @@ export class Networks {
   }
 
   /** Remove unused networks (all of them unless `filters` narrows it down). */
-  async prune(options?: Filters & Abortable) {
+  async prune(options?: Filters & Abortable): Promise<NetworksPruned> {
     checkBag(options, allowed.prune);
     const [query, signal] = splitSignal(options);
     const res = await this.api.post('/networks/prune', { query, signal });
@@ -104,6 +112,6 @@ const allowed = {
   signal,
   prune: { filters: 'filters', ...signal },
   inspect: { verbose: 'boolean', scope: 'string', ...signal },
-  connect: { aliases: 'strings', EndpointConfig: 'object', ...signal },
+  connect: { aliases: 'strings', endpointConfig: 'object', ...signal },
   disconnect: { force: 'boolean', ...signal },
 } satisfies Record<string, Record<string, OptionKind>>;

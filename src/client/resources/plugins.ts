@@ -1,7 +1,9 @@
 import { encodeRegistryAuth } from '../api/encoding.js';
 import type { RegistryAuth } from '../api/request-types.js';
 import type { EngineApi } from '../api/typed-engine-api.js';
+import { secondsFromMs } from '../durations.js';
 import { InvalidOptionError } from '../errors.js';
+import { checkBag, type OptionKind } from '../option-checks.js';
 import { type AuthSource, authKeyFor, resolveRegistryAuth } from '../registry/auth.js';
 import { parseReference } from '../registry/references.js';
 import {
@@ -14,7 +16,7 @@ import {
   pushTracker,
 } from '../streams/progress.js';
 import { packTree } from '../tar/pack.js';
-import type { TarSource } from './images.js';
+import type { TarSource } from './shared.js';
 import { type Abortable, type Filters, type Schemas, splitSignal } from './types.js';
 
 /** A managed plugin as the daemon describes it. */
@@ -34,6 +36,16 @@ export interface PluginInstallOptions extends Abortable {
   privileges?: PluginPrivilege[];
   /** Credentials for the registry; by default resolved from config.json like pulls. */
   auth?: RegistryAuth;
+}
+/** Options of `plugins.enable()`. */
+export interface PluginEnableOptions extends Abortable {
+  /** Milliseconds the plugin's socket may take to appear (the engine counts whole seconds). */
+  timeout?: number;
+}
+/** Options of `plugins.disable()`. */
+export interface PluginDisableOptions extends Abortable {
+  /** Disable it even while volumes or networks use it. */
+  force?: boolean;
 }
 /** Settings as `KEY=value` strings or a map: `{ DEBUG: '1', 'mount.source': '/data' }`. */
 export type PluginSettings = string[] | Record<string, string>;
@@ -94,15 +106,24 @@ export class Plugins {
     await this.api.post('/plugins/create', { query: { name }, body, signal: options?.signal });
   }
 
-  /** Start the plugin; `timeout` (seconds) bounds how long its socket may take to appear. */
-  async enable(name: string, options?: { timeout?: number } & Abortable): Promise<void> {
-    const [query, signal] = splitSignal(options);
+  /**
+   * Start the plugin; `timeout` (milliseconds, sent as seconds rounded up) bounds how long its
+   * socket may take to appear. Resolves true once enabled, like the containers' lifecycle verbs.
+   */
+  async enable(name: string, options?: PluginEnableOptions): Promise<boolean> {
+    checkBag(options, allowed.enable);
+    const { timeout, signal } = options ?? {};
+    const query = { timeout: timeout === undefined ? undefined : secondsFromMs(timeout, 'timeout') };
     await this.api.post('/plugins/{name}/enable', { path: { name }, query, signal });
+    return true;
   }
 
-  async disable(name: string, options?: { force?: boolean } & Abortable): Promise<void> {
+  /** Stop the plugin (`force`: even while volumes or networks use it); resolves true once disabled. */
+  async disable(name: string, options?: PluginDisableOptions): Promise<boolean> {
+    checkBag(options, allowed.disable);
     const [query, signal] = splitSignal(options);
     await this.api.post('/plugins/{name}/disable', { path: { name }, query, signal });
+    return true;
   }
 
   /** Change settings (env, mount sources, device paths, args) of a disabled plugin. */
@@ -158,3 +179,9 @@ export class Plugins {
     return resolveRegistryAuth(authKeyFor(parseReference(remote, 'remote')), this.authSource, signal);
   }
 }
+
+/** What the lifecycle verbs' options may hold (checkBag). */
+const allowed = {
+  enable: { timeout: 'milliseconds', signal: 'signal' },
+  disable: { force: 'boolean', signal: 'signal' },
+} satisfies Record<string, Record<string, OptionKind>>;

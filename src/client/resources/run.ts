@@ -6,12 +6,12 @@ import type { EngineApi } from '../api/typed-engine-api.js';
 import { InvalidOptionError, NotFoundError, type RequestInfo, StreamError } from '../errors.js';
 import { checkOptions } from '../option-checks.js';
 import { checkImageName, isImageId } from '../registry/references.js';
-import { Session } from '../streams/hijack/session.js';
+import { Session, type TerminalSize } from '../streams/hijack/session.js';
 import type { CollectedOutput } from '../streams/output.js';
 import type { PullProgress } from '../streams/progress.js';
 import type { ContainerCreateConfig, Containers } from './containers.js';
-import { envList, optionSchemas } from './exec.js';
 import type { Images } from './images.js';
+import { envList, optionSchemas } from './shared.js';
 import type { Abortable, Schemas } from './types.js';
 
 /** Options of `docker.run()`, the flags of `docker run`. */
@@ -116,7 +116,7 @@ export class Runner {
       return await this.#start(Id, config, options);
     } catch (err) {
       // No signal: an aborted run must still clean up.
-      if (options.rm) await this.containers.remove(Id, { force: true, v: true }).catch(() => {});
+      if (options.rm) await this.containers.remove(Id, { force: true, volumes: true }).catch(() => {});
       throw err;
     }
   }
@@ -194,8 +194,7 @@ export class Runner {
     const query = { stream: true, stdin, stdout: true, stderr: true, logs, detachKeys };
     const req = { path: { id }, query, signal } satisfies AttachRequest;
     const res = await this.client.upgrade('post', '/containers/{id}/attach', req);
-    const resize = ({ rows, cols }: { rows: number; cols: number }) =>
-      this.containers.resize(id, { h: rows, w: cols });
+    const resize = (size: TerminalSize) => this.containers.resize(id, size);
     const running = async () => (await this.containers.inspect(id)).State?.Running === true;
     return new Session({ ...res, tty, signal, resize, exitCode, running });
   }

@@ -3,10 +3,20 @@ import type { RegistryAuth } from '../api/request-types.js';
 import type { EngineApi } from '../api/typed-engine-api.js';
 import { compareApiVersions } from '../api/version.js';
 import { InvalidOptionError, ServiceFailedError } from '../errors.js';
+import { checkBag, type OptionKind } from '../option-checks.js';
 import { type AuthSource, authKeyFor, resolveRegistryAuth } from '../registry/auth.js';
 import { parseReference } from '../registry/references.js';
 import { decodeOutput, type Framing, framingFromContentType, OutputStream } from '../streams/output.js';
-import { type Abortable, type Filters, normalize, type QueryOf, type Schemas, splitSignal } from './types.js';
+import {
+  type Abortable,
+  type Filters,
+  type Normalized,
+  normalize,
+  type QueryOf,
+  type ResultOf,
+  type Schemas,
+  splitSignal,
+} from './types.js';
 import { applyChange, delay, readModifyWrite, type SpecChange, versionOf } from './versioned.js';
 
 /** What a service runs and how: task template, mode (replicated or global), update and rollback policy. */
@@ -36,6 +46,8 @@ export interface ServiceCreated {
   ID: string;
   Warnings: string[];
 }
+/** The daemon's `Warnings` (never null) about an update. */
+export type ServiceUpdated = Normalized<ResultOf<'ServiceUpdate'>, 'Warnings'>;
 /** Options of `services.waitConverged()`. */
 export interface WaitConvergedOptions extends Abortable {
   /** Log lines of a failing task quoted in the error (default 20). */
@@ -45,7 +57,7 @@ export interface WaitConvergedOptions extends Abortable {
    * (default 1000), so a task that crashes right after starting is not taken for a healthy one. The
    * docker CLI waits 5 s for the same reason.
    */
-  stableFor?: number;
+  stableForMs?: number;
 }
 
 function isRunning(task: Task): boolean {
@@ -88,12 +100,16 @@ export class Services {
    * index is read just before the write; when the service changed in between, the daemon's "update
    * out of sequence" makes berth read it again and retry.
    */
-  async update(id: string, change: SpecChange<ServiceSpec>, options: ServiceUpdateOptions = {}) {
+  async update(
+    id: string,
+    change: SpecChange<ServiceSpec>,
+    options: ServiceUpdateOptions = {},
+  ): Promise<ServiceUpdated> {
     return this.#update(id, change, options, undefined);
   }
 
   /** Set a replicated service's number of replicas. */
-  async scale(id: string, replicas: number, options: ServiceUpdateOptions = {}) {
+  async scale(id: string, replicas: number, options: ServiceUpdateOptions = {}): Promise<ServiceUpdated> {
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw new InvalidOptionError('replicas', `expected a non-negative integer, got ${replicas}`);
     }
@@ -113,7 +129,7 @@ export class Services {
   }
 
   /** Go back to the service's previous spec, like `docker service rollback`. */
-  async rollback(id: string, options: ServiceUpdateOptions = {}) {
+  async rollback(id: string, options: ServiceUpdateOptions = {}): Promise<ServiceUpdated> {
     return this.#update(id, (spec) => spec, options, 'previous');
   }
 
@@ -137,13 +153,11 @@ export class Services {
    * `Replicas` running up-to-date tasks (replicated), one on each eligible node (global). Rejects
    * with a ServiceFailedError quoting the task's error and last log lines when a task of the current
    * spec fails, or when the daemon pauses the update. Every task must have been running for
-   * `stableFor` ms (default 1000). Polls one request at a time, backing off from 100 ms to 1 s.
+   * `stableForMs` (default 1000). Polls one request at a time, backing off from 100 ms to 1 s.
    */
   async waitConverged(id: string, options: WaitConvergedOptions = {}): Promise<Service> {
-    const { signal, logLines = 20, stableFor = 1000 } = options;
-    if (!(Number.isFinite(stableFor) && stableFor >= 0)) {
-      throw new InvalidOptionError('stableFor', `expected a number of milliseconds, got ${stableFor}`);
-    }
+    checkBag(options, waitConvergedKinds);
+    const { signal, logLines = 20, stableForMs = 1000 } = options;
     const runningSince = new Map<string, number>();
     for (let pause = 100; ; pause = Math.min(pause * 2, 1000)) {
       const service = await this.inspect(id, { signal });
@@ -160,7 +174,7 @@ export class Services {
       const running = new Set(current.filter(isRunning).map((t) => t.ID ?? ''));
       for (const taskId of runningSince.keys()) if (!running.has(taskId)) runningSince.delete(taskId);
       for (const taskId of running) if (!runningSince.has(taskId)) runningSince.set(taskId, now);
-      const stable = [...runningSince.values()].every((since) => now - since >= stableFor);
+      const stable = [...runningSince.values()].every((since) => now - since >= stableForMs);
       if ((await this.#converged(service, all, current, signal)) && stable) return service;
       await delay(pause, signal);
     }
@@ -201,7 +215,7 @@ export class Services {
     change: SpecChange<ServiceSpec>,
     options: ServiceUpdateOptions,
     rollback: string | undefined,
-  ) {
+  ): Promise<ServiceUpdated> {
     const { auth, signal, retries } = options;
     const res = await readModifyWrite(
       async () => {
@@ -292,3 +306,10 @@ function failingTask(service: Service, current: Task[]): Task | undefined {
     (t) => failedStates.has(t.Status?.State ?? '') && (Date.parse(t.CreatedAt ?? '') || 0) >= since,
   );
 }
+
+/** What `waitConverged()`'s options may hold (checkBag). */
+const waitConvergedKinds = {
+  logLines: 'integer',
+  stableForMs: 'milliseconds',
+  signal: 'signal',
+} satisfies Record<string, OptionKind>;

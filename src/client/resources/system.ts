@@ -7,8 +7,10 @@ import {
   type Abortable,
   type FilterMap,
   type JsonBodyOf,
+  type Normalized,
   normalize,
   type QueryOf,
+  type ResultOf,
   type Schemas,
 } from './types.js';
 
@@ -29,6 +31,12 @@ export type AuthCredentials = JsonBodyOf<'SystemAuth'>;
 export type AuthResult = Schemas['AuthResponse'];
 /** Options of `system.df()`. */
 export type DataUsageOptions = QueryOf<'SystemDataUsage'> & Abortable;
+/** What `system.version()` returns. */
+export type VersionInfo = ResultOf<'SystemVersion'>;
+/** What `system.info()` returns; `Warnings` is never null. */
+export type SystemInfo = Normalized<ResultOf<'SystemInfo'>, 'Warnings'>;
+/** What `system.df()` returns; `BuildCache` is never null. */
+export type DataUsage = Normalized<ResultOf<'SystemDataUsage'>, 'BuildCache'>;
 
 /** The daemon as a whole: ping, version, info, disk usage, registry login check and events. */
 export class System {
@@ -40,19 +48,21 @@ export class System {
     return this.api.get('/_ping', { signal: options?.signal }) as Promise<string>;
   }
 
-  version(options?: Abortable) {
+  /** The daemon's version, API versions, OS and components. */
+  version(options?: Abortable): Promise<VersionInfo> {
     checkBag(options, allowed.signal);
     return this.api.get('/version', { signal: options?.signal });
   }
 
-  async info(options?: Abortable) {
+  /** System-wide information: containers, images, drivers, swarm, resources (`Warnings` never null). */
+  async info(options?: Abortable): Promise<SystemInfo> {
     checkBag(options, allowed.signal);
     const info = await this.api.get('/info', { signal: options?.signal });
     return normalize(info, { Warnings: 'array' });
   }
 
   /** Disk usage by images, containers, volumes and build cache. */
-  async df(options?: DataUsageOptions) {
+  async df(options?: DataUsageOptions): Promise<DataUsage> {
     checkBag(options, allowed.df);
     const { signal, ...query } = options ?? {};
     const usage = await this.api.get('/system/df', { query, signal });

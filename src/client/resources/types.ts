@@ -1,9 +1,13 @@
 import type { components, operations } from '../../generated/engine-api.js';
+import type { ResponseData } from '../api/request-types.js';
 
 export type Schemas = components['schemas'];
 
 /** Query parameters of an operation, as the spec types them. */
 export type QueryOf<Op extends keyof operations> = NonNullable<operations[Op]['parameters']['query']>;
+
+/** What an operation's success response decodes to, as the spec types it. */
+export type ResultOf<Op extends keyof operations> = ResponseData<operations[Op]>;
 
 /** The JSON request body of an operation. */
 export type JsonBodyOf<Op extends keyof operations> = operations[Op] extends {

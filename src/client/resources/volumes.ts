@@ -7,7 +7,9 @@ import {
   type Abortable,
   type Filters,
   type JsonBodyOf,
+  type Normalized,
   normalize,
+  type ResultOf,
   type Schemas,
   splitSignal,
 } from './types.js';
@@ -25,6 +27,11 @@ export interface VolumePruneOptions extends Abortable {
   all?: boolean;
 }
 
+/** A volume as berth returns it: `Labels` and `Options` are never null. */
+export type VolumeInfo = Normalized<Schemas['Volume'], 'Labels' | 'Options'>;
+/** What a prune removed (`VolumesDeleted` never null) and the space reclaimed. */
+export type VolumesPruned = Normalized<ResultOf<'VolumePrune'>, 'VolumesDeleted'>;
+
 /** What Docker names an anonymous volume: a random 64-digit hex id. */
 const anonymousName = /^[0-9a-f]{64}$/;
 
@@ -35,21 +42,24 @@ export class Volumes {
     private readonly client: ApiClient,
   ) {}
 
-  async list(options?: VolumeListOptions) {
-    checkBag(options, allowed.prune);
+  /**
+   * The volumes, as every list in berth: an array. The daemon's `Warnings` (a volume driver that
+   * did not answer) are left out; `docker.api.get('/volumes')` has them.
+   */
+  async list(options?: VolumeListOptions): Promise<VolumeInfo[]> {
+    checkBag(options, allowed.list);
     const [query, signal] = splitSignal(options);
     const res = await this.api.get('/volumes', { query, signal });
-    const { Volumes, Warnings } = normalize(res, { Volumes: 'array', Warnings: 'array' });
-    return { Volumes: Volumes.map(normalizeVolume), Warnings };
+    return (res.Volumes ?? []).map(normalizeVolume);
   }
 
   /** Create a volume; without a `Name` the daemon picks a random one. */
-  async create(config: VolumeCreateConfig = {}, options?: Abortable) {
+  async create(config: VolumeCreateConfig = {}, options?: Abortable): Promise<VolumeInfo> {
     checkBag(options, allowed.signal);
     return normalizeVolume(await this.api.post('/volumes/create', { body: config, signal: options?.signal }));
   }
 
-  async inspect(name: string, options?: Abortable) {
+  async inspect(name: string, options?: Abortable): Promise<VolumeInfo> {
     checkBag(options, allowed.signal);
     return normalizeVolume(
       await this.api.get('/volumes/{name}', { path: { name }, signal: options?.signal }),
@@ -72,7 +82,7 @@ export class Volumes {
    * filter, which older daemons reject; there berth removes the unused anonymous volumes one by one
    * (and reports no reclaimed space).
    */
-  async prune(options: VolumePruneOptions = {}) {
+  async prune(options: VolumePruneOptions = {}): Promise<VolumesPruned> {
     checkBag(options, allowed.prune);
     const { all = false, signal, filters = {} } = options;
     const current = compareApiVersions(await this.client.apiVersion(), '1.42') >= 0;
@@ -82,10 +92,13 @@ export class Volumes {
     return normalize(res, { VolumesDeleted: 'array' });
   }
 
-  async #pruneAnonymous(filters: Record<string, readonly string[]>, signal: AbortSignal | undefined) {
-    const { Volumes } = await this.list({ filters: { ...filters, dangling: ['true'] }, signal });
+  async #pruneAnonymous(
+    filters: Record<string, readonly string[]>,
+    signal: AbortSignal | undefined,
+  ): Promise<VolumesPruned> {
+    const volumes = await this.list({ filters: { ...filters, dangling: ['true'] }, signal });
     const deleted: string[] = [];
-    for (const { Name } of Volumes.filter((v) => anonymousName.test(v.Name))) {
+    for (const { Name } of volumes.filter((v) => anonymousName.test(v.Name))) {
       // A volume taken into use or removed since the list is not this prune's to report.
       const removed = await this.remove(Name, { signal }).then(
         () => true,
@@ -101,15 +114,16 @@ export class Volumes {
 }
 
 /** 20.10 sends `"Labels": null` and `"Options": null` for a volume created without them. */
-function normalizeVolume(volume: Schemas['Volume']) {
+function normalizeVolume(volume: Schemas['Volume']): VolumeInfo {
   return normalize(volume, { Labels: 'map', Options: 'map' });
 }
 
 const signal = { signal: 'signal' } as const;
 
-/** What each method's options may hold (checkBag); list and prune take the same. */
+/** What each method's options may hold (checkBag). */
 const allowed = {
   signal,
+  list: { filters: 'filters', ...signal },
   prune: { filters: 'filters', all: 'boolean', ...signal },
   remove: { force: 'boolean', ...signal },
 } satisfies Record<string, Record<string, OptionKind>>;

@@ -26,12 +26,18 @@ export interface ExchangeRequest {
   headersTimeout: number;
   /** Milliseconds of silence allowed inside the response body (0: no limit). */
   idleTimeout: number;
+  /** Ask to switch to this protocol (`Connection: Upgrade`); a 101 answer hands over the socket. */
+  upgrade?: string | undefined;
+  /** Headers sent once per value. */
+  repeatedHeaders?: Record<string, string[]> | undefined;
 }
 
 export interface ExchangeResponse {
   status: number;
   headers: Record<string, string | string[]>;
   body: Readable;
+  /** The socket, the caller's from now on: set when the daemon switched protocols (101). */
+  upgraded?: Socket | undefined;
 }
 
 export { UploadError };
@@ -48,11 +54,13 @@ export function exchange(socket: Socket, req: ExchangeRequest): Promise<Exchange
   if (req.signal?.aborted || req.halfClose?.aborted) abort();
   req.signal?.addEventListener('abort', abort, { once: true });
   req.halfClose?.addEventListener('abort', halfClose, { once: true });
-  socket.once('close', () => {
+  const forget = () => {
     req.signal?.removeEventListener('abort', abort);
     req.halfClose?.removeEventListener('abort', halfClose);
-  });
-  const response = readResponse(socket, req);
+  };
+  socket.once('close', forget);
+  // Once switched, the socket (and reacting to the signal) is the caller's.
+  const response = readResponse(socket, req, forget);
   socket.write(requestHead(req));
   // A failing upload destroys the socket with an UploadError, which the response then reports.
   sendBody(socket, req.body).then(
@@ -66,8 +74,12 @@ export function exchange(socket: Socket, req: ExchangeRequest): Promise<Exchange
 }
 
 function requestHead(req: ExchangeRequest): string {
-  const lines = [`${req.method} ${req.path} HTTP/1.1`, 'Host: docker', 'Connection: close'];
+  const connection = req.upgrade ? ['Connection: Upgrade', `Upgrade: ${req.upgrade}`] : ['Connection: close'];
+  const lines = [`${req.method} ${req.path} HTTP/1.1`, 'Host: docker', ...connection];
   for (const [name, value] of Object.entries(req.headers)) lines.push(`${name}: ${value}`);
+  for (const [name, values] of Object.entries(req.repeatedHeaders ?? {})) {
+    for (const value of values) lines.push(`${name}: ${value}`);
+  }
   const { body } = req;
   if (typeof body === 'string') lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
   else if (body instanceof Uint8Array) lines.push(`Content-Length: ${body.byteLength}`);
@@ -108,7 +120,11 @@ function drained(socket: Socket): Promise<void> {
 }
 
 /** Parse the response head, then stream the body through a decoder for its framing. */
-function readResponse(socket: Socket, req: ExchangeRequest): Promise<ExchangeResponse> {
+function readResponse(
+  socket: Socket,
+  req: ExchangeRequest,
+  onUpgrade: () => void,
+): Promise<ExchangeResponse> {
   return new Promise((resolve, reject) => {
     let head: Buffer | undefined;
     let decoder: BodyDecoder | undefined;
@@ -125,6 +141,17 @@ function readResponse(socket: Socket, req: ExchangeRequest): Promise<ExchangeRes
       clearTimeout(headTimer);
       if (body) body.destroy(err);
       else reject(err);
+    };
+
+    const switched = (status: number, headers: Record<string, string | string[]>, rest: Buffer) => {
+      clearTimeout(headTimer);
+      // Paused until the new protocol's reader takes over (node:http2 reads what is buffered first).
+      socket.pause();
+      socket.off('data', onData).off('end', onEnd).off('error', fail).off('close', onClose);
+      onUpgrade();
+      // Bytes the daemon sent right after its head belong to the new protocol.
+      if (rest.length > 0) socket.unshift(rest);
+      resolve({ status, headers, body: Readable.from([]), upgraded: socket });
     };
 
     const start = (status: number, headers: Record<string, string | string[]>, rest: Buffer) => {
@@ -160,7 +187,7 @@ function readResponse(socket: Socket, req: ExchangeRequest): Promise<ExchangeRes
       if (rest.length > 0) decoder.write(rest);
     };
 
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       try {
         if (decoder) return decoder.write(chunk);
         head = head ? Buffer.concat([head, chunk]) : chunk;
@@ -170,17 +197,18 @@ function readResponse(socket: Socket, req: ExchangeRequest): Promise<ExchangeRes
           return;
         }
         const parsed = parseHead(head.toString('latin1', 0, end));
-        start(parsed.status, parsed.headers, head.subarray(end + 4));
+        const next = parsed.status === 101 && req.upgrade ? switched : start;
+        next(parsed.status, parsed.headers, head.subarray(end + 4));
       } catch (err) {
         socket.destroy(err as Error);
       }
-    });
+    };
     // The end of a close-delimited body; for any other framing the close below reports it as early.
-    socket.on('end', () => decoder?.end());
-    socket.on('error', fail);
-    socket.on('close', () => {
+    const onEnd = () => decoder?.end();
+    const onClose = () => {
       if (!decoder?.finished) fail(exchangeFailure('ECONNRESET', 'the daemon closed the connection early'));
-    });
+    };
+    socket.on('data', onData).on('end', onEnd).on('error', fail).on('close', onClose);
   });
 }
 

@@ -1,7 +1,8 @@
 /**
  * The seam under ApiClient: every request leaves through a Transport. Two implementations stand
  * behind it: the undici pool (pool.ts) for ordinary calls and upgrades, and a socket of its own per
- * call (socket.ts) for long streams, which keeps a process that only streams from loading undici.
+ * call (socket.ts) for long streams and BuildKit sessions, which keeps a process that only streams
+ * or builds from loading undici.
  * Both take their timeouts from the request, which ApiClient sets in one place (api/timeouts.ts),
  * and both fail with the raw errors that failures.ts maps to DockerErrors.
  */

@@ -1,9 +1,15 @@
 import { randomHex } from '../../dependencies.js';
 import { brandError, InvalidOptionError } from '../../index.js';
 import { GenericContainer, type StartOptions } from '../generic-container.js';
-import { StartedContainer, type StartedState } from '../started-container.js';
+import type { StartedState } from '../started-container.js';
 import { ServiceCommandError } from './command-error.js';
 import { type Conversation, ProtocolWait, READY } from './protocol-wait.js';
+import {
+  type Credentials,
+  identifierOption,
+  nonEmptyOption,
+  StartedServiceWithLogin,
+} from './service-login.js';
 
 const PORT = 3306;
 /** A plain identifier, so names need no quoting beyond backticks. */
@@ -49,13 +55,13 @@ abstract class MySqlFamilyContainer extends GenericContainer<StartedMySqlFamilyC
 
   /** The database created at start (default `test`). */
   withDatabase(database: string): this {
-    this.#database = checked('withDatabase', database, IDENTIFIER);
+    this.#database = identifierOption('withDatabase', database, IDENTIFIER);
     return this;
   }
 
   /** The user created at start, with every privilege on the database (default `test`; not root). */
   withUsername(username: string): this {
-    checked('withUsername', username, USER);
+    identifierOption('withUsername', username, USER);
     if (username === 'root') {
       throw new InvalidOptionError('withUsername', 'root is configured with withRootPassword');
     }
@@ -65,13 +71,13 @@ abstract class MySqlFamilyContainer extends GenericContainer<StartedMySqlFamilyC
 
   /** The user's password (default `test`). */
   withPassword(password: string): this {
-    this.#password = nonEmpty('withPassword', password);
+    this.#password = nonEmptyOption('withPassword', password);
     return this;
   }
 
   /** The root password (default `test`). */
   withRootPassword(password: string): this {
-    this.#rootPassword = nonEmpty('withRootPassword', password);
+    this.#rootPassword = nonEmptyOption('withRootPassword', password);
     return this;
   }
 
@@ -101,10 +107,9 @@ abstract class MySqlFamilyContainer extends GenericContainer<StartedMySqlFamilyC
   }
 }
 
-interface MySqlCredentials {
+/** The user, its password, the database and the root password configured at start. */
+interface MySqlCredentials extends Credentials {
   database: string;
-  username: string;
-  password: string;
   rootPassword: string;
 }
 
@@ -120,13 +125,13 @@ rm -f "$copy"
 `;
 
 /** A started MySQL or MariaDB server. */
-export class StartedMySqlFamilyContainer extends StartedContainer {
+export class StartedMySqlFamilyContainer extends StartedServiceWithLogin<MySqlCredentials> {
   constructor(
     state: StartedState,
-    private readonly credentials: MySqlCredentials,
+    credentials: MySqlCredentials,
     private readonly flavour: Flavour,
   ) {
-    super(state);
+    super(state, credentials, PORT);
   }
 
   /** The database created at start. */
@@ -134,31 +139,14 @@ export class StartedMySqlFamilyContainer extends StartedContainer {
     return this.credentials.database;
   }
 
-  /** The user created at start. */
-  getUsername(): string {
-    return this.credentials.username;
-  }
-
-  /** The user's password. */
-  getPassword(): string {
-    return this.credentials.password;
-  }
-
   /** The root password. */
   getRootPassword(): string {
     return this.credentials.rootPassword;
   }
 
-  /** The host port the server is published on. */
-  getPort(): number {
-    return this.getMappedPort(PORT);
-  }
-
   /** `mysql://user:password@host:port/database` (the configured database by default). */
   getConnectionUri(database = this.credentials.database): string {
-    const { username, password } = this.credentials;
-    const auth = `${encodeURIComponent(username)}:${encodeURIComponent(password)}`;
-    return `mysql://${auth}@${this.host}:${this.getPort()}/${database}`;
+    return this.loginUrl('mysql', database);
   }
 
   /**
@@ -167,8 +155,8 @@ export class StartedMySqlFamilyContainer extends StartedContainer {
    * privilege. Runs the image's own client and dump tool inside the container: no client library.
    */
   async createDatabase(name?: string, options: { template?: string } = {}): Promise<MySqlDatabase> {
-    const database = checked('name', name ?? `test_${randomHex(6)}`, IDENTIFIER);
-    const template = checked('template', options.template ?? this.credentials.database, IDENTIFIER);
+    const database = identifierOption('name', name ?? `test_${randomHex(6)}`, IDENTIFIER);
+    const template = identifierOption('template', options.template ?? this.credentials.database, IDENTIFIER);
     const { client, dump } = this.flavour;
     await this.#run(
       ['sh', '-c', CREATE_DATABASE, 'sh', client, dump, database, template, this.credentials.username],
@@ -271,21 +259,4 @@ export function handshake(): Conversation {
       return `not a MySQL handshake (first byte ${payload[0]})`;
     },
   };
-}
-
-function checked(option: string, value: string, pattern: RegExp): string {
-  if (typeof value !== 'string' || !pattern.test(value)) {
-    throw new InvalidOptionError(
-      option,
-      `expected a lower-case identifier like test_1, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
-}
-
-function nonEmpty(option: string, value: string): string {
-  if (typeof value !== 'string' || value === '') {
-    throw new InvalidOptionError(option, 'expected a non-empty string');
-  }
-  return value;
 }

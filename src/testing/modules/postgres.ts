@@ -1,13 +1,24 @@
 import { randomHex } from '../../dependencies.js';
-import { brandError, InvalidOptionError } from '../../index.js';
+import { brandError } from '../../index.js';
 import { GenericContainer, type StartOptions } from '../generic-container.js';
-import { StartedContainer, type StartedState } from '../started-container.js';
+import type { StartedState } from '../started-container.js';
 import { ServiceCommandError } from './command-error.js';
 import { type Conversation, ProtocolWait, READY } from './protocol-wait.js';
+import {
+  type Credentials,
+  identifierOption,
+  nonEmptyOption,
+  StartedServiceWithLogin,
+} from './service-login.js';
 
 const PORT = 5432;
 /** A plain identifier, so names need no quoting rules beyond double quotes. */
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** The superuser, its password and the database created at start. */
+interface PostgresCredentials extends Credentials {
+  database: string;
+}
 
 /** A database made by `createDatabase()`; disposing of it drops it. */
 export interface PostgresDatabase extends AsyncDisposable {
@@ -37,22 +48,19 @@ export class PostgreSqlContainer extends GenericContainer<StartedPostgreSqlConta
 
   /** The database created at start (default `test`). */
   withDatabase(database: string): this {
-    this.#database = identifier('withDatabase', database);
+    this.#database = identifierOption('withDatabase', database, IDENTIFIER);
     return this;
   }
 
   /** The superuser created at start (default `test`). */
   withUsername(username: string): this {
-    this.#username = identifier('withUsername', username);
+    this.#username = identifierOption('withUsername', username, IDENTIFIER);
     return this;
   }
 
   /** Its password (default `test`). */
   withPassword(password: string): this {
-    if (typeof password !== 'string' || password === '') {
-      throw new InvalidOptionError('withPassword', 'expected a non-empty string');
-    }
-    this.#password = password;
+    this.#password = nonEmptyOption('withPassword', password);
     return this;
   }
 
@@ -74,12 +82,10 @@ export class PostgreSqlContainer extends GenericContainer<StartedPostgreSqlConta
   }
 }
 
-export class StartedPostgreSqlContainer extends StartedContainer {
-  constructor(
-    state: StartedState,
-    private readonly credentials: { database: string; username: string; password: string },
-  ) {
-    super(state);
+/** A started PostgreSQL server. */
+export class StartedPostgreSqlContainer extends StartedServiceWithLogin<PostgresCredentials> {
+  constructor(state: StartedState, credentials: PostgresCredentials) {
+    super(state, credentials, PORT);
   }
 
   /** The database created at start. */
@@ -87,26 +93,9 @@ export class StartedPostgreSqlContainer extends StartedContainer {
     return this.credentials.database;
   }
 
-  /** The superuser. */
-  getUsername(): string {
-    return this.credentials.username;
-  }
-
-  /** The superuser's password. */
-  getPassword(): string {
-    return this.credentials.password;
-  }
-
-  /** The host port PostgreSQL is published on. */
-  getPort(): number {
-    return this.getMappedPort(PORT);
-  }
-
   /** `postgresql://user:password@host:port/database` (the configured database by default). */
   getConnectionUri(database = this.credentials.database): string {
-    const { username, password } = this.credentials;
-    const auth = `${encodeURIComponent(username)}:${encodeURIComponent(password)}`;
-    return `postgresql://${auth}@${this.host}:${this.getPort()}/${database}`;
+    return this.loginUrl('postgresql', database);
   }
 
   /**
@@ -115,8 +104,8 @@ export class StartedPostgreSqlContainer extends StartedContainer {
    * no open connections while it is cloned. Runs psql inside the container: no client library needed.
    */
   async createDatabase(name?: string, options: { template?: string } = {}): Promise<PostgresDatabase> {
-    const database = identifier('name', name ?? `test_${randomHex(6)}`);
-    const template = identifier('template', options.template ?? this.credentials.database);
+    const database = identifierOption('name', name ?? `test_${randomHex(6)}`, IDENTIFIER);
+    const template = identifierOption('template', options.template ?? this.credentials.database, IDENTIFIER);
     await this.#sql(`CREATE DATABASE "${database}" TEMPLATE "${template}"`);
     const drop = () => this.#sql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
     return { name: database, uri: this.getConnectionUri(database), drop, [Symbol.asyncDispose]: drop };
@@ -139,16 +128,6 @@ export class PostgresCommandError extends ServiceCommandError {
   get statement(): string {
     return this.command;
   }
-}
-
-function identifier(option: string, value: string): string {
-  if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
-    throw new InvalidOptionError(
-      option,
-      `expected a lower-case identifier like test_1, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
 }
 
 /**

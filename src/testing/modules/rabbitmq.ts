@@ -1,9 +1,10 @@
 import { randomHex } from '../../dependencies.js';
 import { brandError, InvalidOptionError } from '../../index.js';
 import { GenericContainer, type StartOptions } from '../generic-container.js';
-import { StartedContainer, type StartedState } from '../started-container.js';
+import type { StartedState } from '../started-container.js';
 import { ServiceCommandError } from './command-error.js';
 import { type Conversation, ProtocolWait, READY } from './protocol-wait.js';
+import { type Credentials, StartedServiceWithLogin } from './service-login.js';
 
 const PORT = 5672;
 /** The management plugin's HTTP API, in the official -management tags. */
@@ -62,34 +63,14 @@ export class RabbitMqContainer extends GenericContainer<StartedRabbitMqContainer
 }
 
 /** A started RabbitMQ broker. */
-export class StartedRabbitMqContainer extends StartedContainer {
-  constructor(
-    state: StartedState,
-    private readonly credentials: { username: string; password: string },
-  ) {
-    super(state);
-  }
-
-  /** The user created at start. */
-  getUsername(): string {
-    return this.credentials.username;
-  }
-
-  /** Its password. */
-  getPassword(): string {
-    return this.credentials.password;
-  }
-
-  /** The host port AMQP is published on. */
-  getPort(): number {
-    return this.getMappedPort(PORT);
+export class StartedRabbitMqContainer extends StartedServiceWithLogin<Credentials> {
+  constructor(state: StartedState, credentials: Credentials) {
+    super(state, credentials, PORT);
   }
 
   /** `amqp://user:password@host:port[/vhost]` (the default vhost `/` when none is named). */
   getAmqpUrl(vhost?: string): string {
-    const { username, password } = this.credentials;
-    const auth = `${encodeURIComponent(username)}:${encodeURIComponent(password)}`;
-    return `amqp://${auth}@${this.host}:${this.getPort()}${vhost === undefined ? '' : `/${vhost}`}`;
+    return this.loginUrl('amqp', vhost);
   }
 
   /** The host port of the management plugin's HTTP API. */

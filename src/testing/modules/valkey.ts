@@ -1,7 +1,6 @@
 import { randomHex } from '../../dependencies.js';
-import { brandError, InvalidOptionError } from '../../index.js';
-import { GenericContainer, type StartOptions } from '../generic-container.js';
-import { StartedContainer, type StartedState } from '../started-container.js';
+import { brandError } from '../../index.js';
+import type { StartedState } from '../started-container.js';
 import { ServiceCommandError } from './command-error.js';
 import {
   COMMAND_IDLE_MS,
@@ -11,8 +10,8 @@ import {
   ProtocolWait,
   READY,
 } from './protocol-wait.js';
+import { RESP_PORT, RespServerContainer, StartedRespServer } from './resp-server.js';
 
-const PORT = 6379;
 /** Where the reservations of per-test databases are kept: the last logical database. */
 const RESERVATION_PREFIX = 'berth:database:';
 
@@ -31,56 +30,22 @@ export interface ValkeyDatabase extends AsyncDisposable {
  * answers PING from this process. A password becomes `valkey-server --requirepass`, which replaces
  * any withCommand; the official image adds VALKEY_EXTRA_FLAGS to the server's flags.
  */
-export class ValkeyContainer extends GenericContainer<StartedValkeyContainer> {
-  #password: string | undefined;
-
+export class ValkeyContainer extends RespServerContainer<StartedValkeyContainer> {
   constructor(image = 'valkey/valkey:8') {
-    super(image);
-    this.withExposedPorts(PORT).withWaitStrategy(new ProtocolWait('Valkey', PORT, ping));
-  }
-
-  /** Require this password (`requirepass`). */
-  withPassword(password: string): this {
-    if (typeof password !== 'string' || password === '' || /\s/.test(password)) {
-      throw new InvalidOptionError('withPassword', 'expected a non-empty string without spaces');
-    }
-    this.#password = password;
-    return this;
-  }
-
-  override start(options?: StartOptions): Promise<StartedValkeyContainer> {
-    if (this.#password !== undefined) this.withCommand(['valkey-server', '--requirepass', this.#password]);
-    return super.start(options);
+    super(image, 'valkey-server');
+    this.withWaitStrategy(new ProtocolWait('Valkey', RESP_PORT, ping));
   }
 
   protected override createStarted(state: StartedState): StartedValkeyContainer {
-    return new StartedValkeyContainer(state, this.#password);
+    return new StartedValkeyContainer(state, this.password);
   }
 }
 
 /** A started Valkey server. */
-export class StartedValkeyContainer extends StartedContainer {
-  constructor(
-    state: StartedState,
-    private readonly password: string | undefined,
-  ) {
-    super(state);
-  }
-
-  /** The host port Valkey is published on. */
-  getPort(): number {
-    return this.getMappedPort(PORT);
-  }
-
-  /** The password, if one is required. */
-  getPassword(): string | undefined {
-    return this.password;
-  }
-
+export class StartedValkeyContainer extends StartedRespServer {
   /** `redis://[:password@]host:port[/database]` (clients name the scheme redis for Valkey too). */
   getConnectionUrl(database?: number): string {
-    const auth = this.password === undefined ? '' : `:${encodeURIComponent(this.password)}@`;
-    return `redis://${auth}${this.host}:${this.getPort()}${database === undefined ? '' : `/${database}`}`;
+    return this.redisUrl(database);
   }
 
   /**

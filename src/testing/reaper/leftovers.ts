@@ -44,7 +44,7 @@ export async function removeResources(
   const containers = [...set.container].filter((id) => !reused.has(id));
   // A 409 on a container means another cleaner is already removing it.
   const failures = await settle(containers, [ErrorCode.Conflict], (id) =>
-    docker.containers.remove(id, { force: true, v: true, signal }),
+    docker.containers.remove(id, { force: true, volumes: true, signal }),
   );
   failures.push(...(await settle([...set.network], [], (id) => docker.networks.remove(id, { signal }))));
   // Images committed from containers; after the containers, which would otherwise hold them.
@@ -109,7 +109,7 @@ export async function listLabelled(
   return [
     ...containers.map((c) => ({ kind: 'container' as const, id: c.Id ?? '', labels: c.Labels })),
     ...networks.map((n) => ({ kind: 'network' as const, id: n.Id ?? '', labels: n.Labels })),
-    ...volumes.Volumes.map((v) => ({
+    ...volumes.map((v) => ({
       kind: 'volume' as const,
       id: v.Name,
       labels: v.Labels,

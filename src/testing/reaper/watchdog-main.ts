@@ -69,8 +69,12 @@ async function main(config: WatchdogConfig): Promise<void> {
   log(`session ${config.sessionId} listening on ${config.socketPath}`);
   // A new session removes what dead ones left; here rather than in the test process, whose first
   // container should not share the daemon with a listing of every labelled resource.
-  void sweepOrphans(docker, config.sessionId).catch((error: Error) => log(`sweep: ${error.message}`));
+  const sweep = sweepOrphans(docker, config.sessionId).catch((error: Error) =>
+    log(`sweep: ${error.message}`),
+  );
   await watchdog.done;
+  // A session that ends within its grace must not cut the sweep short by exiting.
+  await sweep;
   log(`session ${config.sessionId} reaped`);
   await docker.close();
 }

@@ -76,7 +76,7 @@ describe('GenericContainer options', () => {
       .withUser('1234:1234')
       .withPrivilegedMode()
       .withResources({ memory: 64 * 1024 * 1024, cpu: 0.5 })
-      .withHealthCheck({ test: ['CMD', 'true'], interval: 1000, retries: 2 })
+      .withHealthCheck({ test: ['CMD', 'true'], intervalMs: 1000, retries: 2 })
       .withWaitStrategy(Wait.forLogMessage('greeting=hello'))
       .start();
 

@@ -60,8 +60,8 @@ async function startJob(name: string, leaseMs: number): Promise<Job> {
 
 async function leaseVolumes(session: string) {
   // One label filter only: Podman matches any of several, Docker all of them.
-  const { Volumes } = await docker.volumes.list({ filters: { label: [`${LABEL_SESSION}=${session}`] } });
-  return Volumes.filter((v) => v.Labels[LABEL_LEASE] !== undefined);
+  const volumes = await docker.volumes.list({ filters: { label: [`${LABEL_SESSION}=${session}`] } });
+  return volumes.filter((v) => v.Labels[LABEL_LEASE] !== undefined);
 }
 
 async function exists(kind: 'container' | 'network', id: string): Promise<boolean> {
@@ -99,8 +99,8 @@ afterAll(async () => {
     await Promise.allSettled(containers.map((c) => docker.containers.remove(c.Id!, { force: true })));
     const networks = await docker.networks.list({ filters });
     await Promise.allSettled(networks.map((n) => docker.networks.remove(n.Id!)));
-    const { Volumes } = await docker.volumes.list({ filters });
-    await Promise.allSettled(Volumes.map((v) => docker.volumes.remove(v.Name, { force: true })));
+    const volumes = await docker.volumes.list({ filters });
+    await Promise.allSettled(volumes.map((v) => docker.volumes.remove(v.Name, { force: true })));
   }
   await docker.close();
 });

@@ -80,7 +80,7 @@ describe('findOrCreateReusable', () => {
     const { hash, name } = fresh();
     const calls = { count: 0 };
     const first = await findOrCreateReusable(docker, name, creator(name, hash, calls));
-    await docker.containers.stop(first.id, { t: 0 });
+    await docker.containers.stop(first.id, { timeout: 0 });
 
     const again = await findOrCreateReusable(docker, name, creator(name, hash, calls));
     expect(again).toEqual({ id: first.id, reused: true });

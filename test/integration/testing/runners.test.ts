@@ -27,7 +27,8 @@ interface Event {
   session?: string;
 }
 
-type Runner = 'node-test' | 'jest';
+/** `node-test-in-process`: the test files in the process that loads the shared containers. */
+type Runner = 'node-test' | 'node-test-in-process' | 'jest';
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'berth-runners-'));
@@ -45,6 +46,19 @@ afterAll(async () => {
 function command(runner: Runner): { args: string[]; cwd: string } {
   if (runner === 'node-test') {
     const args = ['--import', 'tsx', '--test', '--import', './containers.mjs', 'a.test.mjs', 'b.test.mjs'];
+    return { args, cwd: fixture('node-test-project') };
+  }
+  if (runner === 'node-test-in-process') {
+    // As Node 22's `node --test --test-isolation=none` runs them: no NODE_TEST_CONTEXT, one process.
+    const args = [
+      '--import',
+      'tsx',
+      '--import',
+      './containers.mjs',
+      '--import',
+      './a.test.mjs',
+      './b.test.mjs',
+    ];
     return { args, cwd: fixture('node-test-project') };
   }
   const jest = join(dirname(require.resolve('jest/package.json')), 'bin', 'jest.js');
@@ -122,19 +136,33 @@ function checkSharing(all: Event[]) {
   return { start: starts[0]!, uses };
 }
 
+/** A node:test run of the project to its end, which passed its 3 tests. */
+async function passedNodeTestRun(runner: Runner) {
+  const started = startRun(runner, false);
+  const { code } = await exitOf(started.child);
+  const output = started.output();
+  expect(code, output).toBe(0);
+  expect(output).toMatch(/^# pass 3$/m);
+  expect(output).toMatch(/^# fail 0$/m);
+  return started;
+}
+
 describe('berth/node-test', () => {
   it('shares one container with test files in separate processes, removed after the run', async () => {
-    const started = startRun('node-test', false);
-    const { code } = await exitOf(started.child);
-    const output = started.output();
-    expect(code, output).toBe(0);
-    expect(output).toMatch(/^# pass 3$/m);
-    expect(output).toMatch(/^# fail 0$/m);
+    const started = await passedNodeTestRun('node-test');
     const { uses } = checkSharing(await events(started.log));
     // node --test runs each file in a process of its own; the first to get there started it.
     expect(new Set(uses.map((e) => e.pid)).size).toBe(2);
     // The run's watchdog removes it once the runner has exited and its grace period passed.
     await eventually(async () => (await containersOf(started.run)).length === 0, 60_000);
+  });
+
+  it('starts the container in the process that runs the test files, and removes it as that process exits', async () => {
+    const started = await passedNodeTestRun('node-test-in-process');
+    const { start, uses } = checkSharing(await events(started.log));
+    expect(uses.map((e) => e.pid)).toEqual([start.pid, start.pid]);
+    // Removed by the process itself before it exited, not later by the session's watchdog.
+    expect(await containersOf(started.run)).toEqual([]);
   });
 
   it('leaves nothing behind when the runner is killed with SIGKILL mid-run', async () => {

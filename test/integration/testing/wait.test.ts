@@ -134,7 +134,7 @@ describe('Wait.forLogMessage', () => {
 describe('Wait.forHealthCheck', () => {
   it('waits until the daemon reports the container healthy', async () => {
     await using c = await busyboxRunning('sleep 0.5; touch /ready; exec sleep 600')
-      .withHealthCheck({ test: ['CMD-SHELL', 'test -f /ready'], interval: 200, retries: 20 })
+      .withHealthCheck({ test: ['CMD-SHELL', 'test -f /ready'], intervalMs: 200, retries: 20 })
       .withWaitStrategy(Wait.forHealthCheck())
       .start();
     const info = await docker.containers.inspect(c.getId());
@@ -145,7 +145,7 @@ describe('Wait.forHealthCheck', () => {
     const started = performance.now();
     const err = await failure<StartupError>(
       busyboxRunning('exec sleep 600')
-        .withHealthCheck({ test: ['CMD-SHELL', 'echo "db down"; exit 1'], interval: 200, retries: 1 })
+        .withHealthCheck({ test: ['CMD-SHELL', 'echo "db down"; exit 1'], intervalMs: 200, retries: 1 })
         .withWaitStrategy(Wait.forHealthCheck())
         .start(),
     );

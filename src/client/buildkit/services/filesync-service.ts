@@ -11,31 +11,22 @@ import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IgnoreMatcher } from '../../build/dockerignore.js';
 import { type GrpcCall, GrpcCode, GrpcError, type GrpcHandler } from '../grpc.js';
-import { asBytes, asInt, ProtoWriter, readFields } from '../proto.js';
-
-/** fsutil's packet types. */
-const Packet = { stat: 0, req: 1, data: 2, fin: 3, err: 4 } as const;
-
-/** Go's os.FileMode type bits, which fsutil's Stat.mode carries beside the permissions. */
-const GoMode = {
-  dir: 2 ** 31,
-  symlink: 2 ** 27,
-  namedPipe: 2 ** 25,
-  socket: 2 ** 24,
-  setuid: 2 ** 23,
-  setgid: 2 ** 22,
-  sticky: 2 ** 20,
-};
+import { ProtoWriter } from '../proto.js';
+import { controlPacket, dataPacket, decodePacket, encodeStat, GoMode, Packet } from './fsutil.js';
 
 const CHUNK = 32 * 1024;
 
 /** The directories the daemon may ask for, by the `dir-name` it names them with. */
 export type SyncedDirs = Readonly<Record<string, string>>;
 
-/** An entry the sync sends: its slash-separated relative path and its lstat. */
+/**
+ * An entry the sync sends: its slash-separated relative path, its lstat, and what it links to: a
+ * symlink's target, or for a file hard-linked to one sent before, that file's path.
+ */
 interface Entry {
   path: string;
   stats: Stats;
+  linkname?: string;
 }
 
 /** The DiffCopy method and its handler. */
@@ -63,7 +54,7 @@ async function diffCopy(call: GrpcCall, dirs: SyncedDirs): Promise<void> {
       queue = queue.then(() => sendFile(call, packet.id, root, entry));
     } else if (packet.type === Packet.fin) {
       await queue;
-      await call.send(new ProtoWriter().int(1, Packet.fin).finish());
+      await call.send(controlPacket(Packet.fin));
       return;
     } else if (packet.type === Packet.err) {
       throw new GrpcError(GrpcCode.cancelled, 'the daemon ended the file sync');
@@ -73,12 +64,13 @@ async function diffCopy(call: GrpcCall, dirs: SyncedDirs): Promise<void> {
 }
 
 async function sendStats(call: GrpcCall, entries: Entry[]): Promise<void> {
-  for (const entry of entries) await call.send(new ProtoWriter().message(2, encodeStat(entry)).finish());
+  for (const entry of entries) await call.send(new ProtoWriter().message(2, statOf(entry)).finish());
   await call.send(new ProtoWriter().finish()); // an empty STAT: the list is complete
 }
 
 async function sendFile(call: GrpcCall, id: number, root: string, entry: Entry | undefined): Promise<void> {
-  if (!entry?.stats.isFile()) throw new GrpcError(GrpcCode.invalidArgument, `no file with index ${id}`);
+  if (!entry?.stats.isFile() || entry.linkname !== undefined)
+    throw new GrpcError(GrpcCode.invalidArgument, `no file with index ${id}`);
   const file = await open(join(root, entry.path), 'r');
   try {
     const buffer = Buffer.allocUnsafe(CHUNK);
@@ -93,30 +85,18 @@ async function sendFile(call: GrpcCall, id: number, root: string, entry: Entry |
   await call.send(dataPacket(id, undefined));
 }
 
-function dataPacket(id: number, data: Uint8Array | undefined): Uint8Array {
-  return new ProtoWriter().int(1, Packet.data).int(3, id).bytes(4, data).finish();
-}
-
-function decodePacket(message: Uint8Array): { type: number; id: number; data: Uint8Array } {
-  const packet = { type: Packet.stat as number, id: 0, data: new Uint8Array(0) as Uint8Array };
-  for (const { field, value } of readFields(message)) {
-    if (field === 1) packet.type = asInt(value);
-    else if (field === 3) packet.id = asInt(value);
-    else if (field === 4) packet.data = asBytes(value);
-  }
-  return packet;
-}
-
-/** fsutil's Stat: owners are sent as root, like the CLI does. */
-function encodeStat({ path, stats }: Entry & { linkname?: string }): Uint8Array {
-  const writer = new ProtoWriter()
-    .string(1, path)
-    .int(2, goMode(stats))
-    .int(5, stats.isFile() ? stats.size : 0)
-    .int(6, BigInt(Math.round(stats.mtimeMs)) * 1_000_000n);
-  const link = (stats as Stats & { linkname?: string }).linkname;
-  if (link !== undefined) writer.string(7, link);
-  return writer.finish();
+/**
+ * fsutil's Stat: owners are sent as root, like the CLI does. A hard link is a regular file's mode
+ * with the linkname of the file it shares an inode with, and no size: its content is not sent.
+ */
+function statOf({ path, stats, linkname }: Entry): Uint8Array {
+  return encodeStat({
+    path,
+    mode: goMode(stats),
+    size: stats.isFile() && linkname === undefined ? stats.size : 0,
+    modTime: BigInt(Math.round(stats.mtimeMs)) * 1_000_000n,
+    linkname: linkname ?? '',
+  });
 }
 
 function goMode(stats: Stats): number {
@@ -154,6 +134,7 @@ function selector(includes: string[], excludes: string[], follow: string[]): Sel
 /** The entries to send, parents before children, each directory's entries sorted by name. */
 async function walk(root: string, select: Selector): Promise<Entry[]> {
   const out: Entry[] = [];
+  const links = new HardLinks();
   const visit = async (rel: string): Promise<void> => {
     const names = (await readdir(join(root, rel))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const name of names) {
@@ -164,13 +145,27 @@ async function walk(root: string, select: Selector): Promise<Entry[]> {
         if (isDir && select.enter(path)) await visit(path);
         continue;
       }
-      if (stats.isSymbolicLink()) Object.assign(stats, { linkname: await readlink(join(root, path)) });
-      out.push({ path, stats });
+      const linkname = stats.isSymbolicLink() ? await readlink(join(root, path)) : links.seen(path, stats);
+      out.push(linkname === undefined ? { path, stats } : { path, stats, linkname });
       if (isDir) await visit(path);
     }
   };
   await visit('');
   return out;
+}
+
+/** The first path sent of each inode that has several names, as fsutil pairs hard links. */
+class HardLinks {
+  readonly #first = new Map<string, string>();
+
+  /** The path sent before that shares this file's inode, else undefined (and this path is recorded). */
+  seen(path: string, stats: Stats): string | undefined {
+    if (!stats.isFile() || stats.nlink < 2) return undefined;
+    const inode = `${stats.dev}:${stats.ino}`;
+    const first = this.#first.get(inode);
+    if (first === undefined) this.#first.set(inode, path);
+    return first;
+  }
 }
 
 /** Every value of a metadata key: gRPC sends a repeated key as several header fields. */

@@ -6,7 +6,7 @@ import { decodeOutput, OutputStream } from '../output.js';
 /** A terminal's size in character cells. */
 export interface TerminalSize {
   rows: number;
-  cols: number;
+  columns: number;
 }
 
 /** What a session is made of: the hijacked connection and the calls that act on its process. */

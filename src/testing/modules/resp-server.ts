@@ -1,0 +1,68 @@
+import { InvalidOptionError } from '../../index.js';
+import { GenericContainer, type StartOptions } from '../generic-container.js';
+import { StartedContainer, type StartedState } from '../started-container.js';
+
+/** The port Redis and Valkey listen on. */
+export const RESP_PORT = 6379;
+
+/**
+ * What the Redis and Valkey builders share: the port, and a password that becomes
+ * `<server> --requirepass`, which the official images understand; it replaces any withCommand.
+ */
+export abstract class RespServerContainer<S extends StartedRespServer> extends GenericContainer<S> {
+  #password: string | undefined;
+
+  protected constructor(
+    image: string,
+    /** The server's executable: `redis-server` or `valkey-server`. */
+    private readonly server: string,
+  ) {
+    super(image);
+    this.withExposedPorts(RESP_PORT);
+  }
+
+  /** Require this password (`requirepass`). */
+  withPassword(password: string): this {
+    if (typeof password !== 'string' || password === '' || /\s/.test(password)) {
+      throw new InvalidOptionError('withPassword', 'expected a non-empty string without spaces');
+    }
+    this.#password = password;
+    return this;
+  }
+
+  override start(options?: StartOptions): Promise<S> {
+    if (this.#password !== undefined) this.withCommand([this.server, '--requirepass', this.#password]);
+    return super.start(options);
+  }
+
+  /** The password given to withPassword, for the started container. */
+  protected get password(): string | undefined {
+    return this.#password;
+  }
+}
+
+/** A started Redis or Valkey server. */
+export class StartedRespServer extends StartedContainer {
+  constructor(
+    state: StartedState,
+    protected readonly password: string | undefined,
+  ) {
+    super(state);
+  }
+
+  /** The host port the server is published on. */
+  getPort(): number {
+    return this.getMappedPort(RESP_PORT);
+  }
+
+  /** The password, if one is required. */
+  getPassword(): string | undefined {
+    return this.password;
+  }
+
+  /** `redis://[:password@]host:port[/database]` (clients name the scheme redis for Valkey too). */
+  protected redisUrl(database?: number): string {
+    const auth = this.password === undefined ? '' : `:${encodeURIComponent(this.password)}@`;
+    return `redis://${auth}${this.host}:${this.getPort()}${database === undefined ? '' : `/${database}`}`;
+  }
+}

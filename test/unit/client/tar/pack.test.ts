@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pack } from 'tar-fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packTree, SYNC_READ_MAX } from '../../../../src/client/tar/pack.js';
+
+let root: string;
+
+async function bytesOf(tar: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of tar) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/** The same tree packed by tar-fs through node:fs, with the options packTree sets. */
+function reference(dir: string, options: Parameters<typeof pack>[1] = {}): AsyncIterable<Uint8Array> {
+  return pack(dir, { strict: false, umask: 0, ...options } as Parameters<typeof pack>[1]) as never;
+}
+
+/** Buffer#equals: toEqual walks a megabyte-sized buffer element by element. */
+function expectSameBytes(ours: Buffer, theirs: Buffer): void {
+  expect(ours.length).toBe(theirs.length);
+  expect(ours.equals(theirs), 'the tar streams differ').toBe(true);
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'berth-pack-'));
+  // Sizes around the synchronous-read limit and the 512-byte tar block, an empty file and directory,
+  // a symlink and a nested file: everything a context holds.
+  const sizes = [
+    0,
+    1,
+    511,
+    512,
+    513,
+    65_536,
+    SYNC_READ_MAX - 1,
+    SYNC_READ_MAX,
+    SYNC_READ_MAX + 1,
+    3 * SYNC_READ_MAX,
+  ];
+  await mkdir(join(root, 'tree/nested/empty'), { recursive: true });
+  for (const size of sizes) await writeFile(join(root, `tree/f${size}.bin`), randomBytes(size));
+  await writeFile(join(root, 'tree/nested/deep.txt'), 'deep\n');
+  await symlink('f1.bin', join(root, 'tree/link'));
+  const fixed = new Date('2024-01-02T03:04:05Z');
+  await utimes(join(root, 'tree/f1.bin'), fixed, fixed);
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('packTree', () => {
+  it('writes the same tar as tar-fs reading through node:fs, for files on both sides of the sync limit', async () => {
+    const dir = join(root, 'tree');
+    expectSameBytes(await bytesOf(packTree(dir)), await bytesOf(reference(dir)));
+  });
+
+  it('packs only the given entries, mapped, like tar-fs', async () => {
+    const dir = join(root, 'tree');
+    const entries = ['nested', 'nested/deep.txt', `f${SYNC_READ_MAX + 1}.bin`, 'f0.bin'];
+    const options = {
+      entries,
+      ignore: () => true,
+      map: (h: { uid: number; gid: number }) => Object.assign(h, { uid: 0, gid: 0 }),
+    };
+    const ours = await bytesOf(packTree(dir, options as never));
+    expectSameBytes(ours, await bytesOf(reference(dir, options as never)));
+    expect(ours.includes(Buffer.from('deep\n'))).toBe(true);
+  });
+
+  it('fails with the file system error naming a listed entry that is gone', async () => {
+    const dir = join(root, 'tree');
+    const read = bytesOf(packTree(dir, { entries: ['f1.bin', 'missing.bin'], ignore: () => true }));
+    await expect(read).rejects.toMatchObject({ code: 'ENOENT', path: join(dir, 'missing.bin') });
+  });
+});
