@@ -6,7 +6,7 @@ const entry = {
   'vitest/index': 'src/vitest/index.ts',
   'node-test/index': 'src/node-test/index.ts',
   'jest/index': 'src/jest/index.ts',
-  // The reaper's watchdog runs as its own Node process; src/testing/reaper/entry.ts finds it here.
+  // The reaper's watchdog runs as its own Node process; src/testing/reaper/watchdog-link.ts finds it here.
   'testing/watchdog': 'src/testing/reaper/watchdog-main.ts',
 };
 

@@ -9,7 +9,7 @@ import { version } from '../src/testing/modules/memcached.js';
 import { connack } from '../src/testing/modules/mosquitto.js';
 import { handshake } from '../src/testing/modules/mysql.js';
 import { pingPong } from '../src/testing/modules/nats.js';
-import { type Conversation, converse, READY } from '../src/testing/modules/protocol.js';
+import { type Conversation, converse, READY } from '../src/testing/modules/protocol-wait.js';
 import { connectionStart } from '../src/testing/modules/rabbitmq.js';
 import { ping } from '../src/testing/modules/valkey.js';
 

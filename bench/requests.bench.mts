@@ -9,7 +9,7 @@
  *   npx tsx bench/requests.bench.mts         (BENCH_REQUEST_ROUNDS=7, BENCH_REQUEST_WINDOW_MS=400)
  */
 import { Pool } from 'undici';
-import { transportDefaults } from '../src/client/options.js';
+import { transportDefaults } from '../src/client/option-checks.js';
 import { Docker } from '../src/index.js';
 import { ensureBusybox } from '../test/support/images.js';
 import { envInt, fixed, machine, median, optionalImport, rotate, SOCKET, writeResults } from './support.mjs';

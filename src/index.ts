@@ -15,15 +15,15 @@
  * @module
  */
 export type { JsonResponse, RawResponse } from './client/api/client.js';
-export { EngineApi } from './client/api/engine-api.js';
-export type { CallOptions, RegistryAuth, RequestOptions, ResponseData } from './client/api/types.js';
+export type { CallOptions, RegistryAuth, RequestOptions, ResponseData } from './client/api/request-types.js';
+export { EngineApi } from './client/api/typed-engine-api.js';
 export { compareApiVersions, MAX_API_VERSION, OLDEST_API_VERSION } from './client/api/version.js';
 export { IgnoreMatcher, isIgnored, parseDockerignore } from './client/build/dockerignore.js';
 export type { Builder } from './client/buildkit/builder.js';
-export type { BuildKitOptions, SshAgents } from './client/buildkit/options.js';
-export type { ExportResult } from './client/buildkit/progress.js';
+export type { BuildKitOptions, SshAgents } from './client/buildkit/buildkit-options.js';
+export type { ExportResult } from './client/buildkit/buildkit-progress.js';
 export type { BuildOutput } from './client/buildkit/services/filesend.js';
-export type { SecretSource } from './client/buildkit/services/secrets.js';
+export type { SecretSource } from './client/buildkit/services/secrets-service.js';
 export type {
   BuildKitEvent,
   LogEvent,
@@ -31,9 +31,9 @@ export type {
   VertexEvent,
   WarningEvent,
 } from './client/buildkit/trace.js';
+export type { Endpoint, ResolvedConnection, TlsMaterial } from './client/connection/endpoint.js';
 export type { ConnectionOptions } from './client/connection/index.js';
 export { resolveConnection } from './client/connection/index.js';
-export type { Endpoint, ResolvedConnection, TlsMaterial } from './client/connection/types.js';
 export {
   DIAGNOSTICS_CHANNELS,
   type RequestDiagnostic,
@@ -73,7 +73,7 @@ export {
   VersionConflictError,
   VersionError,
 } from './client/errors.js';
-export type { TransportOptions } from './client/options.js';
+export type { TransportOptions } from './client/option-checks.js';
 export {
   type AuthSource,
   authKeyFor,

@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { ApiClient } from './api/client.js';
-import { EngineApi } from './api/engine-api.js';
+import { EngineApi } from './api/typed-engine-api.js';
+import type { ResolvedConnection } from './connection/endpoint.js';
 import {
   type ConnectionOptions,
   connectionOptionKeys,
@@ -8,14 +9,13 @@ import {
   formatEndpoint,
   resolveConnection,
 } from './connection/index.js';
-import type { ResolvedConnection } from './connection/types.js';
 import {
   rejectUnknownOptions,
   type TransportOptions,
   transportDefaults,
   transportOptionKeys,
   validateTransportOptions,
-} from './options.js';
+} from './option-checks.js';
 import { Registries } from './registry/registries.js';
 import { Archives } from './resources/archives.js';
 import { Containers } from './resources/containers.js';

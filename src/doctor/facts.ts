@@ -2,7 +2,7 @@
  * What `berth doctor` collects before judging anything. Collection does I/O; the checks in
  * checks.ts are pure functions of these facts, so every verdict can be tested without an engine.
  */
-import type { ResolutionSource } from '../client/connection/types.js';
+import type { ResolutionSource } from '../client/connection/endpoint.js';
 
 /** A failure reduced to what a report needs: berth's code and, when known, the system's errno. */
 export interface FailureFacts {

@@ -12,7 +12,7 @@
  * const { host, ports } = shared('redis');
  * ```
  */
-import { reaperDisabled } from '../testing/reaper/settings.js';
+import { reaperDisabled } from '../testing/reaper/reaper.js';
 import {
   type BuilderSource,
   type Describe,

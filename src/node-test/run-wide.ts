@@ -2,10 +2,8 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomHex, sha256Hex } from '../dependencies.js';
 import { brandError, DockerError, ErrorCode } from '../index.js';
-import { clientOf } from '../testing/options.js';
-import { sessionFile } from '../testing/reaper/lock.js';
-import { isProcessAlive } from '../testing/reaper/owner.js';
-import { getSession, type TestSession } from '../testing/session.js';
+import { clientOf } from '../testing/builder-options.js';
+import { getSession, isProcessAlive, sessionFile, type TestSession } from '../testing/reaper/reaper.js';
 import {
   type BuilderSource,
   builderOf,

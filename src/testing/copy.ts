@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, resolve } from 'node:path';
 import { InvalidOptionError, packTree } from '../index.js';
-import type { ContentCopy, FileCopy } from './options.js';
+import type { ContentCopy, FileCopy } from './builder-types.js';
 
 export interface StagedArchive {
   tar: AsyncIterable<Uint8Array>;

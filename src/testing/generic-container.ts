@@ -10,32 +10,30 @@ import {
   type SecretSource,
   type SshAgents,
 } from '../index.js';
+import { clientOf, parseOption, schemas } from './builder-options.js';
+import type {
+  ArchiveCopy,
+  BindMount,
+  ContentCopy,
+  ExtraHost,
+  FileCopy,
+  HealthCheck,
+  PortSpec,
+  PullPolicy,
+  Resources,
+  Ulimits,
+  VolumeMount,
+} from './builder-types.js';
 import { stageCopies } from './copy.js';
+import { type HostAccess, resolveHostAccess } from './host/host-access.js';
 import { resolveHostGateway } from './host/host-gateway.js';
 import { applyImagePrefix, imagePrefixFromEnv, parseImagePrefix } from './host/image-prefix.js';
-import { type HostAccess, resolveHostAccess } from './host/resolve.js';
 import { LABEL_SESSION } from './labels.js';
+import { traceStep } from './lifecycle-trace.js';
 import type { StartedNetwork } from './network.js';
-import {
-  type ArchiveCopy,
-  type BindMount,
-  type ContentCopy,
-  clientOf,
-  type ExtraHost,
-  type FileCopy,
-  type HealthCheck,
-  type PortSpec,
-  type PullPolicy,
-  parseOption,
-  type Resources,
-  schemas,
-  type Ulimits,
-  type VolumeMount,
-} from './options.js';
+import { getSession, type TestSession } from './reaper/reaper.js';
 import { findOrCreateReusable, type Reusable, reuseHash, reuseLabels, reuseName } from './reuse.js';
-import { getSession, type TestSession } from './session.js';
 import { type LogConsumer, launch, StartedContainer, type StartedState } from './started-container.js';
-import { traceStep } from './trace.js';
 import {
   type ContainerInfo,
   Deadline,
@@ -452,9 +450,12 @@ export class GenericContainer<S extends StartedContainer = StartedContainer> {
     this.#checkCombination();
     const image = this.resolvedImage;
     const docker = clientOf(this.#docker);
-    // Joined before the deadline starts: the first start of a run also spawns the session's watchdog.
-    const session = await getSession(docker);
-    const access = await resolveHostAccess(docker, this.#hostOverride);
+    // Joined before the deadline starts. A new session's watchdog keeps starting in the background;
+    // its labels are final at once, which is all a create needs (see reaper/reaper.ts).
+    const [session, access] = await Promise.all([
+      getSession(docker),
+      resolveHostAccess(docker, this.#hostOverride),
+    ]);
     const deadline = new Deadline(this.#startupTimeoutMs, options.signal);
     const body = await resolveHostGateway(docker, this.#createBody(image, session, access), deadline.signal);
     if (this.#reuse) return this.#startReusable(docker, session, body, deadline, access);

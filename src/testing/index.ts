@@ -16,6 +16,19 @@
  * @module
  */
 
+export type {
+  ArchiveCopy,
+  BindMount,
+  ContentCopy,
+  ExtraHost,
+  FileCopy,
+  HealthCheck,
+  PortSpec,
+  PullPolicy,
+  Resources,
+  Ulimits,
+  VolumeMount,
+} from './builder-types.js';
 export {
   type CreateBody,
   type CreateOptionsEditor,
@@ -33,17 +46,17 @@ export {
   readContainerHints,
 } from './host/container-hints.js';
 export {
+  HOST_OVERRIDE_ENV,
+  type HostAccess,
+  hostOverrideFromEnv,
+  resolveHostAccess,
+} from './host/host-access.js';
+export {
   applyImagePrefix,
   IMAGE_PREFIX_ENV,
   imagePrefixFromEnv,
   parseImagePrefix,
 } from './host/image-prefix.js';
-export {
-  HOST_OVERRIDE_ENV,
-  type HostAccess,
-  hostOverrideFromEnv,
-  resolveHostAccess,
-} from './host/resolve.js';
 export {
   LABEL_COMMITTED,
   LABEL_MANAGED,
@@ -99,19 +112,6 @@ export {
   type ValkeyDatabase,
 } from './modules/valkey.js';
 export { Network, type NetworkOptions, StartedNetwork } from './network.js';
-export type {
-  ArchiveCopy,
-  BindMount,
-  ContentCopy,
-  ExtraHost,
-  FileCopy,
-  HealthCheck,
-  PortSpec,
-  PullPolicy,
-  Resources,
-  Ulimits,
-  VolumeMount,
-} from './options.js';
 export { ReuseError } from './reuse.js';
 export {
   type CommitOptions,

@@ -1,7 +1,7 @@
 import { randomHex } from '../dependencies.js';
 import { type Docker, InvalidOptionError, NotFoundError } from '../index.js';
-import { clientOf } from './options.js';
-import { getSession, type TestSession } from './session.js';
+import { clientOf } from './builder-options.js';
+import { getSession, type TestSession } from './reaper/reaper.js';
 
 /** Options of `new Network()`. */
 export interface NetworkOptions {

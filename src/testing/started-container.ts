@@ -11,16 +11,17 @@ import {
   isDockerError,
   NotFoundError,
 } from '../index.js';
+import { parseOption, schemas } from './builder-options.js';
+import type { ContentCopy, FileCopy } from './builder-types.js';
 import { stageCopies } from './copy.js';
 import { LABEL_COMMITTED } from './labels.js';
-import { type ContentCopy, type FileCopy, parseOption, schemas } from './options.js';
-import type { TestSession } from './session.js';
-import { elapsedSince, traceStep } from './trace.js';
-import { publishedPorts } from './wait/address.js';
-import { Deadline } from './wait/deadline.js';
-import { NotReadyError, startupFailure } from './wait/errors.js';
-import { followContainerLogs, type LogFollower, type LogLine } from './wait/log-follower.js';
-import { awaitReadiness } from './wait/readiness.js';
+import { elapsedSince, traceStep } from './lifecycle-trace.js';
+import type { TestSession } from './reaper/reaper.js';
+import { publishedPorts } from './startup/container-address.js';
+import { Deadline } from './startup/deadline.js';
+import { followContainerLogs, type LogFollower, type LogLine } from './startup/log-follower.js';
+import { awaitReadiness } from './startup/readiness.js';
+import { NotReadyError, startupFailure } from './startup/startup-errors.js';
 import type { ContainerInfo, WaitStrategy } from './wait/strategy.js';
 
 /** Everything a started container needs to know about itself. */

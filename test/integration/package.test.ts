@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { Docker } from '../../src/index.js';
@@ -51,6 +51,43 @@ describe('package build', () => {
       console.log(JSON.stringify(Object.keys(cache).filter((file) => file.includes('node_modules'))));`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script]);
     expect(JSON.parse(stdout)).toEqual([]);
+  });
+
+  it('keeps zod out of a plain client that pings the daemon', async () => {
+    // Options given to the constructor, a config.json or a context are checked with zod; none here.
+    const configDir = await mkdtemp(join(tmpdir(), 'berth-no-config-'));
+    const script = `
+      import { createRequire } from 'node:module';
+      const { Docker } = await import('berth');
+      const docker = new Docker();
+      const ping = await docker.ping();
+      await docker.close();
+      const cache = Object.keys(createRequire(process.cwd() + '/').cache);
+      console.log(JSON.stringify({ ping, zod: cache.filter((file) => file.includes('/zod/')) }));`;
+    try {
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+        env: { ...process.env, DOCKER_CONFIG: configDir },
+      });
+      expect(JSON.parse(stdout)).toEqual({ ping: 'OK', zod: [] });
+    } finally {
+      await rm(configDir, { recursive: true, force: true });
+    }
+  });
+
+  it('ships declarations of berth and berth/testing that never import zod', async () => {
+    const reached = new Set<string>();
+    const importingZod: string[] = [];
+    const pending = ['dist/types/index.d.ts', 'dist/types/testing/index.d.ts'];
+    for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+      if (reached.has(file)) continue;
+      reached.add(file);
+      const text = await readFile(file, 'utf8');
+      if (/from 'zod'|import\('zod'\)/.test(text)) importingZod.push(file);
+      for (const [, spec] of text.matchAll(/(?:from|import\()\s*'(\.[^']+)'/g))
+        pending.push(join(dirname(file), spec!.replace(/\.js$/, '.d.ts')));
+    }
+    expect(reached.size).toBeGreaterThan(50);
+    expect(importingZod).toEqual([]);
   });
 
   it('keeps undici out of a process that only negotiates the version and builds, with either builder', async () => {

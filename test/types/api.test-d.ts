@@ -5,7 +5,7 @@ import type {
   PathsFor,
   RequestOptions,
   ResponseData,
-} from '../../src/client/api/types.js';
+} from '../../src/client/api/request-types.js';
 import type { components, paths } from '../../src/generated/engine-api.js';
 import type { OPERATIONS } from '../../src/generated/operations.js';
 import type { DetachedRun, Docker, RunOptions, RunResult, Session } from '../../src/index.js';

@@ -1,10 +1,10 @@
 /**
  * The rules of ARCHITECTURE.md, checked by reading every import under src/: the layer order, the
- * harness reaching the client only through the package entry, and dependencies loaded only
- * through src/dependencies.ts.
+ * harness reaching the client only through the package entry, dependencies loaded only through
+ * src/dependencies.ts, the reaper reached through its entry point, and file names that are unique.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -117,6 +117,35 @@ describe('architecture (ARCHITECTURE.md)', () => {
       (i) => i.file !== 'src/dependencies.ts' && !i.typeOnly && lazyDependencies.includes(i.specifier),
     );
     expect(show(eager)).toEqual([]);
+  });
+
+  it('names every source file uniquely, index.ts aside', () => {
+    const byName = new Map<string, string[]>();
+    for (const path of sourceFiles(src)) {
+      const name = basename(path);
+      if (name !== 'index.ts') byName.set(name, [...(byName.get(name) ?? []), relative(root, path)]);
+    }
+    const repeated = [...byName.values()].filter((paths) => paths.length > 1);
+    expect(repeated).toEqual([]);
+  });
+
+  it('reaches the reaper only through its entry point, src/testing/reaper/reaper.ts', () => {
+    const inside = /^src\/testing\/reaper\//;
+    const around = imports.filter(
+      (i) =>
+        !inside.test(i.file) && inside.test(i.target ?? '') && i.target !== 'src/testing/reaper/reaper.ts',
+    );
+    expect(show(around)).toEqual([]);
+  });
+
+  it('keeps the startup engine apart from the wait strategies it runs', () => {
+    const strategies = imports.filter(
+      (i) =>
+        i.file.startsWith('src/testing/startup/') &&
+        i.target?.startsWith('src/testing/wait/') &&
+        i.target !== 'src/testing/wait/strategy.ts',
+    );
+    expect(show(strategies)).toEqual([]);
   });
 
   it('runs dependencies between resources one way: none reaches into a sibling resource', () => {

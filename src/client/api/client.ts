@@ -25,8 +25,8 @@ import type {
 import type { UpgradeOutcome } from '../transport/upgrade.js';
 import { daemonError } from './daemon-errors.js';
 import { encodeQuery, encodeRegistryAuth, expandPath } from './encoding.js';
+import type { CallOptions, Method } from './request-types.js';
 import { type CallKind, type Timeouts, timeoutsFor } from './timeouts.js';
-import type { CallOptions, Method } from './types.js';
 import { VersionNegotiator } from './version.js';
 
 export type { Timeouts } from './timeouts.js';

@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../errors.js';
-import type { RegistryAuth } from './types.js';
+import type { RegistryAuth } from './request-types.js';
 
 type QueryScalar = string | number | boolean | bigint;
 

@@ -2,7 +2,7 @@
  * Every request's timeouts, decided here and nowhere else: the transports apply what they are
  * given, and the pool is created without timeouts of its own.
  */
-import type { CallOptions } from './types.js';
+import type { CallOptions } from './request-types.js';
 
 /** The client's defaults for ordinary calls. */
 export interface Timeouts {

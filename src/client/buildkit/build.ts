@@ -6,14 +6,14 @@
 import type { ApiClient } from '../api/client.js';
 import type { AuthSource } from '../registry/auth.js';
 import type { ProgressSource } from '../streams/progress.js';
+import { type BuildSession, openSession, sessionId } from './buildkit-session.js';
 import type { GrpcHandler } from './grpc.js';
-import { authService } from './services/auth.js';
+import { authService } from './services/auth-service.js';
 import { type BuildOutput, fileSendService } from './services/filesend.js';
-import { fileSyncService, type SyncedDirs } from './services/filesync.js';
-import { healthService } from './services/health.js';
-import { type SecretSource, secretsService } from './services/secrets.js';
-import { sshService } from './services/ssh.js';
-import { type BuildSession, openSession, sessionId } from './session.js';
+import { fileSyncService, type SyncedDirs } from './services/filesync-service.js';
+import { healthService } from './services/health-service.js';
+import { type SecretSource, secretsService } from './services/secrets-service.js';
+import { sshService } from './services/ssh-service.js';
 
 /** What BuildKit-only options a build carries, already validated. */
 export interface BuildKitRequest {

@@ -3,7 +3,7 @@
  * what the daemon announces in the `Builder-Version` header of `/_ping` ("2" is BuildKit). Docker
  * 23 and later announce "2"; 20.10 announces nothing unless BuildKit is enabled in daemon.json.
  */
-import type { EngineApi } from '../api/engine-api.js';
+import type { EngineApi } from '../api/typed-engine-api.js';
 import { InvalidOptionError, StreamError } from '../errors.js';
 import type { ProgressTracker } from '../streams/progress.js';
 

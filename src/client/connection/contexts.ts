@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { lazySchema, sha256Hex } from '../../dependencies.js';
 import { ConfigError, InvalidOptionError } from '../errors.js';
+import type { Endpoint, TlsMaterial } from './endpoint.js';
 import { parseJsonFile, readOptionalText } from './files.js';
 import { parseDockerHost } from './host.js';
-import { readPemDir } from './tls.js';
-import type { Endpoint, TlsMaterial } from './types.js';
+import { readPemDir } from './tls-files.js';
 
 /** The context name that means "no context": DOCKER_HOST, TLS env vars, then the default socket. */
 export const DEFAULT_CONTEXT = 'default';

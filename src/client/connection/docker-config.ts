@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { lazySchema } from '../../dependencies.js';
+import type { SameShape } from '../../schema-checks.js';
 import { parseJsonFile, readOptionalText } from './files.js';
 
 /** Go's JSON decoder accepts null for any field and leaves it unset; so do we. */
@@ -11,7 +12,7 @@ const optional = <T extends z.ZodType>(schema: T) =>
     .transform((value) => value ?? undefined)
     .optional();
 
-/** The fields of ~/.docker/config.json berth reads; other fields are kept untouched. */
+/** @internal The fields of ~/.docker/config.json berth reads; other fields are kept untouched. */
 export const dockerConfigSchema = lazySchema((z) => {
   const text = () => optional(z.string({ error: 'expected a string' }));
   const stringMap = () => optional(z.record(z.string(), z.string({ error: 'expected a string' })));
@@ -44,7 +45,44 @@ export const dockerConfigSchema = lazySchema((z) => {
   });
 });
 
-export type DockerConfigFile = z.infer<ReturnType<typeof dockerConfigSchema>>;
+/** A credentials entry of config.json's `auths`. */
+interface AuthEntry {
+  auth?: string | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+  identitytoken?: string | undefined;
+  registrytoken?: string | undefined;
+  email?: string | undefined;
+  serveraddress?: string | undefined;
+  [field: string]: unknown;
+}
+
+/** A proxy entry of config.json's `proxies`. */
+interface ProxyEntry {
+  httpProxy?: string | undefined;
+  httpsProxy?: string | undefined;
+  noProxy?: string | undefined;
+  ftpProxy?: string | undefined;
+  allProxy?: string | undefined;
+  [field: string]: unknown;
+}
+
+/** The fields of ~/.docker/config.json berth reads (dockerConfigSchema parses it). */
+export interface DockerConfigFile {
+  currentContext?: string | undefined;
+  auths?: Record<string, AuthEntry> | undefined;
+  credsStore?: string | undefined;
+  credHelpers?: Record<string, string> | undefined;
+  proxies?: Record<string, ProxyEntry> | undefined;
+  HttpHeaders?: Record<string, string> | undefined;
+  [field: string]: unknown;
+}
+
+/** @internal The written type and the schema agree. */
+export const dockerConfigAgreement = true satisfies SameShape<
+  DockerConfigFile,
+  z.output<ReturnType<typeof dockerConfigSchema>>
+>;
 
 export const CONFIG_FILE_NAME = 'config.json';
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import { parseWith } from '../../schema-checks.js';
 import { ConfigError } from '../errors.js';
 
 /** A small file's text, or undefined when it does not exist; any other failure is a ConfigError. */
@@ -20,20 +21,5 @@ export function parseJsonFile<T extends z.ZodType>(file: string, raw: string, sc
   } catch (error) {
     throw new ConfigError(file, undefined, `invalid JSON: ${(error as Error).message}`, { cause: error });
   }
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  throw new ConfigError(file, fieldPath(issue.path) || undefined, issue.message);
-}
-
-/** `auths["https://index.docker.io/v1/"].auth`: dotted where a key is an identifier, bracketed otherwise. */
-export function fieldPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    const name = String(key);
-    if (typeof key === 'number') out += `[${key}]`;
-    else if (/^[A-Za-z_$][\w$]*$/.test(name)) out += out ? `.${name}` : name;
-    else out += `[${JSON.stringify(name)}]`;
-  }
-  return out;
+  return parseWith(schema, value, (field, message) => new ConfigError(file, field || undefined, message));
 }

@@ -1,6 +1,6 @@
 import { isIPv6 } from 'node:net';
 import { InvalidOptionError } from '../errors.js';
-import type { Endpoint, TlsMaterial } from './types.js';
+import type { Endpoint, TlsMaterial } from './endpoint.js';
 
 export const DEFAULT_SOCKET_PATH = '/var/run/docker.sock';
 export const DEFAULT_UNIX_HOST = `unix://${DEFAULT_SOCKET_PATH}`;

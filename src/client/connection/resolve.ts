@@ -1,11 +1,11 @@
 import { ConfigError, InvalidOptionError } from '../errors.js';
+import { type ConnectionOptions, validateConnectionOptions } from './connection-options.js';
 import { contextEndpoint, contextMetaPath, DEFAULT_CONTEXT, readContext } from './contexts.js';
 import { discoverSocket, isSocket } from './discovery.js';
 import { dockerConfigDir, readDockerConfig } from './docker-config.js';
+import type { Endpoint, ResolutionSource, ResolvedConnection, TlsMaterial } from './endpoint.js';
 import { DEFAULT_SOCKET_PATH, DEFAULT_TLS_HOST, DEFAULT_UNIX_HOST, parseDockerHost } from './host.js';
-import { type ConnectionOptions, validateConnectionOptions } from './options.js';
-import { envTlsSettings, loadEnvTls, tlsFromOption } from './tls.js';
-import type { Endpoint, ResolutionSource, ResolvedConnection, TlsMaterial } from './types.js';
+import { envTlsSettings, loadEnvTls, tlsFromOption } from './tls-files.js';
 
 type Picked = Omit<ResolvedConnection, 'apiVersion'>;
 

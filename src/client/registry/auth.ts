@@ -3,7 +3,7 @@
  * credential helper named in config.json (`credHelpers[registry]`, else `credsStore`), else the
  * `auths` entries of config.json. Docker Hub is keyed `https://index.docker.io/v1/`.
  */
-import type { RegistryAuth } from '../api/types.js';
+import type { RegistryAuth } from '../api/request-types.js';
 import {
   type DockerConfigFile,
   dockerConfigDir,

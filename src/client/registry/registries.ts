@@ -1,6 +1,6 @@
-import type { RegistryAuth } from '../api/types.js';
+import type { RegistryAuth } from '../api/request-types.js';
 import { InvalidOptionError } from '../errors.js';
-import { checkBag } from '../options.js';
+import { checkBag } from '../option-checks.js';
 import type { Abortable } from '../resources/types.js';
 import { type AuthSource, authKeyFor, DOCKER_HUB_AUTH_KEY, resolveRegistryAuth } from './auth.js';
 import { parseReference } from './references.js';

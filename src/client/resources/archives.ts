@@ -6,9 +6,9 @@
 import { chmod, lstat, mkdir, mkdtemp, realpath, rename, rm, stat as statHost } from 'node:fs/promises';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { EngineApi } from '../api/engine-api.js';
+import type { EngineApi } from '../api/typed-engine-api.js';
 import { InvalidOptionError, isDockerError, type RequestInfo, StreamError } from '../errors.js';
-import { checkBag, type OptionKind } from '../options.js';
+import { checkBag, type OptionKind } from '../option-checks.js';
 import { entryGuard, type TarEntryHeader } from '../tar/entry-guard.js';
 import { mergeTree } from '../tar/merge-tree.js';
 import { packTree } from '../tar/pack.js';

@@ -10,8 +10,8 @@
  */
 import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { EngineApi } from '../api/engine-api.js';
-import type { RawBody } from '../api/types.js';
+import type { RawBody } from '../api/request-types.js';
+import type { EngineApi } from '../api/typed-engine-api.js';
 import { AbortError, isDockerError, type RequestInfo } from '../errors.js';
 import type { ProgressSource } from '../streams/progress.js';
 

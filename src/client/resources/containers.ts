@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { ApiClient } from '../api/client.js';
-import type { EngineApi } from '../api/engine-api.js';
+import type { EngineApi } from '../api/typed-engine-api.js';
 import { checkOptionVersions, compareApiVersions } from '../api/version.js';
 import { secondsFromMs } from '../durations.js';
-import { checkBag, type OptionKind, requirePositiveIntegers } from '../options.js';
+import { checkBag, type OptionKind, requirePositiveIntegers } from '../option-checks.js';
 import { checkImageName } from '../registry/references.js';
 import type { Frame } from '../streams/demux.js';
 import type { TerminalSize } from '../streams/hijack/session.js';

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lazySchema, randomHex } from '../../dependencies.js';
 import type { ApiClient } from '../api/client.js';
-import type { EngineApi } from '../api/engine-api.js';
-import type { Operation, RequestOptions } from '../api/types.js';
+import type { Operation, RequestOptions } from '../api/request-types.js';
+import type { EngineApi } from '../api/typed-engine-api.js';
 import { InvalidOptionError } from '../errors.js';
-import { checkBag, checkOptions, type OptionKind, requirePositiveIntegers } from '../options.js';
+import { checkBag, checkOptions, type OptionKind, requirePositiveIntegers } from '../option-checks.js';
 import type { Frame } from '../streams/demux.js';
 import { Session, type TerminalSize } from '../streams/hijack/session.js';
 import { type CollectedOutput, decodeOutput, OutputStream } from '../streams/output.js';

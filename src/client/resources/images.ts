@@ -3,8 +3,8 @@ import { stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ApiClient } from '../api/client.js';
-import type { EngineApi } from '../api/engine-api.js';
-import type { RegistryAuth } from '../api/types.js';
+import type { RegistryAuth } from '../api/request-types.js';
+import type { EngineApi } from '../api/typed-engine-api.js';
 import { checkOptionVersions } from '../api/version.js';
 import { locateDockerfile, packContext } from '../build/context.js';
 import { announcedBuilder, type Builder, builderFromEnv, SwitchableTracker } from '../buildkit/builder.js';
@@ -14,12 +14,12 @@ import {
   checkOutputDestination,
   requireBuildKit,
   resolveSshAgents,
-} from '../buildkit/options.js';
-import type { ExportResult } from '../buildkit/progress.js';
+} from '../buildkit/buildkit-options.js';
+import type { ExportResult } from '../buildkit/buildkit-progress.js';
 import type { BuildOutput } from '../buildkit/services/filesend.js';
 import type { BuildKitEvent } from '../buildkit/trace.js';
 import { ConfigError, InvalidOptionError, NotFoundError } from '../errors.js';
-import { checkBag, type OptionKind } from '../options.js';
+import { checkBag, type OptionKind } from '../option-checks.js';
 import {
   type AuthSource,
   authKeyFor,
@@ -442,7 +442,7 @@ export class Images {
     await checkOutputDestination(options.outputs);
     const [{ startBuildKitBuild }, { buildKitTracker }] = await Promise.all([
       import('../buildkit/build.js'),
-      import('../buildkit/progress.js'),
+      import('../buildkit/buildkit-progress.js'),
     ]);
     tracker.use(buildKitTracker(options.outputs?.[0]));
     // A directory is synced through the session, as the CLI does, rather than uploaded.

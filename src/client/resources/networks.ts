@@ -1,5 +1,5 @@
-import type { EngineApi } from '../api/engine-api.js';
-import { checkBag, type OptionKind } from '../options.js';
+import type { EngineApi } from '../api/typed-engine-api.js';
+import { checkBag, type OptionKind } from '../option-checks.js';
 import { createOrUndo } from './create-or-undo.js';
 import {
   type Abortable,

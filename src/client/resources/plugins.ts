@@ -1,9 +1,9 @@
 import { encodeRegistryAuth } from '../api/encoding.js';
-import type { EngineApi } from '../api/engine-api.js';
-import type { RegistryAuth } from '../api/types.js';
+import type { RegistryAuth } from '../api/request-types.js';
+import type { EngineApi } from '../api/typed-engine-api.js';
 import { secondsFromMs } from '../durations.js';
 import { InvalidOptionError } from '../errors.js';
-import { checkArgument, checkBag, type OptionKind } from '../options.js';
+import { checkArgument, checkBag, type OptionKind } from '../option-checks.js';
 import { type AuthSource, authKeyFor, resolveRegistryAuth } from '../registry/auth.js';
 import { parseReference } from '../registry/references.js';
 import {

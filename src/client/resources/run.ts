@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
 import { lazySchema } from '../../dependencies.js';
 import type { ApiClient, RawResponse } from '../api/client.js';
-import type { EngineApi } from '../api/engine-api.js';
-import type { Operation, RegistryAuth, RequestOptions } from '../api/types.js';
+import type { Operation, RegistryAuth, RequestOptions } from '../api/request-types.js';
+import type { EngineApi } from '../api/typed-engine-api.js';
 import { InvalidOptionError, NotFoundError, type RequestInfo, StreamError } from '../errors.js';
-import { checkOptions } from '../options.js';
+import { checkOptions } from '../option-checks.js';
 import { checkImageName, isImageId } from '../registry/references.js';
 import { Session, type TerminalSize } from '../streams/hijack/session.js';
 import type { CollectedOutput } from '../streams/output.js';

@@ -1,9 +1,9 @@
 import type { ApiClient } from '../api/client.js';
-import type { EngineApi } from '../api/engine-api.js';
-import type { RegistryAuth } from '../api/types.js';
+import type { RegistryAuth } from '../api/request-types.js';
+import type { EngineApi } from '../api/typed-engine-api.js';
 import { compareApiVersions } from '../api/version.js';
 import { InvalidOptionError, ServiceFailedError } from '../errors.js';
-import { checkBag, type OptionKind } from '../options.js';
+import { checkBag, type OptionKind } from '../option-checks.js';
 import { type AuthSource, authKeyFor, resolveRegistryAuth } from '../registry/auth.js';
 import { parseReference } from '../registry/references.js';
 import { decodeOutput, type Framing, framingFromContentType, OutputStream } from '../streams/output.js';

@@ -1,6 +1,6 @@
-import type { EngineApi } from '../api/engine-api.js';
+import type { EngineApi } from '../api/typed-engine-api.js';
 import { InvalidOptionError } from '../errors.js';
-import { checkArgument, checkBag, type OptionKind } from '../options.js';
+import { checkArgument, checkBag, type OptionKind } from '../option-checks.js';
 import { type Abortable, type Filters, type JsonBodyOf, type Schemas, splitSignal } from './types.js';
 import { applyChange, checkChange, readModifyWrite, type SpecChange, versionOf } from './versioned.js';
 

@@ -1,6 +1,6 @@
-import type { EngineApi } from '../api/engine-api.js';
+import type { EngineApi } from '../api/typed-engine-api.js';
 import { type DockerError, HttpError, httpError } from '../errors.js';
-import { checkBag, type OptionKind } from '../options.js';
+import { checkBag, type OptionKind } from '../option-checks.js';
 import { type DockerEvent, type EventTime, eventTime } from '../streams/events.js';
 import { JsonStream } from '../streams/json-stream.js';
 import {

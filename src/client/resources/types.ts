@@ -1,5 +1,5 @@
 import type { components, operations } from '../../generated/engine-api.js';
-import type { ResponseData } from '../api/types.js';
+import type { ResponseData } from '../api/request-types.js';
 
 export type Schemas = components['schemas'];
 

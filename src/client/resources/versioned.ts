@@ -1,5 +1,5 @@
 import { AbortError, InvalidOptionError, VersionConflictError } from '../errors.js';
-import { checkArgument } from '../options.js';
+import { checkArgument } from '../option-checks.js';
 
 /** How often a read-modify-write is tried when the object changes between the read and the write. */
 export const DEFAULT_CONFLICT_RETRIES = 5;

@@ -1,8 +1,8 @@
 import type { ApiClient } from '../api/client.js';
-import type { EngineApi } from '../api/engine-api.js';
+import type { EngineApi } from '../api/typed-engine-api.js';
 import { compareApiVersions } from '../api/version.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { checkBag, type OptionKind } from '../options.js';
+import { checkBag, type OptionKind } from '../option-checks.js';
 import {
   type Abortable,
   type Filters,

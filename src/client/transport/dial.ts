@@ -4,7 +4,7 @@
  * the handshake or the ssh process is paid once and reused.
  */
 import { connect, type NetConnectOpts, type Socket } from 'node:net';
-import type { Endpoint } from '../connection/types.js';
+import type { Endpoint } from '../connection/endpoint.js';
 import { exchangeFailure } from './http1-body.js';
 
 export type Dialer = (signal?: AbortSignal) => Promise<Socket>;

@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { undici } from '../../dependencies.js';
+import type { Endpoint } from '../connection/endpoint.js';
 import { formatEndpoint } from '../connection/host.js';
-import type { Endpoint } from '../connection/types.js';
 import { sshConnector } from './ssh.js';
 import { tlsConnector } from './tls.js';
 

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { buildConnector } from 'undici';
 import { undici } from '../../dependencies.js';
-import type { TlsMaterial } from '../connection/types.js';
+import type { TlsMaterial } from '../connection/endpoint.js';
 
 /**
  * undici's TLS connector, keeping the daemon's TLS alert as the cause of a failure.

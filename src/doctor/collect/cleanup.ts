@@ -1,9 +1,7 @@
 /** berth/testing's cleanup as it applies here: watchdog settings and what labelled resources exist. */
 import type { Docker } from '../../client/docker.js';
 import { LABEL_REUSE } from '../../testing/labels.js';
-import { listLabelled } from '../../testing/reaper/resources.js';
-import { reaperDisabled, reaperGraceMs } from '../../testing/reaper/settings.js';
-import { findOrphans } from '../../testing/reaper/sweep.js';
+import { findOrphans, listLabelled, reaperDisabled, reaperGraceMs } from '../../testing/reaper/reaper.js';
 import type { CleanupFacts, FailureFacts } from '../facts.js';
 import { failureFacts } from './failure.js';
 

@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { socketPlaces } from '../../client/connection/discovery.js';
+import type { ResolvedConnection } from '../../client/connection/endpoint.js';
 import { describeSource } from '../../client/connection/index.js';
-import type { ResolvedConnection } from '../../client/connection/types.js';
 import type { ConnectionFacts, SocketFacts } from '../facts.js';
 
 /**

@@ -10,7 +10,7 @@
  *   rewritten name is never a Docker Hub name again and applying the rule twice changes nothing.
  */
 import { InvalidOptionError, parseReference } from '../../index.js';
-import { parseOption, schemas } from '../options.js';
+import { parseOption, schemas } from '../builder-options.js';
 
 /** The environment variable read when no prefix is given to the builder. */
 export const IMAGE_PREFIX_ENV = 'BERTH_IMAGE_PREFIX';

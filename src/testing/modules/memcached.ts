@@ -1,7 +1,7 @@
 import { randomHex } from '../../dependencies.js';
 import { GenericContainer } from '../generic-container.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
-import { type Conversation, lineEnd, ProtocolWait, READY } from './protocol.js';
+import { type Conversation, lineEnd, ProtocolWait, READY } from './protocol-wait.js';
 
 const PORT = 11211;
 

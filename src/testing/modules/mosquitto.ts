@@ -2,9 +2,9 @@ import { randomHex } from '../../dependencies.js';
 import { brandError } from '../../index.js';
 import { GenericContainer } from '../generic-container.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
-import { RetryLater, retryUntilReady } from '../wait/backoff.js';
+import { RetryLater, retryUntilReady } from '../startup/backoff.js';
 import { ServiceCommandError } from './command-error.js';
-import { type Conversation, converse, ProtocolWait, READY } from './protocol.js';
+import { type Conversation, converse, ProtocolWait, READY } from './protocol-wait.js';
 
 const PORT = 1883;
 const CONFIG_DIR = '/mosquitto/config';

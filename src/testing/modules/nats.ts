@@ -3,7 +3,14 @@ import { brandError, InvalidOptionError } from '../../index.js';
 import { GenericContainer, type StartOptions } from '../generic-container.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
 import { ServiceCommandError } from './command-error.js';
-import { COMMAND_IDLE_MS, type Conversation, converse, lineEnd, ProtocolWait, READY } from './protocol.js';
+import {
+  COMMAND_IDLE_MS,
+  type Conversation,
+  converse,
+  lineEnd,
+  ProtocolWait,
+  READY,
+} from './protocol-wait.js';
 
 const PORT = 4222;
 /** A stream name that is also a plain subject token. */

@@ -3,13 +3,13 @@ import { brandError } from '../../index.js';
 import { GenericContainer, type StartOptions } from '../generic-container.js';
 import type { StartedState } from '../started-container.js';
 import { ServiceCommandError } from './command-error.js';
+import { type Conversation, ProtocolWait, READY } from './protocol-wait.js';
 import {
   type Credentials,
   identifierOption,
   nonEmptyOption,
   StartedServiceWithLogin,
-} from './credentials.js';
-import { type Conversation, ProtocolWait, READY } from './protocol.js';
+} from './service-login.js';
 
 const PORT = 5432;
 /** A plain identifier, so names need no quoting rules beyond double quotes. */

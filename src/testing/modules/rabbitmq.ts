@@ -3,8 +3,8 @@ import { brandError, InvalidOptionError } from '../../index.js';
 import { GenericContainer, type StartOptions } from '../generic-container.js';
 import type { StartedState } from '../started-container.js';
 import { ServiceCommandError } from './command-error.js';
-import { type Credentials, StartedServiceWithLogin } from './credentials.js';
-import { type Conversation, ProtocolWait, READY } from './protocol.js';
+import { type Conversation, ProtocolWait, READY } from './protocol-wait.js';
+import { type Credentials, StartedServiceWithLogin } from './service-login.js';
 
 const PORT = 5672;
 /** The management plugin's HTTP API, in the official -management tags. */

@@ -2,7 +2,14 @@ import { randomHex } from '../../dependencies.js';
 import { brandError } from '../../index.js';
 import type { StartedState } from '../started-container.js';
 import { ServiceCommandError } from './command-error.js';
-import { COMMAND_IDLE_MS, type Conversation, converse, lineEnd, ProtocolWait, READY } from './protocol.js';
+import {
+  COMMAND_IDLE_MS,
+  type Conversation,
+  converse,
+  lineEnd,
+  ProtocolWait,
+  READY,
+} from './protocol-wait.js';
 import { RESP_PORT, RespServerContainer, StartedRespServer } from './resp-server.js';
 
 /** Where the reservations of per-test databases are kept: the last logical database. */

@@ -5,12 +5,18 @@
 import { rmSync } from 'node:fs';
 import { type ConnectionOptions, Docker } from '../../index.js';
 import { LABEL_MANAGED, LABEL_SESSION, LABEL_SESSION_OWNER } from '../labels.js';
-import { LeaseKeeper } from './lease.js';
-import { removeLockIfNames, removeSessionFiles } from './lock.js';
-import { formatOwner, thisHost } from './owner.js';
-import { type WatchdogConfig, watchdogConfigSchema } from './protocol.js';
-import { listLabelled, mergeInto, type ResourceSet, removeResources, toResourceSet } from './resources.js';
-import { Watchdog } from './server.js';
+import { formatOwner, removeLockIfNames, removeSessionFiles, thisHost } from './identity.js';
+import {
+  LeaseKeeper,
+  listLabelled,
+  mergeInto,
+  type ResourceSet,
+  removeResources,
+  sweepOrphans,
+  toResourceSet,
+} from './leftovers.js';
+import { type WatchdogConfig, watchdogConfigSchema } from './watchdog-link.js';
+import { Watchdog } from './watchdog-server.js';
 
 const REAP_TIMEOUT_MS = 60_000;
 
@@ -61,7 +67,14 @@ async function main(config: WatchdogConfig): Promise<void> {
   if (process.platform !== 'win32') rmSync(config.socketPath, { force: true });
   await watchdog.listen(config.socketPath);
   log(`session ${config.sessionId} listening on ${config.socketPath}`);
+  // A new session removes what dead ones left; here rather than in the test process, whose first
+  // container should not share the daemon with a listing of every labelled resource.
+  const sweep = sweepOrphans(docker, config.sessionId).catch((error: Error) =>
+    log(`sweep: ${error.message}`),
+  );
   await watchdog.done;
+  // A session that ends within its grace must not cut the sweep short by exiting.
+  await sweep;
   log(`session ${config.sessionId} reaped`);
   await docker.close();
 }

@@ -1,4 +1,4 @@
-import { NotReadyError } from './errors.js';
+import { NotReadyError } from '../startup/startup-errors.js';
 import type { WaitContext, WaitStrategy } from './strategy.js';
 
 /**

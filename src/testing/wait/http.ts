@@ -1,7 +1,7 @@
 import type { Agent } from 'undici';
 import { undici } from '../../dependencies.js';
 import { InvalidOptionError } from '../../index.js';
-import { RetryLater, retryUntilReady } from './backoff.js';
+import { RetryLater, retryUntilReady } from '../startup/backoff.js';
 import type { WaitContext, WaitStrategy } from './strategy.js';
 
 /** Options of `Wait.forHttp()`. */

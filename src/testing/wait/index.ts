@@ -26,21 +26,21 @@ export const Wait = {
   forAll: (strategies: WaitStrategy[]): AllWait => new AllWait(strategies),
 };
 
-export { AllWait } from './all.js';
-export { Deadline } from './deadline.js';
+export { Deadline } from '../startup/deadline.js';
+export { followContainerLogs, LogFollower, type LogLine, recentLogLines } from '../startup/log-follower.js';
+export { awaitReadiness, type ReadinessTarget } from '../startup/readiness.js';
 export {
   NotReadyError,
   StartupError,
   type StartupFailure,
   StartupTimeoutError,
   startupFailure,
-} from './errors.js';
+} from '../startup/startup-errors.js';
+export { AllWait } from './all.js';
 export { HealthCheckWait } from './health-check.js';
 export { HttpWait, type HttpWaitOptions } from './http.js';
 export { ListeningPortsWait } from './listening-ports.js';
-export { followContainerLogs, LogFollower, type LogLine, recentLogLines } from './log-follower.js';
 export { LogMessageWait } from './log-message.js';
 export { OneShotWait } from './one-shot.js';
-export { awaitReadiness, type ReadinessTarget } from './readiness.js';
 export type { ContainerInfo, WaitContext, WaitStrategy } from './strategy.js';
 export { SuccessfulCommandWait } from './successful-command.js';

@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '../../index.js';
-import { RetryLater, retryUntilReady } from './backoff.js';
-import { probeDirect, probeThroughProxy } from './port-probe.js';
+import { RetryLater, retryUntilReady } from '../startup/backoff.js';
+import { probeDirect, probeThroughProxy } from '../startup/port-probe.js';
 import type { WaitContext, WaitStrategy } from './strategy.js';
 
 /**

@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../../index.js';
-import { NotReadyError } from './errors.js';
+import { NotReadyError } from '../startup/startup-errors.js';
 import type { WaitContext, WaitStrategy } from './strategy.js';
 
 /** For a container that runs to completion: ready once it has exited with `exitCode` (default 0). */

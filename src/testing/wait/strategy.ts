@@ -1,5 +1,5 @@
 import type { Docker, ExecResult } from '../../index.js';
-import type { LogFollower } from './log-follower.js';
+import type { LogFollower } from '../startup/log-follower.js';
 
 /** The container as the daemon describes it (`GET /containers/{id}/json`). */
 export type ContainerInfo = Awaited<ReturnType<Docker['containers']['inspect']>>;

@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../../index.js';
-import { RetryLater, retryUntilReady } from './backoff.js';
+import { RetryLater, retryUntilReady } from '../startup/backoff.js';
 import type { WaitContext, WaitStrategy } from './strategy.js';
 
 /**

@@ -12,8 +12,8 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Docker, InvalidOptionError, NotFoundError } from '../../../src/index.js';
 import { GenericContainer, type LogLine, StoppedContainer, Wait } from '../../../src/testing/index.js';
 import { LABEL_COMMITTED, LABEL_SESSION } from '../../../src/testing/labels.js';
-import { listLabelled } from '../../../src/testing/reaper/resources.js';
-import { getSession } from '../../../src/testing/session.js';
+import { listLabelled } from '../../../src/testing/reaper/leftovers.js';
+import { getSession } from '../../../src/testing/reaper/reaper.js';
 import { startRegistry } from '../../support/registry.js';
 
 const { busybox } = inject('images');

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Docker, InvalidOptionError, NotFoundError } from '../../../src/index.js';
 import { GenericContainer, type StartedContainer, StartupError, Wait } from '../../../src/testing/index.js';
 import { LABEL_MANAGED, LABEL_REUSE, LABEL_SESSION } from '../../../src/testing/labels.js';
-import { getSession } from '../../../src/testing/session.js';
+import { getSession } from '../../../src/testing/reaper/reaper.js';
 import { engineSocket } from '../../support/engine.js';
 
 const { busybox } = inject('images');

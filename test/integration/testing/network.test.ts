@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Docker, InvalidOptionError, NotFoundError } from '../../../src/index.js';
 import { GenericContainer, Network, Wait } from '../../../src/testing/index.js';
-import { getSession } from '../../../src/testing/session.js';
+import { getSession } from '../../../src/testing/reaper/reaper.js';
 
 const { busybox } = inject('images');
 const docker = Docker.fromEnv();

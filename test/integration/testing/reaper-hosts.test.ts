@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Docker, isDockerError } from '../../../src/index.js';
 import { LABEL_LEASE, LABEL_SESSION } from '../../../src/testing/labels.js';
-import { daemonNow } from '../../../src/testing/reaper/sweep.js';
+import { daemonNow } from '../../../src/testing/reaper/leftovers.js';
 import { eventually, exitOf, firstLine, fixture } from './fixtures/children.js';
 
 const docker = Docker.fromEnv();

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Docker, isDockerError } from '../../../src/index.js';
 import { LABEL_MANAGED, LABEL_SESSION, LABEL_SESSION_OWNER } from '../../../src/testing/labels.js';
-import { thisHost } from '../../../src/testing/reaper/owner.js';
+import { thisHost } from '../../../src/testing/reaper/identity.js';
 import { eventually, exitOf, firstLine, spawnFixture } from './fixtures/children.js';
 
 const docker = Docker.fromEnv();

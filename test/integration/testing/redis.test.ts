@@ -5,7 +5,7 @@ import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Docker } from '../../../src/index.js';
 import { RedisContainer, type StartedRedisContainer } from '../../../src/testing/index.js';
-import { getSession } from '../../../src/testing/session.js';
+import { getSession } from '../../../src/testing/reaper/reaper.js';
 import { engineSocket } from '../../support/engine.js';
 
 const { redis: image } = inject('images');

@@ -10,8 +10,8 @@ import {
   type WaitContext,
   type WaitStrategy,
 } from '../../../src/testing/index.js';
-import { getSession } from '../../../src/testing/session.js';
-import { probeDirect, probeThroughProxy } from '../../../src/testing/wait/port-probe.js';
+import { getSession } from '../../../src/testing/reaper/reaper.js';
+import { probeDirect, probeThroughProxy } from '../../../src/testing/startup/port-probe.js';
 import { failure } from '../../support/failure.js';
 
 const { busybox, debian } = inject('images');

@@ -28,7 +28,7 @@ describe('Docker options', () => {
     );
     expect(
       optionError(() => new Docker({ socketPath: '/x.sock', timeouts: { idel: 5 } as never })).option,
-    ).toBe('timeouts');
+    ).toBe('timeouts.idel');
     expect(optionError(() => new Docker({ socketPath: '/x.sock', dispatcher: {} as never })).option).toBe(
       'dispatcher',
     );

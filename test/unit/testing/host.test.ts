@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Docker, InvalidOptionError, NotFoundError, parseReference } from '../../../src/index.js';
 import type { ContainerHints } from '../../../src/testing/host/container-hints.js';
-import { decide } from '../../../src/testing/host/resolve.js';
+import { decide } from '../../../src/testing/host/host-access.js';
 import {
   applyImagePrefix,
   containerIdFromCgroup,

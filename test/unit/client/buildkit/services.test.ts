@@ -16,9 +16,9 @@ import {
   serveGrpc,
 } from '../../../../src/client/buildkit/grpc.js';
 import { asString, ProtoWriter, readFields } from '../../../../src/client/buildkit/proto.js';
-import { authService } from '../../../../src/client/buildkit/services/auth.js';
-import { healthService } from '../../../../src/client/buildkit/services/health.js';
-import { secretsService } from '../../../../src/client/buildkit/services/secrets.js';
+import { authService } from '../../../../src/client/buildkit/services/auth-service.js';
+import { healthService } from '../../../../src/client/buildkit/services/health-service.js';
+import { secretsService } from '../../../../src/client/buildkit/services/secrets-service.js';
 
 let dir: string;
 let listener: Server;

@@ -1,6 +1,6 @@
 /** Decoding BuildKit's StatusResponse and turning a build's stream into its outcome. */
 import { describe, expect, it } from 'vitest';
-import { buildKitTracker } from '../../../../src/client/buildkit/progress.js';
+import { buildKitTracker } from '../../../../src/client/buildkit/buildkit-progress.js';
 import { ProtoWriter } from '../../../../src/client/buildkit/proto.js';
 import { decodeStatusResponse } from '../../../../src/client/buildkit/trace.js';
 import { BuildError, StreamError } from '../../../../src/index.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { TlsMaterial } from '../../../../src/client/connection/endpoint.js';
 import { formatEndpoint, parseDockerHost } from '../../../../src/client/connection/host.js';
-import type { TlsMaterial } from '../../../../src/client/connection/types.js';
 import { InvalidOptionError } from '../../../../src/client/errors.js';
 import { thrown } from './fixtures.js';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ConnectionOptions } from '../../../../src/client/connection/connection-options.js';
 import { contextMetaPath } from '../../../../src/client/connection/contexts.js';
-import type { ConnectionOptions } from '../../../../src/client/connection/options.js';
 import { describeSource, resolveConnection } from '../../../../src/client/connection/resolve.js';
 import { ConfigError, InvalidOptionError } from '../../../../src/client/errors.js';
 import { PEM, tempDir, thrown, writeConfig, writeContext, writePemFiles } from './fixtures.js';

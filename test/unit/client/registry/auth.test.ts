@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RegistryAuth } from '../../../../src/client/api/types.js';
+import type { RegistryAuth } from '../../../../src/client/api/request-types.js';
 import { ConfigError } from '../../../../src/client/errors.js';
 import {
   authKeyFor,
