@@ -286,7 +286,13 @@ describe('StartedContainer', () => {
     // Adjacent frames of one stream may arrive merged: compare the lines, not the frames.
     const lines: string[] = [];
     for await (const { stream, data } of c.logs({ follow: true, tail: 2 })) {
-      lines.push(...data.toString().trim().split('\n').map((line) => `${stream}:${line}`));
+      lines.push(
+        ...data
+          .toString()
+          .trim()
+          .split('\n')
+          .map((line) => `${stream}:${line}`),
+      );
       if (data.toString().includes('late')) break;
     }
     expect(lines.at(-1)).toBe('stdout:late');
