@@ -22,16 +22,18 @@ export class Counter {
     private readonly ttlSeconds = 60,
   ) {}
 
-  /** Adds `by` in PostgreSQL (atomic upsert) and refreshes the cached value. */
+  /**
+   * Adds `by` in PostgreSQL (atomic upsert) and drops the cached value: concurrent increments may
+   * reach Redis out of order, so the next read fills the cache from PostgreSQL instead.
+   */
   async increment(name: string, by = 1): Promise<number> {
     const { rows } = await this.db.query<{ value: string }>(
       `INSERT INTO counters (name, value) VALUES ($1, $2)
        ON CONFLICT (name) DO UPDATE SET value = counters.value + $2 RETURNING value`,
       [name, by],
     );
-    const value = Number(rows[0]!.value);
-    await this.cache.set(cacheKey(name), value, 'EX', this.ttlSeconds);
-    return value;
+    await this.cache.del(cacheKey(name));
+    return Number(rows[0]!.value);
   }
 
   /** The cached value when there is one, else PostgreSQL's (0 for an unknown counter), then cached. */

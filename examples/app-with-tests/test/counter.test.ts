@@ -20,6 +20,7 @@ describe('Counter', () => {
   it('serves reads from Redis once cached', async ({ db, redis }) => {
     const counter = new Counter(db, redis);
     await counter.increment('about', 2);
+    expect(await counter.get('about')).toEqual({ value: 2, cached: false });
     expect(await counter.get('about')).toEqual({ value: 2, cached: true });
     // Behind the cache's back: the cached value stays until it expires or is refreshed.
     await db.query("UPDATE counters SET value = 10 WHERE name = 'about'");
