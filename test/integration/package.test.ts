@@ -95,14 +95,16 @@ describe('package build', () => {
     // build asks the daemon's builder, opens its session (an h2c upgrade) and syncs the context.
     const dir = await mkdtemp(join(tmpdir(), 'berth-package-'));
     await writeFile(join(dir, 'Dockerfile'), `FROM ${inject('images').busybox}\nLABEL berth.test=package\n`);
+    // Podman serves no BuildKit session (a declared divergence): its builds are classic ones.
+    const builders = inject('engine').kind === 'podman' ? [null, 'classic'] : [null, 'classic', 'buildkit'];
     const script = `
       import { createRequire } from 'node:module';
       const { Docker } = await import('berth');
       const docker = Docker.fromEnv();
       await docker.apiVersion();
       const ids = [];
-      for (const builder of [undefined, 'classic', 'buildkit'])
-        ids.push((await docker.images.build(${JSON.stringify(dir)}, { builder }).done()).id);
+      for (const builder of ${JSON.stringify(builders)})
+        ids.push((await docker.images.build(${JSON.stringify(dir)}, { builder: builder ?? undefined }).done()).id);
       const cache = Object.keys(createRequire(process.cwd() + '/').cache);
       console.log(JSON.stringify({ ids, undici: cache.filter((file) => file.includes('/undici/')).length }));
       await docker.close();`;
@@ -113,7 +115,7 @@ describe('package build', () => {
       const built = JSON.parse(stdout) as { ids: string[]; undici: number };
       ids = [...new Set(built.ids)];
       expect(built.undici).toBe(0);
-      expect(built.ids).toHaveLength(3);
+      expect(built.ids).toHaveLength(builders.length);
       for (const id of ids)
         expect((await docker.images.inspect(id)).Config?.Labels).toMatchObject({ 'berth.test': 'package' });
     } finally {
