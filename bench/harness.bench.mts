@@ -46,7 +46,7 @@ const PARALLEL = 8;
 const PORT = 6379;
 const API = 'v1.41';
 const LABELS = { 'berth.test': 'bench' };
-const DEPENDENCIES = ['undici', 'zod', 'p-retry', 'tar-fs'];
+const DEPENDENCIES = ['undici', 'zod', 'p-retry', 'tar-stream'];
 
 const BERTH = 'berth GenericContainer';
 const TESTCONTAINERS = 'testcontainers GenericContainer';
