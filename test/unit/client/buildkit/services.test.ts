@@ -3,35 +3,24 @@
  * drive it: health, secrets and registry credentials, statuses in trailers, unknown methods.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import http2 from 'node:http2';
-import { createServer, type Server } from 'node:net';
+import type http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  encodeFrame,
-  FrameDecoder,
-  type GrpcHandler,
-  type GrpcServer,
-  serveGrpc,
-} from '../../../../src/client/buildkit/grpc.js';
+import { encodeFrame, FrameDecoder, type GrpcHandler } from '../../../../src/client/buildkit/grpc.js';
 import { asString, ProtoWriter, readFields } from '../../../../src/client/buildkit/proto.js';
 import { authService } from '../../../../src/client/buildkit/services/auth-service.js';
 import { healthService } from '../../../../src/client/buildkit/services/health-service.js';
 import { secretsService } from '../../../../src/client/buildkit/services/secrets-service.js';
+import { type GrpcPeer, openCall, startGrpcPeer } from '../../../support/grpc-peer.js';
 
 let dir: string;
-let listener: Server;
-let served: GrpcServer | undefined;
+let peer: GrpcPeer | undefined;
 let client: http2.ClientHttp2Session;
 
 async function start(handlers: [string, GrpcHandler][]) {
-  const path = join(dir, 'session.sock');
-  listener = createServer((socket) => {
-    served = serveGrpc(socket, new Map(handlers));
-  });
-  await new Promise<void>((resolve) => listener.listen(path, resolve));
-  client = http2.connect('http://session', { path } as http2.SecureClientSessionOptions & { path: string });
+  peer = await startGrpcPeer(dir, handlers);
+  client = peer.client;
 }
 
 /** One unary call: the reply messages and the trailers' status. */
@@ -40,12 +29,7 @@ function call(
   request: Uint8Array,
 ): Promise<{ messages: Uint8Array[]; status: string; message: string }> {
   return new Promise((resolve, reject) => {
-    const stream = client.request({
-      ':method': 'POST',
-      ':path': method,
-      'content-type': 'application/grpc',
-      te: 'trailers',
-    });
+    const stream = openCall(client, method);
     const decoder = new FrameDecoder();
     const messages: Uint8Array[] = [];
     let status = '';
@@ -69,9 +53,8 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  client?.close();
-  served?.close();
-  await new Promise((resolve) => listener.close(resolve));
+  await peer?.close();
+  peer = undefined;
   await rm(dir, { recursive: true, force: true });
 });
 

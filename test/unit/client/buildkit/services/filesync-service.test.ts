@@ -6,18 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import http2 from 'node:http2';
-import { createServer, type Server } from 'node:net';
+import type http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  encodeFrame,
-  FrameDecoder,
-  type GrpcHandler,
-  type GrpcServer,
-  serveGrpc,
-} from '../../../../../src/client/buildkit/grpc.js';
+import { encodeFrame, FrameDecoder, type GrpcHandler } from '../../../../../src/client/buildkit/grpc.js';
 import { fileSyncService } from '../../../../../src/client/buildkit/services/filesync-service.js';
 import {
   controlPacket,
@@ -25,30 +18,20 @@ import {
   GoMode,
   Packet,
 } from '../../../../../src/client/buildkit/services/fsutil.js';
+import { type GrpcPeer, openCall, startGrpcPeer } from '../../../../support/grpc-peer.js';
 
 const CHUNK = 32 * 1024;
 let dir: string;
-let listener: Server;
-let served: GrpcServer | undefined;
+let peer: GrpcPeer | undefined;
 let client: http2.ClientHttp2Session;
 
 async function start(handlers: [string, GrpcHandler][]) {
-  const path = join(dir, 'session.sock');
-  listener = createServer((socket) => {
-    served = serveGrpc(socket, new Map(handlers));
-  });
-  await new Promise<void>((resolve) => listener.listen(path, resolve));
-  client = http2.connect('http://session', { path } as http2.SecureClientSessionOptions & { path: string });
+  peer = await startGrpcPeer(dir, handlers);
+  client = peer.client;
 }
 
 function open(method: string, headers: Record<string, string> = {}): http2.ClientHttp2Stream {
-  return client.request({
-    ':method': 'POST',
-    ':path': method,
-    'content-type': 'application/grpc',
-    te: 'trailers',
-    ...headers,
-  });
+  return openCall(client, method, headers);
 }
 
 interface Synced {
@@ -102,9 +85,8 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  client?.close();
-  served?.close();
-  await new Promise((resolve) => listener.close(resolve));
+  await peer?.close();
+  peer = undefined;
   await rm(dir, { recursive: true, force: true });
 });
 
