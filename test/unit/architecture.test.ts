@@ -58,7 +58,15 @@ function describeImport(file: string, path: string, specifier: string, typeOnly:
 const imports = sourceFiles(src).flatMap(importsOf);
 
 /** Modules under src/client/resources/ that hold shared pieces rather than a resource. */
-const resourceHelpers = ['types', 'shared', 'create-or-undo', 'build-or-undo', 'versioned', 'top'];
+const resourceHelpers = [
+  'types',
+  'shared',
+  'create-or-undo',
+  'build-or-undo',
+  'versioned',
+  'top',
+  'removal-wait',
+];
 
 /**
  * A resource module (containers.ts, exec.ts, ...) is imported only by docker.ts, which wires the

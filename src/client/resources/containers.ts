@@ -10,6 +10,7 @@ import type { TerminalSize } from '../streams/hijack/session.js';
 import { JsonStream } from '../streams/json-stream.js';
 import { decodeOutput, type Framing, framingFromContentType, OutputStream } from '../streams/output.js';
 import { createOrUndo } from './create-or-undo.js';
+import { untilRemoved } from './removal-wait.js';
 import { splitTopColumns } from './top.js';
 import {
   type Abortable,
@@ -204,11 +205,17 @@ export class Containers {
     return normalize(res, { Warnings: 'array' });
   }
 
-  /** Wait for the container to reach `condition` (default not-running); no timeout unless one is set. */
+  /**
+   * Wait for the container to reach `condition` (default not-running); no timeout unless one is set.
+   * A `removed` wait also ends, with a NotFoundError, once the container is found gone.
+   */
   wait(id: string, options?: ContainerWaitOptions): Promise<ContainerWaitResult> {
     checkBag(options, allowed.wait);
     const [query, signal] = splitSignal(options);
-    return this.api.post('/containers/{id}/wait', { path: { id }, query, signal });
+    const waitFor = (s: AbortSignal | undefined) =>
+      this.api.post('/containers/{id}/wait', { path: { id }, query, signal: s });
+    if (query.condition !== 'removed') return waitFor(signal);
+    return untilRemoved(waitFor, (s) => this.inspect(id, { signal: s }), signal);
   }
 
   async remove(id: string, options?: ContainerRemoveOptions): Promise<void> {
