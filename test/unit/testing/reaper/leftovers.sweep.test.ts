@@ -10,6 +10,7 @@ import { formatOwner, isOrphaned, parseOwner, thisHost } from '../../../../src/t
 import type { LabelledResource } from '../../../../src/testing/reaper/leftovers.js';
 import {
   beatIntervalMs,
+  LABEL_LEASE_KEEPER,
   leaseExpired,
   newestLease,
   orphansOf,
@@ -87,6 +88,44 @@ describe('orphansOf', () => {
     ];
     expect(ids(resources).sort()).toEqual(
       ['expired-c', 'lease-x-200000', 'lease-x-61500', 'reused-pid-c', 'lease-v-120000'].sort(),
+    );
+  });
+
+  it('keeps a session whose owner is gone while a keeper of its lease may still run', () => {
+    const kept = (session: string, owner: string, keeper: string, ageMs: number): LabelledResource => {
+      const volume = lease(session, owner, ageMs);
+      return { ...volume, labels: { ...volume.labels, [LABEL_LEASE_KEEPER]: keeper } };
+    };
+    const resources = [
+      // The watchdog (5) never came up; its test process (100) keeps the lease and runs.
+      resource('kept-here-c', labels('k', '5@here')),
+      kept('k', '5@here', '100@here', 0),
+      // The same, but the keeping test process is gone too: dead at once, however fresh the lease.
+      resource('keeper-gone-c', labels('g', '5@here')),
+      kept('g', '5@here', '6@here', 0),
+      // A watchdog keeping its own lease: the keeper is the owner, and both are gone.
+      resource('watchdog-gone-c', labels('w', '5@here')),
+      kept('w', '5@here', '5@here', 0),
+      // A keeper elsewhere cannot be checked from here: its lease decides.
+      resource('kept-far-c', labels('f', '5@here')),
+      kept('f', '5@here', '9@far', 1_000),
+      resource('lapsed-far-c', labels('l', '5@here')),
+      kept('l', '5@here', '9@far', 120_000),
+      // A live keeper here whose lease stopped anyway (its pid now belongs to another process).
+      resource('lapsed-here-c', labels('h', '5@here')),
+      kept('h', '5@here', '100@here', 120_000),
+    ];
+    expect(ids(resources).sort()).toEqual(
+      [
+        'keeper-gone-c',
+        'lease-g-0',
+        'watchdog-gone-c',
+        'lease-w-0',
+        'lapsed-far-c',
+        'lease-l-120000',
+        'lapsed-here-c',
+        'lease-h-120000',
+      ].sort(),
     );
   });
 
