@@ -92,41 +92,31 @@ describe('orphansOf', () => {
   });
 
   it('keeps a session whose owner is gone while a keeper of its lease may still run', () => {
-    const kept = (session: string, owner: string, keeper: string, ageMs: number): LabelledResource => {
-      const volume = lease(session, owner, ageMs);
-      return { ...volume, labels: { ...volume.labels, [LABEL_LEASE_KEEPER]: keeper } };
-    };
-    const resources = [
-      // The watchdog (5) never came up; its test process (100) keeps the lease and runs.
-      resource('kept-here-c', labels('k', '5@here')),
-      kept('k', '5@here', '100@here', 0),
+    // Each session's owner, its watchdog (5), is gone; [session, lease keeper, lease age, dead].
+    const cases: [string, string, number, boolean][] = [
+      // The watchdog never came up; its test process (100) keeps the lease and runs.
+      ['kept-here', '100@here', 0, false],
       // The same, but the keeping test process is gone too: dead at once, however fresh the lease.
-      resource('keeper-gone-c', labels('g', '5@here')),
-      kept('g', '5@here', '6@here', 0),
+      ['keeper-gone', '6@here', 0, true],
       // A watchdog keeping its own lease: the keeper is the owner, and both are gone.
-      resource('watchdog-gone-c', labels('w', '5@here')),
-      kept('w', '5@here', '5@here', 0),
+      ['watchdog-gone', '5@here', 0, true],
       // A keeper elsewhere cannot be checked from here: its lease decides.
-      resource('kept-far-c', labels('f', '5@here')),
-      kept('f', '5@here', '9@far', 1_000),
-      resource('lapsed-far-c', labels('l', '5@here')),
-      kept('l', '5@here', '9@far', 120_000),
+      ['kept-far', '9@far', 1_000, false],
+      ['lapsed-far', '9@far', 120_000, true],
       // A live keeper here whose lease stopped anyway (its pid now belongs to another process).
-      resource('lapsed-here-c', labels('h', '5@here')),
-      kept('h', '5@here', '100@here', 120_000),
+      ['lapsed-here', '100@here', 120_000, true],
     ];
-    expect(ids(resources).sort()).toEqual(
-      [
-        'keeper-gone-c',
-        'lease-g-0',
-        'watchdog-gone-c',
-        'lease-w-0',
-        'lapsed-far-c',
-        'lease-l-120000',
-        'lapsed-here-c',
-        'lease-h-120000',
-      ].sort(),
+    const resources = cases.flatMap(([session, keeper, ageMs]) => {
+      const volume = lease(session, '5@here', ageMs);
+      return [
+        resource(`${session}-c`, labels(session, '5@here')),
+        { ...volume, labels: { ...volume.labels, [LABEL_LEASE_KEEPER]: keeper } },
+      ];
+    });
+    const dead = cases.flatMap(([session, , ageMs, isDead]) =>
+      isDead ? [`${session}-c`, `lease-${session}-${ageMs}`] : [],
     );
+    expect(ids(resources).sort()).toEqual(dead.sort());
   });
 
   it('never picks the sweeping session itself, and ignores malformed leases', () => {
