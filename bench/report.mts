@@ -81,7 +81,7 @@ export function sectionTimings(results: Loaded): SectionTiming[] {
 export function measuredLine(timing: SectionTiming): string {
   if (!timing.date) return measuredAt(undefined);
   const run = timing.lastRun ? 'in the last run' : 'in an earlier run than the last';
-  return `${measuredAt(timing.date).slice(0, -1)}, ${run}; load average ${loads(timing.loadAfter)} (1, 5, 15 min) at its end.`;
+  return `Measured ${stamp(timing.date)}, ${run}; load average ${loads(timing.loadAfter)} (1, 5, 15 min) at its end.`;
 }
 
 function renderSection(
@@ -140,7 +140,10 @@ function highLoadWarning(run: RunResults, timings: SectionTiming[]): string {
     : '';
 }
 
-/** The header: what the last run measured, the machine and versions, and when each section's figures were taken. */
+/**
+ * The header: what the last run measured, the machine and versions, and when and under what load
+ * each section's figures were taken.
+ */
 export function machineSection(results: Loaded): string {
   const run = results.run;
   if (!run) return '## Machine and versions\n\nNo bench/results/run.json: run `npm run bench`.';

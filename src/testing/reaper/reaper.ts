@@ -158,8 +158,8 @@ function sessions(): Map<string, Promise<ProcessSession>> {
  * A session holds a lease on the daemon: volumes named after it, which its watchdog (or the process
  * itself without one) renews with one request every sixth of the lease. A new session removes what
  * dead sessions left behind: at once for those whose owner process on this host is gone and whose
- * lease no process on this host still renews, and, on any host, those whose lease expired (a CI job killed while using a shared daemon). Reused
- * containers are never removed.
+ * lease no process on this host still renews, and, on any host, those whose lease expired (a CI
+ * job killed while using a shared daemon). Reused containers are never removed.
  *
  * Environment:
  * - `BERTH_REAPER=off`: no watchdog; cleanup at exit and the startup sweep still run.
