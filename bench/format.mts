@@ -20,5 +20,8 @@ export const find = <T extends { client: string }>(rows: T[] | undefined, prefix
 export const stamp = (date: string | undefined) =>
   date ? `${date.slice(0, 16).replace('T', ' ')} UTC` : 'never';
 
+/** A load average triple as `1.5, 4.32, 7.9`, or `?` when not recorded. */
+export const loads = (load: number[] | undefined) => (load?.length ? load.join(', ') : '?');
+
 /** 100 MB in MiB, the unit RSS is reported in. */
 export const HUNDRED_MB_IN_MIB = 100e6 / 2 ** 20;

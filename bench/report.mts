@@ -1,6 +1,8 @@
 /**
- * BENCHMARKS.md from bench/results/*.json: the machine and versions, a summary of the targets, then
- * each section (sections.mts) with its targets (targets.mts) met or missed, and why when missed.
+ * BENCHMARKS.md from bench/results/*.json: the machine and versions, which sections the last run
+ * measured and when and under what load each section's figures were taken (a run with BENCH_ONLY
+ * keeps the other sections' last results), a summary of the targets, then each section
+ * (sections.mts) with its targets (targets.mts) met or missed, and why when missed.
  * run.mts calls it at the end of `npm run bench`; it also runs alone on the last results.
  *
  *   npx tsx bench/report.mts
@@ -8,7 +10,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fixed, stamp, table } from './format.mjs';
+import { fixed, loads, stamp, table } from './format.mjs';
 import { type Loaded, loadResults, type RunResults } from './results.mjs';
 import { measuredAt, SECTIONS, type SectionSpec } from './sections.mjs';
 import { repoRoot } from './support.mjs';
@@ -46,7 +48,49 @@ function targetList(verdicts: Verdict[]): string[] {
   return [`Targets:\n\n${items.join('\n')}`];
 }
 
-function renderSection(spec: SectionSpec, index: number, results: Loaded, verdicts: Verdict[]): string {
+/** What every results file records besides its figures: when they were taken and the load then. */
+interface Taken {
+  date?: string;
+  machine?: { loadAverage?: number[] };
+}
+
+/** When and under what load one section's figures were taken, and whether the last run measured it. */
+export interface SectionTiming {
+  name: keyof Loaded;
+  date: string | undefined;
+  /** Load average (1, 5, 15 min) when the section wrote its results, at its end. */
+  loadAfter: number[] | undefined;
+  /** From the last run, when it ran the section: the load before it, its time and exit code. */
+  lastRun: RunResults['sections'][number] | undefined;
+}
+
+/** Every section of the report, dated from its own results file, the last run's sections marked. */
+export function sectionTimings(results: Loaded): SectionTiming[] {
+  return SECTIONS.map(({ results: name }) => {
+    const taken = results[name] as Taken | undefined;
+    return {
+      name,
+      date: taken?.date,
+      loadAfter: taken?.machine?.loadAverage,
+      lastRun: results.run?.sections.find((s) => s.name === name),
+    };
+  });
+}
+
+/** The line closing each section: when its figures were taken, in which run, under what load. */
+export function measuredLine(timing: SectionTiming): string {
+  if (!timing.date) return measuredAt(undefined);
+  const run = timing.lastRun ? 'in the last run' : 'in an earlier run than the last';
+  return `Measured ${stamp(timing.date)}, ${run}; load average ${loads(timing.loadAfter)} (1, 5, 15 min) at its end.`;
+}
+
+function renderSection(
+  spec: SectionSpec,
+  index: number,
+  results: Loaded,
+  verdicts: Verdict[],
+  timing: SectionTiming,
+): string {
   const r = results[spec.results];
   const body = r === undefined ? ['Not run.'] : spec.body(r as never);
   return [
@@ -54,14 +98,57 @@ function renderSection(spec: SectionSpec, index: number, results: Loaded, verdic
     spec.method(r as never),
     ...body,
     ...targetList(verdicts),
-    measuredAt((r as { date?: string } | undefined)?.date),
+    measuredLine(timing),
   ].join('\n\n');
 }
 
-function machineSection(run: RunResults | undefined): string {
+/** The last run's part in a section: its time, the load before it and its result, if it ran it. */
+function lastRunCell(timing: SectionTiming): string {
+  const s = timing.lastRun;
+  if (!s) return 'not run';
+  const ran = `${fixed(s.seconds, 0)} s, load before ${loads(s.loadBefore)}`;
+  return s.exitCode === 0 ? `${ran}: ok` : `${ran}: failed (exit ${s.exitCode}); figures older`;
+}
+
+/** Which sections the last run measured, and that the others' figures are older, in a sentence. */
+export function lastRunScope(run: RunResults, timings: SectionTiming[]): string {
+  const measured = timings.filter((t) => t.lastRun).map((t) => t.name);
+  const kept = timings.filter((t) => !t.lastRun && t.date).map((t) => t.name);
+  const scope =
+    measured.length === timings.length
+      ? 'measured every section'
+      : measured.length
+        ? `measured only ${measured.join(', ')}`
+        : 'measured no section';
+  const earlier = kept.length
+    ? ` ${kept.join(', ')}: figures from earlier runs, dated in the table below with the load they ran under. The machine, versions and times here are the last run's.`
+    : '';
+  return `The last \`npm run bench\` (${stamp(run.date)}) ${scope}.${earlier}`;
+}
+
+/** The high-load warning, when the last run or any section's figures saw a load above the core count. */
+function highLoadWarning(run: RunResults, timings: SectionTiming[]): string {
+  const cores = run.machine.cores;
+  const ones = [
+    run.machine.loadAverage?.[0],
+    run.loadAtEnd?.[0],
+    ...timings.flatMap((t) => [t.loadAfter?.[0], t.lastRun?.loadBefore[0]]),
+  ].filter((l): l is number => l !== undefined);
+  const peak = Math.max(0, ...ones);
+  return peak > cores
+    ? `\n\n> **High load.** The 1-minute load average reached ${fixed(peak)} while the figures below were taken, on ${cores} cores: the machine was busy with other work (other test suites run on it). Absolute numbers are lower and noisier than on an idle machine; ratios hold better, since every round runs the clients back to back.`
+    : '';
+}
+
+/**
+ * The header: what the last run measured, the machine and versions, and when and under what load
+ * each section's figures were taken.
+ */
+export function machineSection(results: Loaded): string {
+  const run = results.run;
   if (!run) return '## Machine and versions\n\nNo bench/results/run.json: run `npm run bench`.';
   const m = run.machine;
-  const load = m.loadAverage ?? [];
+  const timings = sectionTimings(results);
   const build = run.packageBuild.failed
     ? 'failed'
     : run.packageBuild.built
@@ -71,31 +158,21 @@ function machineSection(run: RunResults | undefined): string {
     ['CPU', `${m.cpu}, ${m.cores} cores`],
     ['memory', `${m.memoryGiB ?? '?'} GiB`],
     ['kernel', m.kernel ?? '?'],
-    ['load average at start (1, 5, 15 min)', load.join(', ')],
-    ['load average at the end', run.loadAtEnd?.join(', ') ?? '?'],
-    ['date', stamp(run.date)],
-    ['whole `npm run bench`', `${fixed(run.totalSeconds / 60)} min (package build ${build})`],
+    ['load average at the start of the last run (1, 5, 15 min)', loads(m.loadAverage)],
+    ['load average at its end', loads(run.loadAtEnd)],
+    ['last run', stamp(run.date)],
+    ['whole last run', `${fixed(run.totalSeconds / 60)} min (package build ${build})`],
   ];
-  const sections = run.sections.map((s) => [
-    s.name,
-    `${fixed(s.seconds, 0)} s`,
-    s.loadBefore.join(', '),
-    s.exitCode === 0 ? 'ok' : `failed (exit ${s.exitCode})`,
-  ]);
-  const peak = Math.max(
-    load[0] ?? 0,
-    ...run.sections.map((s) => s.loadBefore[0] ?? 0),
-    run.loadAtEnd?.[0] ?? 0,
-  );
-  const warning =
-    peak > m.cores
-      ? `\n\n> **High load.** The 1-minute load average was ${load[0]} at the start and up to ${fixed(peak)} before a section or at the end, on ${m.cores} cores: the machine was busy with other work (other test suites run on it) during the benchmarks. Absolute numbers are lower and noisier than on an idle machine; ratios hold better, since every round runs the clients back to back.`
-      : '';
+  const sections = timings.map((t) => [t.name, stamp(t.date), loads(t.loadAfter), lastRunCell(t)]);
   return [
-    `## Machine and versions${warning}`,
+    `## Machine and versions${highLoadWarning(run, timings)}`,
+    lastRunScope(run, timings),
     table(['', ''], rows),
     table(['component', 'version'], Object.entries(run.versions)),
-    table(['section', 'time', 'load average before', 'result'], sections),
+    table(
+      ['section', 'figures taken', 'load average at its end (1, 5, 15 min)', 'in the last run'],
+      sections,
+    ),
   ].join('\n\n');
 }
 
@@ -107,13 +184,14 @@ export async function writeReport(): Promise<string> {
       evaluate(t, results, `${i + 1}. ${spec.title}`),
     ),
   );
+  const timings = sectionTimings(results);
   const summary = perSection.flat().map((v) => [v.section, v.text, v.measured, verdict(v.met)]);
   const page = [
     '# Benchmarks',
     'Generated by `npm run bench` (bench/run.mts, then bench/report.mts) from the results in bench/results/ (not committed); regenerate rather than edit. berth side by side with dockerode, @docker/node-sdk, testcontainers, the docker CLI and bare undici, against the same local daemons, clients interleaved over several rounds; medians. bench/README.md describes each benchmark and how to run it.',
-    machineSection(results.run),
+    machineSection(results),
     `## Targets\n\n${table(['section', 'target', 'measured', ''], summary)}`,
-    ...SECTIONS.map((spec, i) => renderSection(spec, i, results, perSection[i]!)),
+    ...SECTIONS.map((spec, i) => renderSection(spec, i, results, perSection[i]!, timings[i]!)),
   ].join('\n\n');
   await writeFile(OUTPUT, `${page}\n`);
   return OUTPUT;

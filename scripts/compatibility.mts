@@ -3,17 +3,24 @@
  * (docker-20.10) and scripts/test-engines.sh leave in .engines/: passed / run per area, skipped
  * (known divergences, listed in test/support/divergences.ts) and failed counted apart.
  *
- *   npx tsx scripts/compatibility.mts [.engines]
+ *   npx tsx scripts/compatibility.mts [--write] [.engines]
+ *
+ * Prints the table (what CI does after the engine runs); `--write` (`npm run compatibility`, after
+ * a full run) also puts it into docs/compatibility.md between the table markers.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-interface Report {
+/** The part of a vitest JSON report the table reads. */
+export interface Report {
+  /** When the run started, ms since the epoch. */
+  startTime?: number;
   testResults: { name: string; assertionResults: { status: string }[] }[];
 }
 
 /** Areas by test file (relative to test/integration); the first match wins. */
-const areas: [string, RegExp][] = [
+export const AREAS: [string, RegExp][] = [
   ['containers', /^(containers|archives)\.test/],
   ['exec, attach, run', /^(exec|interactive|run)\.test/],
   ['logs, events', /^(logs-memory|events)\.test/],
@@ -29,16 +36,25 @@ const areas: [string, RegExp][] = [
   ['client, transports, spec', /./],
 ];
 
-type Counts = { passed: number; failed: number; skipped: number };
+/** Columns in this order; a run not listed goes last. */
+const RUN_ORDER = ['docker-20.10', 'docker-26', 'docker-28', 'podman-4', 'docker-28@1.41'];
 
-function tally(report: Report): Map<string, Counts> {
+/** Test outcomes of one area in one run. */
+export interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+/** Outcomes per area of one report; integration files only. */
+export function tally(report: Report): Map<string, Counts> {
   const table = new Map<string, Counts>();
   for (const file of report.testResults) {
     // Reports name files by absolute path, wherever the checkout was.
     const at = file.name.indexOf('test/integration/');
     if (at < 0) continue;
     const path = file.name.slice(at + 'test/integration/'.length);
-    const area = areas.find(([, pattern]) => pattern.test(path))![0];
+    const area = AREAS.find(([, pattern]) => pattern.test(path))![0];
     const counts = table.get(area) ?? { passed: 0, failed: 0, skipped: 0 };
     for (const { status } of file.assertionResults) {
       if (status === 'passed') counts.passed++;
@@ -50,7 +66,8 @@ function tally(report: Report): Map<string, Counts> {
   return table;
 }
 
-function cell(counts: Counts | undefined): string {
+/** `passed/run`, with failed and skipped tests noted; `–` where the area was not run. */
+export function cell(counts: Counts | undefined): string {
   if (!counts) return '–';
   const run = counts.passed + counts.failed;
   const notes = [
@@ -62,17 +79,69 @@ function cell(counts: Counts | undefined): string {
   return `${counts.passed}/${run}${notes ? ` (${notes})` : ''}`;
 }
 
-const dir = process.argv[2] ?? '.engines';
-const order = ['docker-20.10', 'docker-26', 'docker-28', 'podman-4', 'docker-28@1.41'];
-const runs = readdirSync(dir)
-  .filter((f) => f.endsWith('.json'))
-  .map((f) => f.slice(0, -'.json'.length))
-  .sort((a, b) => order.indexOf(a) - order.indexOf(b));
-const tables = new Map(
-  runs.map((run) => [run, tally(JSON.parse(readFileSync(join(dir, `${run}.json`), 'utf8')) as Report)]),
-);
-console.log(`| area | ${runs.join(' | ')} |`);
-console.log(`|---|${runs.map(() => '---').join('|')}|`);
-for (const [area] of areas) {
-  console.log(`| ${area} | ${runs.map((run) => cell(tables.get(run)?.get(area))).join(' | ')} |`);
+function columnOf(run: string): number {
+  const at = RUN_ORDER.indexOf(run);
+  return at < 0 ? RUN_ORDER.length : at;
 }
+
+/** The markdown table, one column per run (reports by run name), one row per area. */
+export function buildTable(reports: Map<string, Report>): string {
+  const runs = [...reports.keys()].sort((a, b) => columnOf(a) - columnOf(b) || a.localeCompare(b));
+  const tallies = new Map(runs.map((run) => [run, tally(reports.get(run)!)]));
+  const lines = [`| area | ${runs.join(' | ')} |`, `|---|${runs.map(() => '---').join('|')}|`];
+  for (const [area] of AREAS)
+    lines.push(`| ${area} | ${runs.map((run) => cell(tallies.get(run)?.get(area))).join(' | ')} |`);
+  return lines.join('\n');
+}
+
+/** The day the earliest report started (UTC), for the doc; undefined when no report says. */
+export function runDate(reports: Map<string, Report>): string | undefined {
+  const starts = [...reports.values()].flatMap((r) => (Number.isFinite(r.startTime) ? [r.startTime!] : []));
+  return starts.length ? new Date(Math.min(...starts)).toISOString().slice(0, 10) : undefined;
+}
+
+/** The generated part of docs/compatibility.md: the run's date and the table. */
+export function tableSection(reports: Map<string, Report>): string {
+  const date = runDate(reports);
+  return `${date ? `Reports of ${date}.\n\n` : ''}${buildTable(reports)}`;
+}
+
+/** Markers around the generated part of docs/compatibility.md; the rest of the doc is left alone. */
+export const TABLE_START = '<!-- compatibility table: generated by `npm run compatibility` -->';
+export const TABLE_END = '<!-- end of compatibility table -->';
+
+/**
+ * `doc` with what lies between the markers replaced by `section`; throws unless each marker is there
+ * once, in order.
+ */
+export function replaceTable(doc: string, section: string): string {
+  const start = doc.indexOf(TABLE_START);
+  const end = doc.indexOf(TABLE_END);
+  const once = (marker: string, at: number) => at >= 0 && doc.indexOf(marker, at + 1) < 0;
+  if (!once(TABLE_START, start) || !once(TABLE_END, end) || end < start)
+    throw new Error(`expected "${TABLE_START}" then "${TABLE_END}", each once`);
+  return `${doc.slice(0, start + TABLE_START.length)}\n${section}\n${doc.slice(end)}`;
+}
+
+/** The reports in `dir` by run name (`docker-28@1.41.json` is run `docker-28@1.41`). */
+export function readReports(dir: string): Map<string, Report> {
+  const runs = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length));
+  return new Map(
+    runs.map((run) => [run, JSON.parse(readFileSync(join(dir, `${run}.json`), 'utf8')) as Report]),
+  );
+}
+
+function main(args: string[]): void {
+  const write = args.includes('--write');
+  const dir = args.find((a) => !a.startsWith('--')) ?? '.engines';
+  const reports = readReports(dir);
+  console.log(buildTable(reports));
+  if (!write) return;
+  const doc = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'compatibility.md');
+  writeFileSync(doc, replaceTable(readFileSync(doc, 'utf8'), tableSection(reports)));
+  console.log(`written to ${doc}`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));

@@ -8,7 +8,7 @@
 # Usage: test-engines.sh [RUN ...]   (default: all of the above, in that order)
 # Every run goes on even when one fails; the exit code says whether all passed. Each run's vitest
 # JSON report lands in .engines/RUN.json, which scripts/compatibility.mts turns into the table of
-# docs/compatibility.md.
+# docs/compatibility.md: printed here; `npm run compatibility` writes it into the doc.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 

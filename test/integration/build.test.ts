@@ -3,10 +3,9 @@
  * targets, build args, labels and tags, cache reuse, cache-from, .dockerignore, failing steps and
  * tar-stream contexts.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import { pack } from 'tar-fs';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   BuildError,
@@ -16,7 +15,9 @@ import {
   NotFoundError,
   StreamError,
 } from '../../src/index.js';
+import { writeFiles } from '../support/file-tree.js';
 import { familiar } from '../support/names.js';
+import { tarOfDir } from '../support/tar.js';
 
 /** These tests are about the classic builder, which DOCKER_BUILDKIT=0 picks on every engine. */
 const docker = Docker.fromEnv({ env: { ...process.env, DOCKER_BUILDKIT: '0' } });
@@ -24,14 +25,8 @@ const labels = { 'berth.test': 'build' };
 let work: string;
 let busybox: string;
 
-async function context(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(work, 'ctx-'));
-  for (const [name, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, name)), { recursive: true });
-    await writeFile(join(dir, name), content);
-  }
-  return dir;
-}
+/** A build context of `files` in a directory of its own. */
+const context = async (files: Record<string, string>) => writeFiles(await mkdtemp(join(work, 'ctx-')), files);
 
 /** Copy `path` out of `image` through a created (never started) container; returns the host copy. */
 async function copyOut(image: string, path: string): Promise<string> {
@@ -226,7 +221,7 @@ describe('build', () => {
       'sub/Containerfile': `FROM ${busybox}\nCOPY hello /hello\n`,
       hello: 'from a tar\n',
     });
-    const tar = pack(dir) as unknown as AsyncIterable<Uint8Array>;
+    const tar = tarOfDir(dir);
     const options = { labels, dockerfile: 'sub/Containerfile', platform: 'linux/amd64' };
     const { id } = await docker.images.build(tar, options).done();
     expect(await fileOf(id, '/hello')).toBe('from a tar\n');

@@ -19,7 +19,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -35,6 +35,7 @@ import {
   type VertexEvent,
 } from '../../src/index.js';
 import { GenericContainer } from '../../src/testing/index.js';
+import { writeFiles } from '../support/file-tree.js';
 import { startRegistry } from '../support/registry.js';
 
 const execFileAsync = promisify(execFile);
@@ -46,14 +47,8 @@ const heredocs = engine.kind === 'docker' && Number(engine.version.split('.')[0]
 let work: string;
 let busybox: string;
 
-async function context(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(work, 'ctx-'));
-  for (const [name, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, name)), { recursive: true });
-    await writeFile(join(dir, name), content);
-  }
-  return dir;
-}
+/** A build context of `files` in a directory of its own. */
+const context = async (files: Record<string, string>) => writeFiles(await mkdtemp(join(work, 'ctx-')), files);
 
 /** Build with BuildKit, collecting every event. */
 async function build(dir: string, options: Parameters<typeof docker.images.build>[1] = {}) {

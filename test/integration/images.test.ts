@@ -12,12 +12,12 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { type PackOptions, pack as packDir } from 'tar-fs';
 import { extract, pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Docker, type DockerError, InvalidOptionError, NotFoundError } from '../../src/index.js';
 import { failure } from '../support/failure.js';
 import { familiar } from '../support/names.js';
+import { tarOfDir } from '../support/tar.js';
 
 const docker = Docker.fromEnv();
 const LABEL = 'LABEL berth.test=images';
@@ -138,11 +138,6 @@ function generatedTar(size: number, hash: Hash): AsyncIterable<Uint8Array> {
     tar.finalize();
   })();
   return tar as unknown as AsyncIterable<Uint8Array>;
-}
-
-function tarOfDir(dir: string): AsyncIterable<Uint8Array> {
-  const options: PackOptions & { umask: number } = { umask: 0 };
-  return packDir(dir, options) as unknown as AsyncIterable<Uint8Array>;
 }
 
 /** Memory still in use after a full collection: what a stream retains, not garbage awaiting GC. */

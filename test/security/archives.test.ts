@@ -5,16 +5,15 @@
  * destination behind. A real container's symlinks to outside places are copied as links and never
  * followed on the host.
  */
-import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Headers as Header, pack } from 'tar-stream';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Docker, StreamError } from '../../src/index.js';
 import { pingRoute, startFakeDaemon } from '../support/fake-daemon.js';
 import { typedFailure } from '../support/faults.js';
-
-type Entry = Partial<Header> & { name: string; body?: string };
+import { fileTree } from '../support/file-tree.js';
+import { type TarEntry, tarBuffer } from '../support/tar.js';
 
 let work: string;
 /** Outside every destination: nothing in it may ever change. */
@@ -29,17 +28,8 @@ beforeAll(async () => {
 
 afterAll(() => rm(work, { recursive: true, force: true }));
 
-async function tarOf(entries: Entry[]): Promise<Buffer> {
-  const tar = pack();
-  for (const { body, ...header } of entries) tar.entry(header, body ?? '');
-  tar.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of tar as unknown as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
-
 /** The daemon's answer to `GET /containers/x/archive`: the archive and the stat header of a directory. */
-async function archiveAnswer(entries: Entry[]): Promise<Buffer> {
+async function archiveAnswer(entries: TarEntry[]): Promise<Buffer> {
   const stat = {
     name: 'data',
     size: 4096,
@@ -47,7 +37,7 @@ async function archiveAnswer(entries: Entry[]): Promise<Buffer> {
     mtime: '2026-01-01T00:00:00Z',
     linkTarget: '',
   };
-  const body = await tarOf(entries);
+  const body = await tarBuffer(entries);
   const head = [
     'HTTP/1.1 200 OK',
     'Content-Type: application/x-tar',
@@ -57,23 +47,7 @@ async function archiveAnswer(entries: Entry[]): Promise<Buffer> {
   return Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), body]);
 }
 
-/** Everything under `dir`, to compare before and after. */
-async function tree(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    const path = join(entry.parentPath, entry.name);
-    const info = await lstat(path);
-    const what = info.isSymbolicLink()
-      ? `-> ${await readlink(path)}`
-      : info.isFile()
-        ? await readFile(path, 'utf8')
-        : 'dir';
-    out.push(`${path.slice(dir.length)} ${what}`);
-  }
-  return out.sort();
-}
-
-const hostile: [string, () => Entry[]][] = [
+const hostile: [string, () => TarEntry[]][] = [
   ['climbs out with ..', () => [{ name: 'data/../../escape', body: 'x' }]],
   ['is absolute', () => [{ name: `${victim}/planted`, body: 'x' }]],
   [
@@ -104,13 +78,13 @@ describe('copyFrom of a hostile archive', () => {
     ]);
     const docker = new Docker({ socketPath: daemon.socketPath, env: {} });
     const sandbox = await mkdtemp(join(work, 'sandbox-'));
-    const before = await tree(work);
+    const before = await fileTree(work);
     const err = await typedFailure(docker.archives.copyFrom('x', '/data', join(sandbox, 'deep/dest')));
     await docker.close();
     expect(err).toBeInstanceOf(StreamError);
     expect(err.message).toMatch(/refusing archive entry/);
     // Not a byte outside, no destination, no staging directory left.
-    expect(await tree(work)).toEqual(before);
+    expect(await fileTree(work)).toEqual(before);
     expect(await readFile(join(victim, 'secret'), 'utf8')).toBe('untouched');
   });
 });
@@ -129,13 +103,13 @@ describe("copyFrom of a real container's links to outside", () => {
       await docker.containers.start(Id);
       expect((await docker.containers.wait(Id)).StatusCode).toBe(0);
       const dest = join(await mkdtemp(join(work, 'real-')), 'copy');
-      const before = await tree(work);
+      const before = await fileTree(work);
       await docker.archives.copyFrom(Id, '/data', dest);
       expect(await readlink(join(dest, 'data/root'))).toBe('/');
       expect(await readlink(join(dest, 'data/pw'))).toBe('/etc/passwd');
       expect(await readlink(join(dest, 'data/up'))).toBe('../../../..');
-      const added = (await tree(work)).filter((line) => !before.includes(line));
-      expect(added.every((line) => line.startsWith(dest.slice(work.length)))).toBe(true);
+      const added = (await fileTree(work)).filter((line) => !before.includes(line));
+      expect(added.every((line) => line.startsWith(relative(work, dest)))).toBe(true);
     } finally {
       await docker.containers.remove(Id, { force: true });
       await docker.close();

@@ -5,13 +5,11 @@
  * no destination behind. The daemon here is a real HTTP/2 gRPC client over a unix socket speaking
  * fsutil's protocol to berth's FileSend handler, as the daemon does through the session.
  */
-import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
-import http2 from 'node:http2';
-import { createServer, type Server } from 'node:net';
+import { lstat, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { encodeFrame, FrameDecoder, type GrpcServer, serveGrpc } from '../../src/client/buildkit/grpc.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeFrame, FrameDecoder } from '../../src/client/buildkit/grpc.js';
 import { ProtoWriter } from '../../src/client/buildkit/proto.js';
 import { fileSendService } from '../../src/client/buildkit/services/filesend.js';
 import {
@@ -22,13 +20,13 @@ import {
   GoMode,
   Packet,
 } from '../../src/client/buildkit/services/fsutil.js';
+import { fileTree } from '../support/file-tree.js';
+import { type CallEnd, callEnd, openCall, startGrpcPeer } from '../support/grpc-peer.js';
 
 let work: string;
 let sockets: string;
 /** Outside every destination: nothing in it may ever change. */
 let victim: string;
-let listener: Server | undefined;
-let served: GrpcServer | undefined;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'berth-security-exports-'));
@@ -36,12 +34,6 @@ beforeAll(async () => {
   victim = join(work, 'victim');
   await mkdir(victim);
   await writeFile(join(victim, 'secret'), 'untouched');
-});
-
-afterEach(async () => {
-  served?.close();
-  await new Promise((resolve) => (listener ? listener.close(resolve) : resolve(undefined)));
-  listener = undefined;
 });
 
 afterAll(async () => {
@@ -64,77 +56,36 @@ const hardLinkTo = (path: string, linkname: string): Sent => ({ path, mode: 0o64
  * Export `entries` to `dest` as the daemon does: each STAT, the empty STAT, then the content of
  * each file asked for, until berth says FIN. Resolves with the call's gRPC status and message.
  */
-async function exportTo(dest: string, entries: Sent[]): Promise<{ status: string; message: string }> {
-  const socketPath = join(sockets, `session-${Math.random().toString(36).slice(2)}.sock`);
-  const server = createServer((socket) => {
-    served = serveGrpc(socket, new Map(fileSendService({ type: 'local', dest })));
-  });
-  listener = server;
-  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-  const client = http2.connect('http://session', { path: socketPath } as http2.SecureClientSessionOptions & {
-    path: string;
-  });
+async function exportTo(dest: string, entries: Sent[]): Promise<CallEnd> {
+  const peer = await startGrpcPeer(
+    await mkdtemp(join(sockets, 'session-')),
+    fileSendService({ type: 'local', dest }),
+  );
   try {
-    return await new Promise((resolve, reject) => {
-      const stream = client.request({
-        ':method': 'POST',
-        ':path': '/moby.filesync.v1.FileSend/DiffCopy',
-        'content-type': 'application/grpc',
-        te: 'trailers',
-      });
-      let status = '';
-      let message = '';
-      stream.on('response', (headers) => {
-        if (headers['grpc-status'] !== undefined) status = String(headers['grpc-status']);
-      });
-      stream.on('trailers', (trailers) => {
-        status = String(trailers['grpc-status']);
-        message = decodeURIComponent(String(trailers['grpc-message'] ?? ''));
-      });
-      const decoder = new FrameDecoder();
-      stream.on('data', (chunk: Buffer) => {
-        for (const raw of decoder.push(chunk)) {
-          const packet = decodePacket(raw);
-          const entry = entries[packet.id];
-          if (packet.type === Packet.req && entry) {
-            stream.write(encodeFrame(dataPacket(packet.id, Buffer.from(entry.content ?? ''))));
-            stream.write(encodeFrame(dataPacket(packet.id, undefined)));
-          } else if (packet.type === Packet.fin) {
-            stream.end(encodeFrame(new ProtoWriter().int(1, Packet.fin).finish()));
-          }
+    const stream = openCall(peer.client, '/moby.filesync.v1.FileSend/DiffCopy');
+    const ended = callEnd(stream);
+    const decoder = new FrameDecoder();
+    stream.on('data', (chunk: Buffer) => {
+      for (const raw of decoder.push(chunk)) {
+        const packet = decodePacket(raw);
+        const entry = entries[packet.id];
+        if (packet.type === Packet.req && entry) {
+          stream.write(encodeFrame(dataPacket(packet.id, Buffer.from(entry.content ?? ''))));
+          stream.write(encodeFrame(dataPacket(packet.id, undefined)));
+        } else if (packet.type === Packet.fin) {
+          stream.end(encodeFrame(new ProtoWriter().int(1, Packet.fin).finish()));
         }
-      });
-      stream.on('end', () => resolve({ status, message }));
-      stream.on('error', reject);
-      for (const { content: _, ...stat } of entries) {
-        const full = { mode: 0, size: 0, modTime: 0n, linkname: '', ...stat };
-        stream.write(encodeFrame(new ProtoWriter().message(2, encodeStat(full)).finish()));
       }
-      stream.write(encodeFrame(new Uint8Array(0)));
     });
-  } finally {
-    client.close();
-  }
-}
-
-/** Everything under `root`, to compare before and after. */
-async function snapshot(root: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (rel: string) => {
-    for (const name of (await readdir(join(root, rel))).sort()) {
-      const path = join(rel, name);
-      const stats = await lstat(join(root, path));
-      const extra = stats.isFile()
-        ? await readFile(join(root, path), 'utf8')
-        : stats.isSymbolicLink()
-          ? `-> ${await readlink(join(root, path))}`
-          : '';
-      out.push(`${path} ${extra}`);
-      if (stats.isDirectory()) await walk(path);
+    for (const { content: _, ...stat } of entries) {
+      const full = { mode: 0, size: 0, modTime: 0n, linkname: '', ...stat };
+      stream.write(encodeFrame(new ProtoWriter().message(2, encodeStat(full)).finish()));
     }
-  };
-  await walk('');
-  return out;
+    stream.write(encodeFrame(new Uint8Array(0)));
+    return await ended;
+  } finally {
+    await peer.close();
+  }
 }
 
 describe('a local build output', () => {
@@ -147,7 +98,7 @@ describe('a local build output', () => {
       symlinkTo('s', 'd/f'),
     ]);
     expect(result.status).toBe('0');
-    expect(await snapshot(dest)).toEqual(['d ', 'd/f content', 'g content', 's -> d/f']);
+    expect(await fileTree(dest)).toEqual(['d dir', 'd/f content', 'g content', 's -> d/f']);
     expect((await lstat(join(dest, 'g'))).ino).toBe((await lstat(join(dest, 'd/f'))).ino);
   });
 
@@ -175,12 +126,12 @@ describe('a local build output', () => {
 
   for (const [what, entries, reason] of hostile) {
     it(`refuses an entry that ${what}: nothing written anywhere, no destination left`, async () => {
-      const before = await snapshot(work);
+      const before = await fileTree(work);
       const dest = join(work, 'dest-missing', 'out');
       const result = await exportTo(dest, entries);
       expect(result.status).not.toBe('0');
       expect(result.message).toMatch(reason);
-      expect(await snapshot(work)).toEqual(before);
+      expect(await fileTree(work)).toEqual(before);
       await expect(lstat(join(tmpdir(), 'berth-export-absolute'))).rejects.toThrow();
       await expect(lstat('/tmp/berth-export-through')).rejects.toThrow();
     });
@@ -193,6 +144,6 @@ describe('a local build output', () => {
     const result = await exportTo(dest, [dir('out'), file('out/secret', 'exported')]);
     expect(result.status).toBe('0');
     expect(await readFile(join(victim, 'secret'), 'utf8')).toBe('untouched');
-    expect(await snapshot(dest)).toEqual(['out ', 'out/secret exported']);
+    expect(await fileTree(dest)).toEqual(['out dir', 'out/secret exported']);
   });
 });

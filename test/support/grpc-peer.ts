@@ -48,3 +48,26 @@ export function openCall(
     ...headers,
   });
 }
+
+/** How a call ended: its gRPC status and message, from the response headers or the trailers. */
+export interface CallEnd {
+  status: string;
+  message: string;
+}
+
+/** Resolves once `stream` ends, with the status and message berth sent; rejects on a stream error. */
+export function callEnd(stream: http2.ClientHttp2Stream): Promise<CallEnd> {
+  return new Promise((resolve, reject) => {
+    let status = '';
+    let message = '';
+    stream.on('response', (headers) => {
+      if (headers['grpc-status'] !== undefined) status = String(headers['grpc-status']);
+    });
+    stream.on('trailers', (trailers) => {
+      status = String(trailers['grpc-status']);
+      message = decodeURIComponent(String(trailers['grpc-message'] ?? ''));
+    });
+    stream.on('end', () => resolve({ status, message }));
+    stream.on('error', reject);
+  });
+}

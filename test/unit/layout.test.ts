@@ -19,6 +19,8 @@ const WHOLE_PACKAGE: Record<string, string> = {
   'check-snippets.test.ts': 'scripts/check-snippets.mts, which type-checks the code in the docs',
   'layout.test.ts': 'this layout, over every file of test/unit',
   'bench-targets.test.ts': 'bench/targets.mts, the data table behind BENCHMARKS.md',
+  'bench-report.test.ts': "bench/report.mts's header: which sections a run measured, and when",
+  'compatibility.test.ts': 'scripts/compatibility.mts, the engine table of docs/compatibility.md',
   'properties.budget.test.ts': 'the case budget shared by every *.properties.test.ts',
 };
 

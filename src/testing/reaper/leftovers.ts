@@ -11,7 +11,13 @@ import {
   LABEL_SESSION_OWNER,
   type ResourceKind,
 } from '../labels.js';
-import { isOrphaned, parseOwner } from './identity.js';
+import { formatOwner, isOrphaned, parseOwner, thisHost } from './identity.js';
+
+/**
+ * On a session's lease volumes: `pid@host` of the process that renews the lease. It is the owner
+ * (the watchdog) unless the watchdog never came up, when the test process keeps the session itself.
+ */
+export const LABEL_LEASE_KEEPER = 'org.berth.lease-keeper';
 
 /** Resource ids by kind (container and network ids, volume names). */
 export type ResourceSet = Record<ResourceKind, Set<string>>;
@@ -145,9 +151,10 @@ export interface SweepContext {
 }
 
 /**
- * The resources of dead sessions: those whose owner process on this host is gone (at once), and
- * those anywhere whose lease ran out (a killed CI job on a shared daemon). A session without a lease
- * on another host cannot be judged and is kept. Reused containers are always left alone.
+ * The resources of dead sessions: those whose owner process on this host is gone, unless a keeper of
+ * their lease may still run (at once when none can), and those anywhere whose lease ran out (a
+ * killed CI job on a shared daemon). A session without a lease on another host cannot be judged and
+ * is kept. Reused containers are always left alone.
  */
 export function orphansOf(resources: LabelledResource[], context: SweepContext): LabelledResource[] {
   const bySession = new Map<string, LabelledResource[]>();
@@ -160,12 +167,24 @@ export function orphansOf(resources: LabelledResource[], context: SweepContext):
   return [...bySession.values()].filter((members) => isDead(members, context)).flat();
 }
 
+/**
+ * A gone owner with every lease keeper gone too (none, or each a gone process on this host) is dead
+ * at once. A keeper that runs, or that runs elsewhere and cannot be checked, leaves it to the lease:
+ * a test process whose watchdog never came up keeps its session alive itself.
+ */
 function isDead(members: LabelledResource[], context: SweepContext): boolean {
-  const owners = new Set(members.map((r) => r.labels[LABEL_SESSION_OWNER]));
-  const localDead = [...owners].some((o) => isOrphaned(parseOwner(o), context.host, context.alive));
-  if (localDead) return true;
+  const gone = (label: string) => isOrphaned(parseOwner(label), context.host, context.alive);
+  const owners = labelValues(members, LABEL_SESSION_OWNER);
+  const keepers = labelValues(members, LABEL_LEASE_KEEPER);
+  if (owners.some(gone) && keepers.every(gone)) return true;
   const lease = newestLease(members.flatMap(leaseReading));
   return lease !== undefined && leaseExpired(lease, context.now);
+}
+
+/** The distinct values of one label among a session's resources. */
+function labelValues(members: LabelledResource[], label: string): string[] {
+  const values = members.map((r) => r.labels[label]).filter((v): v is string => v !== undefined);
+  return [...new Set(values)];
 }
 
 function leaseReading(r: LabelledResource): LeaseReading[] {
@@ -223,6 +242,8 @@ export class LeaseKeeper {
   #beating: Promise<void> = Promise.resolve();
   #stopped = false;
   #inFlight = false;
+  /** This process: it renews the lease, whoever the session's owner is. */
+  readonly #keeper = formatOwner({ pid: process.pid, host: thisHost() });
 
   constructor(
     private readonly docker: Docker,
@@ -271,7 +292,7 @@ export class LeaseKeeper {
     const name = leaseVolumeName(this.sessionId, this.#generation++);
     await this.docker.volumes.create({
       Name: name,
-      Labels: { ...this.labels, [LABEL_LEASE]: String(this.leaseMs) },
+      Labels: { ...this.labels, [LABEL_LEASE]: String(this.leaseMs), [LABEL_LEASE_KEEPER]: this.#keeper },
     });
     this.#live.push(name);
   }

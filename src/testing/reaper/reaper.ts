@@ -95,7 +95,11 @@ class ProcessSession implements TestSession {
     this.#lease.start();
   }
 
-  /** The watchdog spawned for this session never answered: keep the lease here, clean up at exit. */
+  /**
+   * The watchdog spawned for this session never answered: keep the lease here, clean up at exit.
+   * The owner label names the dead watchdog; the lease volumes name this process as their keeper,
+   * which keeps other processes' sweeps off this session's resources while it runs.
+   */
   #withoutWatchdog(error: Error): void {
     process.emitWarning(`berth: no watchdog for this session (${error.message}); cleanup runs at exit only`);
     this.#keepLease();
@@ -153,9 +157,9 @@ function sessions(): Map<string, Promise<ProcessSession>> {
  *
  * A session holds a lease on the daemon: volumes named after it, which its watchdog (or the process
  * itself without one) renews with one request every sixth of the lease. A new session removes what
- * dead sessions left behind: at once for those whose owner process on this host is gone, and, on
- * any host, those whose lease expired (a CI job killed while using a shared daemon). Reused
- * containers are never removed.
+ * dead sessions left behind: at once for those whose owner process on this host is gone and whose
+ * lease no process on this host still renews, and, on any host, those whose lease expired (a CI
+ * job killed while using a shared daemon). Reused containers are never removed.
  *
  * Environment:
  * - `BERTH_REAPER=off`: no watchdog; cleanup at exit and the startup sweep still run.

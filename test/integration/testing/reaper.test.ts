@@ -2,8 +2,14 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Docker, isDockerError } from '../../../src/index.js';
-import { LABEL_MANAGED, LABEL_SESSION, LABEL_SESSION_OWNER } from '../../../src/testing/labels.js';
-import { thisHost } from '../../../src/testing/reaper/identity.js';
+import {
+  LABEL_LEASE,
+  LABEL_MANAGED,
+  LABEL_SESSION,
+  LABEL_SESSION_OWNER,
+} from '../../../src/testing/labels.js';
+import { isProcessAlive, parseOwner, thisHost } from '../../../src/testing/reaper/identity.js';
+import { LABEL_LEASE_KEEPER } from '../../../src/testing/reaper/leftovers.js';
 import { eventually, exitOf, firstLine, spawnFixture } from './fixtures/children.js';
 
 const docker = Docker.fromEnv();
@@ -144,4 +150,61 @@ describe('reaper', () => {
     expect(await exists('container', live.Id)).toBe(true);
     expect(await exists('container', remote.Id)).toBe(true);
   });
+});
+
+/** A container of a session whose owner on this host is gone: any sweep removes it, so it shows one ran. */
+async function orphanContainer(): Promise<string> {
+  const owner = `${await deadPid()}@${thisHost()}`;
+  const labels = { [LABEL_MANAGED]: 'true', [LABEL_SESSION]: `sweep-${owner}`, [LABEL_SESSION_OWNER]: owner };
+  const { Id } = await docker.containers.create({ Image: image, Cmd: ['sleep', '300'], Labels: labels });
+  leftovers.containers.push(Id);
+  return Id;
+}
+
+/** Starts a session of its own with the watchdog off, which sweeps, and waits until it has swept. */
+async function sweepFromAnotherProcess(): Promise<void> {
+  const witness = await orphanContainer();
+  const sweeper = spawnFixture('session-child.ts', ['sweep', image], { BERTH_REAPER: 'off' });
+  await firstLine(sweeper);
+  await exitOf(sweeper);
+  await eventually(async () => !(await exists('container', witness)), 30_000);
+}
+
+describe('a session whose watchdog never came up', () => {
+  let created: Created & { labels: Record<string, string> };
+  let child: ReturnType<typeof spawnFixture>;
+
+  beforeAll(async () => {
+    child = spawnFixture('session-child.ts', ['no-watchdog', image]);
+    created = await firstLine(child, 60_000);
+    remember(created);
+    const keeper = `${child.pid}@${thisHost()}`;
+    // The test process took the lease over once its watchdog was gone.
+    await eventually(async () => {
+      const volumes = await docker.volumes.list({ filters: { label: [`${LABEL_LEASE_KEEPER}=${keeper}`] } });
+      return volumes.some((v) => v.Labels[LABEL_SESSION] === created.session && v.Labels[LABEL_LEASE]);
+    }, 30_000);
+  }, 90_000);
+
+  afterAll(() => {
+    child.kill('SIGKILL');
+  });
+
+  it('is labelled with an owner that is gone, the watchdog', () => {
+    const owner = parseOwner(created.labels[LABEL_SESSION_OWNER]);
+    expect(owner?.host).toBe(thisHost());
+    expect(owner?.pid).not.toBe(child.pid);
+    expect(isProcessAlive(owner!.pid)).toBe(false);
+  });
+
+  it("keeps its containers through another process's sweep while its test process runs, and loses them to the next sweep once it is gone", async () => {
+    await sweepFromAnotherProcess();
+    expect(await allGone(created)).toBe(false);
+    for (const id of created.containers) expect(await exists('container', id)).toBe(true);
+
+    child.kill('SIGKILL');
+    await exitOf(child);
+    await sweepFromAnotherProcess();
+    await eventually(() => allGone(created), 30_000);
+  }, 120_000);
 });

@@ -1,37 +1,16 @@
-import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { extract, type Headers as Header } from 'tar-stream';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packContext } from '../../../../src/client/build/context.js';
 import { InvalidOptionError } from '../../../../src/client/errors.js';
+import { writeFiles } from '../../../support/file-tree.js';
+import { tarHeaders } from '../../../support/tar.js';
 
 let root: string;
 
-async function write(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(root, 'ctx-'));
-  for (const [name, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, name)), { recursive: true });
-    await writeFile(join(dir, name), content);
-  }
-  return dir;
-}
-
-/** The headers of a tar stream, in order. */
-async function headersOf(tar: AsyncIterable<Uint8Array>): Promise<Header[]> {
-  const reader = extract();
-  const headers: Header[] = [];
-  const done = (async () => {
-    for await (const entry of reader) {
-      headers.push(entry.header);
-      entry.resume();
-    }
-  })();
-  for await (const chunk of tar) reader.write(chunk);
-  reader.end(null);
-  await done;
-  return headers;
-}
+/** A build context of `files` in a directory of its own. */
+const write = async (files: Record<string, string>) => writeFiles(await mkdtemp(join(root, 'ctx-')), files);
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'berth-context-'));
@@ -64,7 +43,7 @@ describe('packContext', () => {
       'nested',
       'nested/trace.log',
     ]);
-    expect((await headersOf(packed.tar)).map((h) => h.name)).toEqual(packed.entries);
+    expect((await tarHeaders(packed.tar)).map((h) => h.name)).toEqual(packed.entries);
   });
 
   it('keeps a Dockerfile in an ignored directory, and sends its path relative to the context', async () => {
@@ -82,7 +61,7 @@ describe('packContext', () => {
     const dir = await write({ Dockerfile: 'FROM scratch\n', 'run.sh': '#!/bin/sh\n' });
     await chmod(join(dir, 'run.sh'), 0o750);
     await symlink('run.sh', join(dir, 'link'));
-    const headers = await headersOf((await packContext(dir)).tar);
+    const headers = await tarHeaders((await packContext(dir)).tar);
     const byName = Object.fromEntries(headers.map((h) => [h.name, h]));
     expect(byName['run.sh']).toMatchObject({ uid: 0, gid: 0, type: 'file' });
     expect(byName['run.sh']!.mode! & 0o777).toBe(0o750);

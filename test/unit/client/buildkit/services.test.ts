@@ -12,7 +12,7 @@ import { asString, ProtoWriter, readFields } from '../../../../src/client/buildk
 import { authService } from '../../../../src/client/buildkit/services/auth-service.js';
 import { healthService } from '../../../../src/client/buildkit/services/health-service.js';
 import { secretsService } from '../../../../src/client/buildkit/services/secrets-service.js';
-import { type GrpcPeer, openCall, startGrpcPeer } from '../../../support/grpc-peer.js';
+import { callEnd, type GrpcPeer, openCall, startGrpcPeer } from '../../../support/grpc-peer.js';
 
 let dir: string;
 let peer: GrpcPeer | undefined;
@@ -24,28 +24,17 @@ async function start(handlers: [string, GrpcHandler][]) {
 }
 
 /** One unary call: the reply messages and the trailers' status. */
-function call(
+async function call(
   method: string,
   request: Uint8Array,
 ): Promise<{ messages: Uint8Array[]; status: string; message: string }> {
-  return new Promise((resolve, reject) => {
-    const stream = openCall(client, method);
-    const decoder = new FrameDecoder();
-    const messages: Uint8Array[] = [];
-    let status = '';
-    let message = '';
-    stream.on('response', (headers) => {
-      if (headers['grpc-status'] !== undefined) status = String(headers['grpc-status']);
-    });
-    stream.on('trailers', (trailers) => {
-      status = String(trailers['grpc-status']);
-      message = decodeURIComponent(String(trailers['grpc-message'] ?? ''));
-    });
-    stream.on('data', (chunk: Buffer) => messages.push(...decoder.push(chunk)));
-    stream.on('end', () => resolve({ messages, status, message }));
-    stream.on('error', reject);
-    stream.end(encodeFrame(request));
-  });
+  const stream = openCall(client, method);
+  const ended = callEnd(stream);
+  const decoder = new FrameDecoder();
+  const messages: Uint8Array[] = [];
+  stream.on('data', (chunk: Buffer) => messages.push(...decoder.push(chunk)));
+  stream.end(encodeFrame(request));
+  return { messages, ...(await ended) };
 }
 
 beforeEach(async () => {

@@ -16,13 +16,12 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Headers as Header, pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractTar } from '../../../../src/client/resources/archives.js';
 import { entryGuard } from '../../../../src/client/tar/entry-guard.js';
 import { StreamError } from '../../../../src/index.js';
-
-type Entry = Partial<Header> & { name: string; body?: string };
+import { fileTree } from '../../../support/file-tree.js';
+import { type TarEntry, tarStream } from '../../../support/tar.js';
 
 let work: string;
 /** Outside every destination: nothing may ever change in it. */
@@ -39,39 +38,15 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-/** A tar stream built entry by entry, as an attacker would. */
-function craftedTar(entries: Entry[]): AsyncIterable<Uint8Array> {
-  const tar = pack();
-  for (const { body, ...header } of entries) tar.entry(header, body ?? '');
-  tar.finalize();
-  return tar as unknown as AsyncIterable<Uint8Array>;
-}
-
 async function sandbox(): Promise<{ root: string; dest: string }> {
   const root = await mkdtemp(join(work, 'sandbox-'));
   return { root, dest: join(root, 'deep/dest') };
 }
 
-/** Every path under `dir` with what it is, to compare a tree before and after. */
-async function snapshot(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    const path = join(entry.parentPath, entry.name);
-    const info = await lstat(path);
-    const what = info.isSymbolicLink()
-      ? `-> ${await readlink(path)}`
-      : info.isFile()
-        ? await readFile(path, 'utf8')
-        : 'dir';
-    out.push(`${path.slice(dir.length)} ${(info.mode & 0o777).toString(8)} ${what}`);
-  }
-  return out.sort();
-}
-
 const victimLink = () => ({ name: 'v', type: 'symlink' as const, linkname: victim });
 
 describe('extractTar refuses what would write outside the destination', () => {
-  const cases: [string, () => Entry[]][] = [
+  const cases: [string, () => TarEntry[]][] = [
     ['a ../ path', () => [{ name: '../escape.txt', body: 'x' }]],
     ['a path climbing out through a directory', () => [{ name: 'a/../../escape.txt', body: 'x' }]],
     ['an absolute path', () => [{ name: join(work, 'absolute-escape.txt'), body: 'x' }]],
@@ -98,14 +73,14 @@ describe('extractTar refuses what would write outside the destination', () => {
 
   it.each(cases)('%s, leaving no destination behind', async (_what, entries) => {
     const { root, dest } = await sandbox();
-    const before = await snapshot(work);
-    const error = await extractTar(craftedTar([{ name: 'first.txt', body: 'ok' }, ...entries()]), dest).catch(
+    const before = await fileTree(work, { modes: true });
+    const error = await extractTar(tarStream([{ name: 'first.txt', body: 'ok' }, ...entries()]), dest).catch(
       (err: unknown) => err,
     );
     expect(error).toBeInstanceOf(StreamError);
     expect((error as Error).message).toMatch(/^refusing archive entry/);
     expect(await readdir(root)).toEqual([]);
-    expect(await snapshot(work)).toEqual(before);
+    expect(await fileTree(work, { modes: true })).toEqual(before);
   });
 
   it('leaves an existing destination exactly as it was', async () => {
@@ -113,15 +88,15 @@ describe('extractTar refuses what would write outside the destination', () => {
     await mkdir(join(dest, 'kept'), { recursive: true });
     await writeFile(join(dest, 'kept/file'), 'mine');
     await symlink('kept/file', join(dest, 'mylink'));
-    const before = await snapshot(dest);
+    const before = await fileTree(dest, { modes: true });
     const entries = [
       { name: 'kept/file', body: 'theirs' },
       { name: 'new.txt', body: 'x' },
       victimLink(),
       { name: 'v/x', body: 'x' },
     ];
-    await expect(extractTar(craftedTar(entries), dest)).rejects.toBeInstanceOf(StreamError);
-    expect(await snapshot(dest)).toEqual(before);
+    await expect(extractTar(tarStream(entries), dest)).rejects.toBeInstanceOf(StreamError);
+    expect(await fileTree(dest, { modes: true })).toEqual(before);
   });
 });
 
@@ -129,7 +104,7 @@ describe('extractTar keeps links as links', () => {
   it('extracts absolute and climbing symlinks as they are, and ./ names and inner links', async () => {
     const { dest } = await sandbox();
     await extractTar(
-      craftedTar([
+      tarStream([
         { name: './a/', type: 'directory' },
         { name: './a/b.txt', body: 'bee' },
         { name: 'a/c/../d.txt', body: 'dee' },
@@ -160,7 +135,7 @@ describe('extractTar keeps links as links', () => {
     await writeFile(join(dest, 'keep/old'), 'old');
     await symlink(victim, join(dest, 'outside'));
     await extractTar(
-      craftedTar([
+      tarStream([
         { name: 'keep/', type: 'directory' },
         { name: 'keep/new', body: 'new' },
         { name: 'outside/', type: 'directory' },
@@ -181,7 +156,7 @@ describe('extractTar into a destination that is a symlink to a directory', () =>
     const { root } = await sandbox();
     await mkdir(join(root, 'real'));
     await symlink('real', join(root, 'alias'));
-    await extractTar(craftedTar([{ name: 'f.txt', body: 'via alias' }]), join(root, 'alias'));
+    await extractTar(tarStream([{ name: 'f.txt', body: 'via alias' }]), join(root, 'alias'));
     expect(await readlink(join(root, 'alias'))).toBe('real');
     expect(await readFile(join(root, 'real/f.txt'), 'utf8')).toBe('via alias');
   });
@@ -201,14 +176,14 @@ describe('extractTar into a directory that holds a directory where the archive h
   it('refuses before moving anything, leaving the destination as it was', async () => {
     const { dest } = await sandbox();
     await mkdir(join(dest, 'conf'), { recursive: true });
-    const before = await snapshot(dest);
+    const before = await fileTree(dest, { modes: true });
     const entries = [
       { name: 'a.txt', body: 'a' },
       { name: 'conf', body: 'now a file' },
     ];
-    const error = await extractTar(craftedTar(entries), dest).catch((err: unknown) => err);
+    const error = await extractTar(tarStream(entries), dest).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(StreamError);
     expect((error as Error).message).toMatch(/replace the directory .*conf with a non-directory/);
-    expect(await snapshot(dest)).toEqual(before);
+    expect(await fileTree(dest, { modes: true })).toEqual(before);
   });
 });

@@ -1,17 +1,6 @@
-import { type Headers as Header, pack } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { readTarFiles } from '../../../../src/client/tar/read.js';
-
-type Entry = Partial<Header> & { name: string; body?: string | Buffer };
-
-async function tarBytes(entries: Entry[]): Promise<Buffer> {
-  const tar = pack();
-  for (const { body, ...header } of entries) tar.entry(header, body ?? '');
-  tar.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of tar as unknown as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
+import { tarBuffer } from '../../../support/tar.js';
 
 /** The bytes in chunks of `size`, closing when the reader stops early. */
 function chunked(data: Buffer, size: number, state = { closed: false }): AsyncIterable<Uint8Array> {
@@ -27,7 +16,7 @@ function chunked(data: Buffer, size: number, state = { closed: false }): AsyncIt
 describe('readTarFiles', () => {
   it('reads regular files by normalised path, hard links as their target, and leaves the rest out', async () => {
     const big = Buffer.alloc(100_000, 7);
-    const bytes = await tarBytes([
+    const bytes = await tarBuffer([
       { name: './app/', type: 'directory' },
       { name: './app/conf.json', body: '{"a":1}' },
       { name: 'app/big.bin', body: big },
@@ -45,7 +34,7 @@ describe('readTarFiles', () => {
   });
 
   it('rejects a truncated archive, and closes its source', async () => {
-    const bytes = await tarBytes([{ name: 'a.bin', body: Buffer.alloc(5000, 1) }]);
+    const bytes = await tarBuffer([{ name: 'a.bin', body: Buffer.alloc(5000, 1) }]);
     const state = { closed: false };
     await expect(readTarFiles(chunked(bytes.subarray(0, 2048), 512, state))).rejects.toThrow();
     expect(state.closed).toBe(true);
@@ -53,7 +42,7 @@ describe('readTarFiles', () => {
 
   it('rejects when its source fails', async () => {
     async function* failing(): AsyncGenerator<Uint8Array> {
-      yield (await tarBytes([{ name: 'a', body: 'x' }])).subarray(0, 512);
+      yield (await tarBuffer([{ name: 'a', body: 'x' }])).subarray(0, 512);
       throw new Error('connection reset');
     }
     await expect(readTarFiles(failing())).rejects.toThrow('connection reset');

@@ -13,10 +13,10 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Headers, pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packTree, SYNC_READ_MAX } from '../../../../src/client/tar/pack.js';
 import { unpackTree } from '../../../../src/client/tar/unpack.js';
+import { tarStream } from '../../../support/tar.js';
 
 let root: string;
 const when = new Date('2024-05-06T07:08:09Z');
@@ -28,13 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
-
-function crafted(entries: Array<Headers & { body?: string }>): AsyncIterable<Uint8Array> {
-  const tar = pack();
-  for (const { body, ...header } of entries) tar.entry(header, body ?? '');
-  tar.finalize();
-  return tar as unknown as AsyncIterable<Uint8Array>;
-}
 
 describe('unpackTree', () => {
   it('writes back what packTree packed: contents, modes, times and symlinks', async () => {
@@ -66,7 +59,7 @@ describe('unpackTree', () => {
 
   it('drops setuid, setgid and sticky bits, and links hard links to their target', async () => {
     const dest = await mkdtemp(join(root, 'bits-'));
-    const tar = crafted([
+    const tar = tarStream([
       { name: 'tool', mode: 0o4755, body: 'run me' },
       { name: 'shared', type: 'directory', mode: 0o1777 },
       { name: 'again', type: 'link', linkname: 'tool', mode: 0o4755 },
@@ -82,14 +75,14 @@ describe('unpackTree', () => {
     const outside = join(root, 'outside.txt');
     await writeFile(outside, 'untouched');
     await symlink(outside, join(dest, 'victim'));
-    await unpackTree(crafted([{ name: 'victim', body: 'archive' }]), dest);
+    await unpackTree(tarStream([{ name: 'victim', body: 'archive' }]), dest);
     expect(await readFile(outside, 'utf8')).toBe('untouched');
     expect((await lstat(join(dest, 'victim'))).isFile()).toBe(true);
   });
 
   it('refuses an entry below a file, and a hard link that leads outside', async () => {
     const dest = await mkdtemp(join(root, 'invalid-'));
-    const below = crafted([
+    const below = tarStream([
       { name: 'file', body: 'x' },
       { name: 'file/inner', body: 'y' },
     ]);
@@ -97,14 +90,14 @@ describe('unpackTree', () => {
     const outside = join(root, 'secret.txt');
     await writeFile(outside, 'secret');
     await symlink(root, join(dest, 'up'));
-    const hard = crafted([{ name: 'stolen', type: 'link', linkname: 'up/secret.txt' }]);
+    const hard = tarStream([{ name: 'stolen', type: 'link', linkname: 'up/secret.txt' }]);
     await expect(unpackTree(hard, dest)).rejects.toThrow(/is not a valid hardlink/);
   });
 
   it('stops at the first entry the caller refuses, before writing it', async () => {
     const dest = await mkdtemp(join(root, 'refused-'));
     const refusal = new Error('no b');
-    const tar = crafted([
+    const tar = tarStream([
       { name: 'a', body: 'a' },
       { name: 'b', body: 'b' },
       { name: 'c', body: 'c' },

@@ -1,7 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Docker } from '../../../../src/index.js';
 import { LABEL_LEASE, LABEL_SESSION } from '../../../../src/testing/labels.js';
-import { LeaseKeeper, leaseVolumeName } from '../../../../src/testing/reaper/leftovers.js';
+import { thisHost } from '../../../../src/testing/reaper/identity.js';
+import {
+  LABEL_LEASE_KEEPER,
+  LeaseKeeper,
+  leaseVolumeName,
+} from '../../../../src/testing/reaper/leftovers.js';
 
 /** Records the volume requests a keeper makes; `fail` makes the next create reject. */
 function recordingDocker() {
@@ -56,7 +61,12 @@ describe('LeaseKeeper', () => {
       `create ${name(2)}`,
       `remove ${name(1)}`,
     ]);
-    expect(labels[0]).toEqual({ [LABEL_SESSION]: 's1', [LABEL_LEASE]: '1000' });
+    expect(labels[0]).toEqual({
+      [LABEL_SESSION]: 's1',
+      [LABEL_LEASE]: '1000',
+      // The process renewing the lease names itself, whoever the session's owner label names.
+      [LABEL_LEASE_KEEPER]: `${process.pid}@${thisHost()}`,
+    });
     const left = keeper.release();
     expect(left.length).toBeGreaterThan(0);
     expect(left.length).toBeLessThanOrEqual(2);

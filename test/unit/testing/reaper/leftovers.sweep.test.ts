@@ -10,6 +10,7 @@ import { formatOwner, isOrphaned, parseOwner, thisHost } from '../../../../src/t
 import type { LabelledResource } from '../../../../src/testing/reaper/leftovers.js';
 import {
   beatIntervalMs,
+  LABEL_LEASE_KEEPER,
   leaseExpired,
   newestLease,
   orphansOf,
@@ -88,6 +89,34 @@ describe('orphansOf', () => {
     expect(ids(resources).sort()).toEqual(
       ['expired-c', 'lease-x-200000', 'lease-x-61500', 'reused-pid-c', 'lease-v-120000'].sort(),
     );
+  });
+
+  it('keeps a session whose owner is gone while a keeper of its lease may still run', () => {
+    // Each session's owner, its watchdog (5), is gone; [session, lease keeper, lease age, dead].
+    const cases: [string, string, number, boolean][] = [
+      // The watchdog never came up; its test process (100) keeps the lease and runs.
+      ['kept-here', '100@here', 0, false],
+      // The same, but the keeping test process is gone too: dead at once, however fresh the lease.
+      ['keeper-gone', '6@here', 0, true],
+      // A watchdog keeping its own lease: the keeper is the owner, and both are gone.
+      ['watchdog-gone', '5@here', 0, true],
+      // A keeper elsewhere cannot be checked from here: its lease decides.
+      ['kept-far', '9@far', 1_000, false],
+      ['lapsed-far', '9@far', 120_000, true],
+      // A live keeper here whose lease stopped anyway (its pid now belongs to another process).
+      ['lapsed-here', '100@here', 120_000, true],
+    ];
+    const resources = cases.flatMap(([session, keeper, ageMs]) => {
+      const volume = lease(session, '5@here', ageMs);
+      return [
+        resource(`${session}-c`, labels(session, '5@here')),
+        { ...volume, labels: { ...volume.labels, [LABEL_LEASE_KEEPER]: keeper } },
+      ];
+    });
+    const dead = cases.flatMap(([session, , ageMs, isDead]) =>
+      isDead ? [`${session}-c`, `lease-${session}-${ageMs}`] : [],
+    );
+    expect(ids(resources).sort()).toEqual(dead.sort());
   });
 
   it('never picks the sweeping session itself, and ignores malformed leases', () => {
