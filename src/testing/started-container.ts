@@ -377,8 +377,8 @@ function ignoreNotFound(err: unknown): void {
 
 /**
  * Start a created container, inspect it and wait until its strategy says it is ready, all under
- * `deadline`. Its output is followed meanwhile (one request): for log waits, to notice an early
- * exit, and to quote in the error. Resolves with the container as inspected after it started.
+ * `deadline`. From the inspect on, its output is followed (one request): for log waits, to notice an
+ * early exit, and to quote in the error. Resolves with the container as inspected after it started.
  */
 export async function launch(
   target: Pick<StartedState, 'docker' | 'id' | 'strategy' | 'host' | 'logConsumers' | 'consumerLogs'>,
