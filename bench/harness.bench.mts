@@ -12,7 +12,9 @@
  * at a time, so rounds interleave the clients and none shares a heap or a connection pool. After
  * each start, one `PING` checks the container really is ready (a wait that returned early shows).
  *
- *   npx tsx bench/harness.bench.mts          (BENCH_HARNESS_ROUNDS=3, BENCH_IMPORT_ROUNDS=5)
+ *   npx tsx bench/harness.bench.mts          (BENCH_HARNESS_ROUNDS=3, BENCH_SINGLE_ROUNDS=9,
+ *                                             BENCH_IMPORT_ROUNDS=5, BENCH_HARNESS_PARTS=all)
+ * BENCH_HARNESS_PARTS=starts measures only the container starts (no import times, no request count).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
@@ -41,6 +43,9 @@ import {
 } from './support.mjs';
 
 const ROUNDS = envInt('BENCH_HARNESS_ROUNDS', 3);
+/** One container is a few hundred ms and noisy under load: more rounds of it, interleaved alike. */
+const SINGLE_ROUNDS = envInt('BENCH_SINGLE_ROUNDS', 9);
+const PARTS = process.env.BENCH_HARNESS_PARTS ?? 'all';
 const IMPORT_ROUNDS = envInt('BENCH_IMPORT_ROUNDS', 5);
 const PARALLEL = 8;
 const PORT = 6379;
@@ -332,10 +337,24 @@ async function countRequests(setup: Setup) {
   return rows;
 }
 
-/** Requests still in flight when start() returned (e.g. a background sweep) land within a moment. */
+/** How long the counter must see no request before a lifecycle's background work counts as done. */
+const QUIET_MS = 1_000;
+const SETTLE_LIMIT_MS = 15_000;
+
+/**
+ * The requests of a lifecycle, including those still in flight when start() returned (a first
+ * container's session set-up, e.g. the watchdog's startup sweep): taken until the daemon has seen
+ * nothing for QUIET_MS, so a loaded machine cannot push them into the next lifecycle's count.
+ */
 async function settled(counter: RequestCounter): Promise<string[]> {
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  return counter.take();
+  const requests: string[] = [];
+  const limit = performance.now() + SETTLE_LIMIT_MS;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
+    const late = counter.take();
+    requests.push(...late);
+    if (late.length === 0 || performance.now() > limit) return requests;
+  }
 }
 
 async function measureStarts(setup: Setup) {
@@ -345,11 +364,13 @@ async function measureStarts(setup: Setup) {
   const firstMs: Record<string, number> = {};
   try {
     for (const client of CLIENTS) firstMs[client] = (await workers[client]!.start(1)).ms;
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const [kind, count] of [
-        ['one', 1],
-        ['parallel', PARALLEL],
-      ] as const) {
+    for (let round = 0; round < Math.max(ROUNDS, SINGLE_ROUNDS); round++) {
+      const kinds = [
+        ['one', 1, SINGLE_ROUNDS],
+        ['parallel', PARALLEL, ROUNDS],
+      ] as const;
+      for (const [kind, count, rounds] of kinds) {
+        if (round >= rounds) continue;
         for (const client of rotate(CLIENTS, round)) {
           const timed = await workers[client]!.start(count);
           samples[kind]![client]!.push(timed);
@@ -364,10 +385,15 @@ async function measureStarts(setup: Setup) {
 
 function summarize(samples: Record<string, Timed[]>) {
   const ms = (client: string) => median(samples[client]!.map((t) => t.ms));
+  // Rounds interleave the clients, so a round's ratio cancels load that shifts between rounds.
+  const paired = (client: string) =>
+    median(samples[client]!.map((t, round) => samples[BERTH]![round]!.ms / t.ms));
   const rows = CLIENTS.map((client) => ({
     client,
     medianMs: ms(client),
     berthRatio: ms(BERTH) / ms(client),
+    /** The median of berth's ratio to this client within each round. */
+    pairedRatio: paired(client),
     notReady: samples[client]!.reduce((n, t) => n + t.notReady, 0),
     stopMs: median(samples[client]!.map((t) => t.stopMs)),
     samples: samples[client]!.map((t) => t.ms),
@@ -376,9 +402,12 @@ function summarize(samples: Record<string, Timed[]>) {
 }
 
 function printStarts(title: string, rows: ReturnType<typeof summarize>) {
-  console.log(`\n${title}, median of ${ROUNDS}:`);
+  console.log(`\n${title}, median of ${rows[0]?.samples.length ?? 0}:`);
   for (const row of rows) {
-    const ratio = row.client === BERTH ? '' : `  (berth x${fixed(row.berthRatio, 2)} of this)`;
+    const ratio =
+      row.client === BERTH
+        ? ''
+        : `  (berth x${fixed(row.berthRatio, 2)} of this; per round x${fixed(row.pairedRatio, 2)})`;
     const late = row.notReady > 0 ? `  ${row.notReady} not answering PING after start()` : '';
     const stop = `, removal ${fixed(row.stopMs, 0)} ms`;
     console.log(`  ${row.client.padEnd(32)} ${fixed(row.medianMs, 0).padStart(6)} ms${stop}${ratio}${late}`);
@@ -396,8 +425,11 @@ async function main(): Promise<void> {
       `testcontainers does not load as installed (${setup.preloadReason}); preloading ${preload.join(' ')}`,
     );
   // Import times need the built package; without it the container measurements still run.
-  const imports = await measureImports(setup).catch((err: Error) => ({ error: err.message }));
-  const requests = await countRequests(setup);
+  const all = PARTS === 'all';
+  const imports = all
+    ? await measureImports(setup).catch((err: Error) => ({ error: err.message }))
+    : { error: 'not measured (BENCH_HARNESS_PARTS)' };
+  const requests = all ? await countRequests(setup) : [];
   const starts = await measureStarts(setup);
   printStarts('one Redis container, start() to ready', starts.one);
   printStarts(`${PARALLEL} Redis containers in parallel, until all are ready`, starts.parallel);
@@ -405,6 +437,7 @@ async function main(): Promise<void> {
     machine: machine(),
     date: new Date(),
     rounds: ROUNDS,
+    singleRounds: SINGLE_ROUNDS,
     importRounds: IMPORT_ROUNDS,
     image: redis,
     parallel: PARALLEL,

@@ -103,12 +103,16 @@ export interface StartRow {
   medianMs: number;
   stopMs: number;
   berthRatio: number;
+  /** The median of berth's ratio to this client within each round (rounds interleave the clients). */
+  pairedRatio?: number;
   notReady: number;
 }
 
 export interface HarnessResults {
   date: string;
   rounds: number;
+  /** Rounds of one container (more than `rounds`: its figures are the noisier). */
+  singleRounds?: number;
   importRounds: number;
   image: string;
   parallel: number;

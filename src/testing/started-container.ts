@@ -19,7 +19,12 @@ import { elapsedSince, traceStep } from './lifecycle-trace.js';
 import type { TestSession } from './reaper/reaper.js';
 import { publishedPorts } from './startup/container-address.js';
 import { Deadline } from './startup/deadline.js';
-import { followContainerLogs, type LogFollower, type LogLine } from './startup/log-follower.js';
+import {
+  followContainerLogs,
+  type LogFollower,
+  type LogLine,
+  recentLogLines,
+} from './startup/log-follower.js';
 import { awaitReadiness } from './startup/readiness.js';
 import { NotReadyError, startupFailure } from './startup/startup-errors.js';
 import type { ContainerInfo, WaitStrategy } from './wait/strategy.js';
@@ -372,8 +377,8 @@ function ignoreNotFound(err: unknown): void {
 
 /**
  * Start a created container, inspect it and wait until its strategy says it is ready, all under
- * `deadline`. Its output is followed meanwhile (one request): for log waits, to notice an early
- * exit, and to quote in the error. Resolves with the container as inspected after it started.
+ * `deadline`. From the inspect on, its output is followed (one request): for log waits, to notice an
+ * early exit, and to quote in the error. Resolves with the container as inspected after it started.
  */
 export async function launch(
   target: Pick<StartedState, 'docker' | 'id' | 'strategy' | 'host' | 'logConsumers' | 'consumerLogs'>,
@@ -385,13 +390,19 @@ export async function launch(
   deadline.enter('starting the container');
   await deadline.race(docker.containers.start(id, { signal: deadline.signal }));
   traceStep('start', id);
+  deadline.enter('inspecting the container');
+  // The inspect alone: the port to probe waits for it, the log request need not (it replays from the start).
+  const info = await deadline
+    .race(docker.containers.inspect(id, { signal: deadline.signal }))
+    .catch(async (err) => {
+      const lines = deadline.signal.aborted ? [] : await recentLogLines(docker, id).catch(() => []);
+      throw startupFailure(err, deadline, id, lines);
+    });
   const logs = followContainerLogs(docker, id, since);
   // The consumers get the same request's lines, from the first: it stays open for them.
   for (const consumer of target.logConsumers) logs.onLine(consumer);
   const keep = target.logConsumers.length > 0;
   try {
-    deadline.enter('inspecting the container');
-    const info = await deadline.race(docker.containers.inspect(id, { signal: deadline.signal }));
     const exec: ExecRunner = (cmd, options) => docker.exec.run(id, cmd, options);
     await awaitReadiness({ docker, containerId: id, info, logs, exec, host }, strategy, deadline);
     traceStep('ready', id, `after ${elapsedSince(started)} (${strategy.describe()})`);

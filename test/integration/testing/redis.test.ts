@@ -77,8 +77,9 @@ describe('a Redis lifecycle', () => {
     expect(calls).toEqual([
       'POST /containers/create',
       `POST /containers/${id}/start`,
-      expect.stringMatching(new RegExp(`^GET /containers/${id}/logs\\?.*follow=true`)),
+      // The inspect first, alone: the port probe waits for it; the followed logs replay from the start.
       `GET /containers/${id}/json`,
+      expect.stringMatching(new RegExp(`^GET /containers/${id}/logs\\?.*follow=true`)),
       // Query parameters in any order: force removal, anonymous volumes included.
       expect.stringMatching(new RegExp(`^DELETE /containers/${id}\\?(?=.*\\bforce=true)(?=.*\\bv=true)`)),
     ]);
