@@ -38,9 +38,12 @@ function scalar(option: string, value: unknown): string {
   }
 }
 
+const placeholder = /\{([^}]+)\}/g;
+
 /** Substitute `{name}` placeholders with URI-encoded values; a missing one is a caller error. */
 export function expandPath(template: string, params: Record<string, unknown> | undefined): string {
-  return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+  if (!template.includes('{')) return template;
+  return template.replace(placeholder, (_, name: string) => {
     const value = params?.[name];
     if (value === undefined || value === null || value === '') {
       throw new InvalidOptionError(`path.${name}`, `required by ${template}`);
@@ -48,7 +51,7 @@ export function expandPath(template: string, params: Record<string, unknown> | u
     const text = String(value);
     // The daemon decodes the path, slashes included, and cleans it before routing: /containers/..
     // or /containers/x%2F..%2F..%2Finfo would be redirected towards another endpoint.
-    if (text.split('/').some((segment) => segment === '.' || segment === '..')) {
+    if (text.includes('.') && text.split('/').some((segment) => segment === '.' || segment === '..')) {
       throw new InvalidOptionError(`path.${name}`, `"${text}" cannot name anything in ${template}`);
     }
     return encodeURIComponent(text);
