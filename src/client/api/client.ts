@@ -424,18 +424,24 @@ export function daemonMessage(text: string): string {
   return text.trim();
 }
 
-async function decodeBody(res: RawResponse): Promise<unknown> {
-  const text = await bodyText(res.body);
-  if (text === '') return undefined;
-  const type = String(res.headers['content-type'] ?? '');
-  if (type.includes('json') || /^[[{]/.test(text)) return parseJson(text, res.request);
-  return text;
+/** The body as JSON when it says or looks so, else as text; a promise hop fewer than an async function. */
+function decodeBody(res: RawResponse): Promise<unknown> {
+  return bodyText(res.body).then((text) => {
+    if (text === '') return undefined;
+    const type = String(res.headers['content-type'] ?? '');
+    if (type.includes('json') || /^[[{]/.test(text)) return parseJson(text, res.request);
+    return text;
+  });
 }
 
 /** undici's own body reader (no async-iterator round trip per chunk), or any Readable. */
-async function bodyText(body: Readable): Promise<string> {
+function bodyText(body: Readable): Promise<string> {
   const reader = body as Readable & { text?: () => Promise<string> };
   if (typeof reader.text === 'function') return reader.text();
+  return readAll(body);
+}
+
+async function readAll(body: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
