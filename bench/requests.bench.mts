@@ -46,13 +46,16 @@ interface Tally {
 
 /**
  * One turn: one call, or one batch of `parallel` calls. Its wall time and this process's CPU time
- * meanwhile are the client's alone: nothing else runs in this process during a turn.
+ * meanwhile are the client's alone: nothing else runs in this process during a turn. The turn ends
+ * one macrotask after the calls resolve, so work a client leaves for later (undici frees a
+ * connection with a setImmediate after its response ends) is charged to it, not to the next client.
  */
 async function turn(call: Call, parallel: number, tally: Tally): Promise<void> {
   const cpu = process.cpuUsage();
   const started = performance.now();
   if (parallel === 1) await call();
   else await Promise.all(Array.from({ length: parallel }, call));
+  await new Promise((resolve) => setImmediate(resolve));
   const used = process.cpuUsage(cpu);
   tally.seconds += (performance.now() - started) / 1000;
   tally.cpuMicros += used.user + used.system;
