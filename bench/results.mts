@@ -24,13 +24,17 @@ export interface RequestRow {
   client: string;
   requestsPerSecond: number;
   cpuMicrosPerRequest: number;
+  /** Median over rounds of berth's rate divided by this client's in the same round. */
   berthRatio: number;
+  /** The lower and upper quartiles of those per-round ratios. */
+  berthRatioQuartiles?: [number, number];
 }
 
 export interface RequestResults {
   date: string;
   rounds: number;
-  windowMs: number;
+  /** Milliseconds of one round, in which the clients take turns call by call. */
+  roundMs: number;
   poolConnections: number;
   results: { case: string; parallel: number; rows: RequestRow[] }[];
   skipped: Record<string, string>;

@@ -212,19 +212,38 @@ export class ApiClient {
     return { method: request.method, path, headers, body, signal, halfClose, ...timeouts };
   }
 
-  async #send(method: Method, template: string, req: UntypedRequest, kind: CallKind): Promise<RawResponse> {
-    const target = this.#target(method, template, req);
-    const { path, request } = target instanceof Promise ? await target : target;
-    // The first attempt goes straight out, with no closure or p-retry set-up: both are measurable
-    // on small requests.
+  /**
+   * The call's attempts, chained without an async frame of their own: on small requests every
+   * promise hop shows. A synchronous failure (bad path parameter, signal already aborted) rejects.
+   */
+  #send(method: Method, template: string, req: UntypedRequest, kind: CallKind): Promise<RawResponse> {
+    let target: Target | Promise<Target>;
+    try {
+      target = this.#target(method, template, req);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (target instanceof Promise) return target.then((t) => this.#attempts(method, template, req, kind, t));
+    return this.#attempts(method, template, req, kind, target);
+  }
+
+  /**
+   * The first attempt goes straight out, with no closure or p-retry set-up (both are measurable on
+   * small requests); an idempotent call that never reached the daemon is tried again.
+   */
+  #attempts(
+    method: Method,
+    template: string,
+    req: UntypedRequest,
+    kind: CallKind,
+    { path, request }: Target,
+  ): Promise<RawResponse> {
     const first = this.#dispatch(template, path, req, kind, request);
     if (!isIdempotent(method) || this.#options.retries <= 0 || isStreamBody(req.body)) return first;
-    try {
-      return await first;
-    } catch (error) {
+    return first.catch((error: unknown) => {
       if (!retryable(req, error)) throw error;
-    }
-    return this.#retry(template, path, req, kind, request);
+      return this.#retry(template, path, req, kind, request);
+    });
   }
 
   /** Later attempts of an idempotent call whose first one never reached the daemon. */
@@ -259,18 +278,18 @@ export class ApiClient {
       given.halfClose && transport.pooled
         ? { ...given, signal: anySignal(given.signal, given.halfClose), halfClose: undefined }
         : given;
-    const ctx = this.#failureContext(request, req.signal);
     const trace = traceRequest(request, path, kind, transport.kind);
     let res: TransportResponse;
     try {
       res = await transport.request(this.#outgoing(kind, template, path, request, req));
     } catch (err) {
-      throw trace.error(requestFailure(err, ctx));
+      throw trace.error(requestFailure(err, this.#failureContext(request, req.signal)));
     }
     trace.end(res.status);
     if (isFailure(res.status)) throw await this.#statusError(res.status, res.body, request);
     // A JSON body is read by json(), which translates its failures itself.
-    const body = kind === 'json' ? res.body : translateBodyErrors(res.body, ctx);
+    const body =
+      kind === 'json' ? res.body : translateBodyErrors(res.body, this.#failureContext(request, req.signal));
     return { status: res.status, headers: res.headers, body, request };
   }
 
@@ -367,6 +386,9 @@ function encodeBodyAndHeaders(req: UntypedRequest): {
   body: Upload | undefined;
 } {
   const headers: Record<string, string> = {};
+  // Most calls carry no header and no body: nothing to encode.
+  if (req.header === undefined && req.extraHeaders === undefined && req.body === undefined)
+    return { headers, body: undefined };
   for (const [name, value] of Object.entries(req.header ?? {})) {
     if (value === undefined || value === null) continue;
     headers[name] =
@@ -402,18 +424,24 @@ export function daemonMessage(text: string): string {
   return text.trim();
 }
 
-async function decodeBody(res: RawResponse): Promise<unknown> {
-  const text = await bodyText(res.body);
-  if (text === '') return undefined;
-  const type = String(res.headers['content-type'] ?? '');
-  if (type.includes('json') || /^[[{]/.test(text)) return parseJson(text, res.request);
-  return text;
+/** The body as JSON when it says or looks so, else as text; a promise hop fewer than an async function. */
+function decodeBody(res: RawResponse): Promise<unknown> {
+  return bodyText(res.body).then((text) => {
+    if (text === '') return undefined;
+    const type = String(res.headers['content-type'] ?? '');
+    if (type.includes('json') || /^[[{]/.test(text)) return parseJson(text, res.request);
+    return text;
+  });
 }
 
 /** undici's own body reader (no async-iterator round trip per chunk), or any Readable. */
-async function bodyText(body: Readable): Promise<string> {
+function bodyText(body: Readable): Promise<string> {
   const reader = body as Readable & { text?: () => Promise<string> };
   if (typeof reader.text === 'function') return reader.text();
+  return readAll(body);
+}
+
+async function readAll(body: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');

@@ -61,6 +61,20 @@ describe('expandPath', () => {
     );
     expect(() => expandPath('/containers/{id}/json', { id: '' })).toThrow(InvalidOptionError);
   });
+
+  it('expands a template used before with the values of each call, every placeholder of it', () => {
+    const template = '/networks/{id}/containers/{name}';
+    expect(expandPath(template, { id: 'n1', name: 'c1' })).toBe('/networks/n1/containers/c1');
+    expect(expandPath(template, { id: 'n 2', name: 'c/2' })).toBe('/networks/n%202/containers/c%2F2');
+    expect(expandPath('/plugins/{name}', { name: 'p' })).toBe('/plugins/p');
+    expect(expandPath('/_ping', undefined)).toBe('/_ping');
+  });
+
+  it('refuses a value that would name another path once the daemon cleans it', () => {
+    expect(() => expandPath('/containers/{id}/json', { id: '..' })).toThrow(/path\.id: "\.\." cannot name/);
+    expect(() => expandPath('/containers/{id}/json', { id: 'x/../../info' })).toThrow(InvalidOptionError);
+    expect(expandPath('/containers/{id}/json', { id: 'a.b' })).toBe('/containers/a.b/json');
+  });
 });
 
 describe('encodeRegistryAuth', () => {
