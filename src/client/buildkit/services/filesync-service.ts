@@ -9,7 +9,7 @@
 import { closeSync, constants, lstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { IgnoreMatcher } from '../../build/dockerignore.js';
+import { cleanPath, IgnoreMatcher } from '../../build/dockerignore.js';
 import { type GrpcCall, GrpcCode, GrpcError, type GrpcHandler } from '../grpc.js';
 import { ProtoWriter } from '../proto.js';
 import { controlPacket, dataPacket, decodePacket, encodeStat, GoMode, Packet } from './fsutil.js';
@@ -182,16 +182,29 @@ type Selector = { skip(path: string): boolean; enter(dir: string): boolean };
  * classic upload.
  */
 function selector(includes: string[], excludes: string[], follow: string[]): Selector {
-  const wanted = [...includes, ...follow];
+  const wanted = [...includes, ...follow].map((p) => cleanPath(p.replace(/^\/+/, '')));
   const included = wanted.length > 0 ? new IgnoreMatcher(wanted) : undefined;
   const excluded = new IgnoreMatcher(excludes);
-  const leadsToWanted = (dir: string) =>
-    wanted.some((p) => `${p.replace(/^\/+/, '')}/`.startsWith(`${dir}/`));
+  const leadsToWanted = (dir: string) => wanted.some((p) => `${p}/`.startsWith(`${dir}/`));
   return {
     skip: (path) =>
       excluded.ignores(path) || (included !== undefined && !included.ignores(path) && !leadsToWanted(path)),
-    enter: (dir) => !excluded.ignores(dir) || excluded.mayReinclude(dir),
+    enter: (dir) =>
+      (!excluded.ignores(dir) || excluded.mayReinclude(dir)) &&
+      (included === undefined || wanted.some((p) => mayMatchInside(p, dir))),
   };
+}
+
+/**
+ * Whether pattern `p` could match something inside `dir`: its part before the first wildcard and
+ * the directory agree. The daemon fetches the Dockerfile and .dockerignore with include patterns,
+ * and without this every such sync would walk the whole context to send one file.
+ */
+function mayMatchInside(p: string, dir: string): boolean {
+  const wildcard = p.search(/[*?[\\]/);
+  const fixed = wildcard < 0 ? p : p.slice(0, wildcard);
+  const inside = `${dir}/`;
+  return fixed.startsWith(inside) || (wildcard >= 0 && inside.startsWith(fixed));
 }
 
 /**
@@ -203,15 +216,15 @@ async function walk(root: string, select: Selector): Promise<EntryList> {
   const out = new EntryList();
   const links = new HardLinks();
   const visit = async (rel: string): Promise<void> => {
-    const names = (await readdir(join(root, rel))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const name of names) {
-      const path = rel === '' ? name : `${rel}/${name}`;
-      const stats = lstatSync(join(root, path));
-      const isDir = stats.isDirectory();
+    const dirents = await readdir(join(root, rel), { withFileTypes: true });
+    for (const dirent of dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const path = rel === '' ? dirent.name : `${rel}/${dirent.name}`;
       if (select.skip(path)) {
-        if (isDir && select.enter(path)) await visit(path);
+        if (dirent.isDirectory() && select.enter(path)) await visit(path);
         continue;
       }
+      const stats = lstatSync(join(root, path));
+      const isDir = stats.isDirectory();
       const linkname = stats.isSymbolicLink() ? await readlink(join(root, path)) : links.seen(path, stats);
       out.add(path, goMode(stats), stats.size, stats.mtimeMs, linkname);
       if (isDir) await visit(path);
