@@ -36,35 +36,47 @@ async function diffCopy(call: GrpcCall, dirs: SyncedDirs): Promise<void> {
     [...metadataValues(call, 'exclude-patterns')],
     metadataValues(call, 'followpaths'),
   );
-  const entries = await walk(root, select);
+  const entries = new EntryList();
   const files = new FileSender(call, root, entries);
+  // STATs go out as the walk finds entries, so the daemon asks for files while the walk goes on.
+  const stats = sendStats(call, root, select, entries);
   try {
-    const stats = sendStats(call, entries);
-    for await (const message of call.messages) {
-      const packet = decodePacket(message);
-      if (packet.type === Packet.req) {
-        files.request(packet.id);
-      } else if (packet.type === Packet.fin) {
-        await stats;
-        await files.sent();
-        await call.send(controlPacket(Packet.fin));
-        return;
-      } else if (packet.type === Packet.err) {
-        throw new GrpcError(GrpcCode.cancelled, 'the daemon ended the file sync');
-      }
-    }
-    await stats;
-    await files.sent();
+    await Promise.race([serveRequests(call, files, stats), rejectionOf(stats)]);
   } finally {
     files.discard();
   }
 }
 
-/** Every STAT, then an empty one; waits only when the stream pushes back. */
-async function sendStats(call: GrpcCall, entries: EntryList): Promise<void> {
-  for (let i = 0; i < entries.length; i++)
-    await call.send(new ProtoWriter().message(2, statOf(entries, i)).finish());
+/** The daemon's REQs, until its FIN (answered once every STAT and file is out) or the call's end. */
+async function serveRequests(call: GrpcCall, files: FileSender, stats: Promise<void>): Promise<void> {
+  for await (const message of call.messages) {
+    const packet = decodePacket(message);
+    if (packet.type === Packet.req) {
+      files.request(packet.id);
+    } else if (packet.type === Packet.fin) {
+      await stats;
+      await files.sent();
+      await call.send(controlPacket(Packet.fin));
+      return;
+    } else if (packet.type === Packet.err) {
+      throw new GrpcError(GrpcCode.cancelled, 'the daemon ended the file sync');
+    }
+  }
+  await stats;
+  await files.sent();
+}
+
+/** A STAT per entry as the walk finds it, then an empty one; waits only when the stream pushes back. */
+async function sendStats(call: GrpcCall, root: string, select: Selector, entries: EntryList): Promise<void> {
+  await walk(root, select, entries, (i) =>
+    call.send(new ProtoWriter().message(2, statOf(entries, i)).finish()),
+  );
   await call.send(new ProtoWriter().finish()); // an empty STAT: the list is complete
+}
+
+/** Rejects when `promise` does (a walk that fails while the daemon waits for STATs); never resolves. */
+function rejectionOf(promise: Promise<void>): Promise<never> {
+  return promise.then(() => new Promise<never>(() => {}));
 }
 
 /**
@@ -208,12 +220,17 @@ function mayMatchInside(p: string, dir: string): boolean {
 }
 
 /**
- * The entries to send, parents before children, each directory's entries sorted by name. Entries
+ * The entries to send into `out`, parents before children, each directory's entries sorted by
+ * name, with `found` called for each as it is added. Entries
  * are lstat'ed synchronously (a few microseconds each from the inode cache), one Stats object at a
  * time, where the promise API would hold a directory's worth of them and their promises at once.
  */
-async function walk(root: string, select: Selector): Promise<EntryList> {
-  const out = new EntryList();
+async function walk(
+  root: string,
+  select: Selector,
+  out: EntryList,
+  found: (index: number) => Promise<void>,
+): Promise<void> {
   const links = new HardLinks();
   const visit = async (rel: string): Promise<void> => {
     const dirents = await readdir(join(root, rel), { withFileTypes: true });
@@ -227,11 +244,11 @@ async function walk(root: string, select: Selector): Promise<EntryList> {
       const isDir = stats.isDirectory();
       const linkname = stats.isSymbolicLink() ? await readlink(join(root, path)) : links.seen(path, stats);
       out.add(path, goMode(stats), stats.size, stats.mtimeMs, linkname);
+      await found(out.length - 1);
       if (isDir) await visit(path);
     }
   };
   await visit('');
-  return out;
 }
 
 /** The first path sent of each inode that has several names, as fsutil pairs hard links. */
