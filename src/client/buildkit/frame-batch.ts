@@ -72,11 +72,6 @@ export class FrameBatch {
     return this.#drained ?? Promise.resolve();
   }
 
-  /** The bytes gathered and not yet handed to the stream. */
-  get pending(): number {
-    return this.#used;
-  }
-
   #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
