@@ -12,6 +12,9 @@
  * Each build is a child process: berth as plain node on the built package, timed inside after one
  * ordinary call (`ping()`), peak RSS from `process.resourceUsage()`; the CLI under /usr/bin/time
  * (peak RSS of the larger of `docker` and its `docker-buildx` plugin), timed from spawn to exit.
+ * One more berth row builds in a process that makes no other call: the ping loads the pooled
+ * client (undici), whose HTTP parser is WebAssembly that V8 recompiles on a background thread soon
+ * after the first request, a transient of some 30 MiB in any process that makes one.
  *
  *   npx tsx bench/buildkit.bench.mts   (BENCH_BUILDKIT_ROUNDS=1, BENCH_BUILDKIT_ENGINES=docker-28,docker-20.10)
  */
@@ -101,9 +104,9 @@ async function renew(): Promise<void> {
 
 const BERTH_CHILD = `
 const { Docker } = await import('berth');
-const [socketPath, dir, dockerfile, builder] = process.argv.slice(1);
+const [socketPath, dir, dockerfile, builder, ping] = process.argv.slice(1);
 const docker = new Docker({ socketPath, env: {} });
-await docker.ping();
+if (ping === 'ping') await docker.ping();
 const idleRssMiB = process.resourceUsage().maxRSS / 1024;
 const started = performance.now();
 const { id } = await docker.images.build(dir, { dockerfile, builder }).done();
@@ -113,8 +116,26 @@ const maxRssMiB = process.resourceUsage().maxRSS / 1024;
 console.log(JSON.stringify({ seconds, maxRssMiB, idleRssMiB, imageId: id }));
 `;
 
-async function berthBuild(packageDir: string, engine: Engine, builder: string): Promise<Reading> {
-  const args = ['--input-type=module', '-e', BERTH_CHILD, engine.socket, CONTEXT_DIR, DOCKERFILE, builder];
+/**
+ * A build in a child process; `ping` first makes one ordinary call, which loads the pooled client
+ * (undici) and excludes the API version's negotiation from the time.
+ */
+async function berthBuild(
+  packageDir: string,
+  engine: Engine,
+  builder: string,
+  ping: 'ping' | 'no-ping' = 'ping',
+): Promise<Reading> {
+  const args = [
+    '--input-type=module',
+    '-e',
+    BERTH_CHILD,
+    engine.socket,
+    CONTEXT_DIR,
+    DOCKERFILE,
+    builder,
+    ping,
+  ];
   const done = await run(process.execPath, args, { cwd: packageDir });
   if (done.code !== 0)
     throw new Error(`berth ${builder} build: exit ${done.code}\n${done.stderr.slice(-2000)}`);
@@ -169,9 +190,13 @@ async function buildxConfig(): Promise<string> {
 
 type Builds = Record<string, () => Promise<Reading>>;
 
+/** The same BuildKit build as the first row, in a process that made no request before it. */
+const BUILD_ALONE = 'berth, the build its only call (BuildKit)';
+
 function buildsFor(target: Engine, packageDir: string, dockerConfig: string): Builds {
   return {
     'berth, BuildKit (session file sync)': () => berthBuild(packageDir, target, 'buildkit'),
+    [BUILD_ALONE]: () => berthBuild(packageDir, target, 'buildkit', 'no-ping'),
     'docker CLI + buildx': () => cliBuild(target, dockerConfig),
     'berth, classic builder (tar upload)': () => berthBuild(packageDir, target, 'classic'),
   };
@@ -188,7 +213,7 @@ async function measure(
   const readings: Record<string, Reading[]> = Object.fromEntries(Object.keys(builds).map((n) => [n, []]));
   const failed: Record<string, string> = {};
   const images = new Set<string>();
-  const warmUp = Object.keys(builds).filter((name) => name.startsWith('berth'));
+  const warmUp = Object.keys(builds).filter((name) => name.startsWith('berth') && name !== BUILD_ALONE);
   const rounds = [
     warmUp,
     ...Array.from({ length: ROUNDS }, (_, round) => rotate(Object.keys(builds), round)),

@@ -70,6 +70,7 @@ export class IgnoreMatcher {
 
   /** True when `path` (relative, slash-separated) is left out, by its own match or a parent's. */
   ignores(path: string): boolean {
+    if (this.patterns.length === 0) return false; // most contexts have no .dockerignore
     const file = cleanPath(path);
     const parents = ancestors(file);
     let matched = false;

@@ -6,6 +6,7 @@
  */
 import http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
+import { FrameBatch } from './frame-batch.js';
 
 /** The gRPC status codes berth answers with. */
 export const GrpcCode = {
@@ -39,8 +40,9 @@ export interface GrpcCall {
   /** The messages the client sends, as they arrive. */
   messages: AsyncIterable<Uint8Array>;
   /**
-   * Send one message, whole or as consecutive parts (copied into one frame, so the caller may reuse
-   * them); resolves at once unless the stream's buffer is full, then on 'drain' (backpressure).
+   * Send one message, whole or as consecutive parts (copied at once, so the caller may reuse them);
+   * messages are written in batches (frame-batch.ts). Resolves at once unless the stream's buffer
+   * is full, then on 'drain' (backpressure).
    */
   send(message: Uint8Array | readonly Uint8Array[]): Promise<void>;
   /** Aborted when the client cancels the call or the connection closes. */
@@ -83,18 +85,24 @@ export function encodeFrame(message: Uint8Array | readonly Uint8Array[]): Buffer
 export class FrameDecoder {
   #buffer: Buffer = Buffer.alloc(0);
 
-  /** The messages completed by `chunk`. */
+  /**
+   * The messages completed by `chunk`, as views of it (no copy per message): the caller hands over
+   * the chunk, as a stream's reads do, and must not write to it afterwards.
+   */
   push(chunk: Uint8Array): Uint8Array[] {
-    this.#buffer = this.#buffer.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.#buffer, chunk]);
+    const view = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    this.#buffer = this.#buffer.length === 0 ? view : Buffer.concat([this.#buffer, view]);
     const messages: Uint8Array[] = [];
-    while (this.#buffer.length >= 5) {
-      if (this.#buffer[0] !== 0)
+    let pos = 0;
+    while (this.#buffer.length - pos >= 5) {
+      if (this.#buffer[pos] !== 0)
         throw new GrpcError(GrpcCode.unimplemented, 'compressed messages are not supported');
-      const length = this.#buffer.readUInt32BE(1);
-      if (this.#buffer.length < 5 + length) break;
-      messages.push(Uint8Array.from(this.#buffer.subarray(5, 5 + length)));
-      this.#buffer = this.#buffer.subarray(5 + length);
+      const length = this.#buffer.readUInt32BE(pos + 1);
+      if (this.#buffer.length - pos < 5 + length) break;
+      messages.push(this.#buffer.subarray(pos + 5, pos + 5 + length));
+      pos += 5 + length;
     }
+    this.#buffer = this.#buffer.subarray(pos);
     return messages;
   }
 
@@ -160,12 +168,13 @@ async function runCall(
       'grpc-message': encodeURIComponent(status.message),
     }),
   );
+  const batch = new FrameBatch(stream, () => new GrpcError(GrpcCode.cancelled, 'the call was closed'));
   try {
     await handler({
       metadata,
       rawMetadata,
       messages: incoming(stream),
-      send: (message) => write(stream, message),
+      send: (message) => batch.send(message),
       signal: abort.signal,
     });
   } catch (err) {
@@ -174,6 +183,7 @@ async function runCall(
         ? { code: err.code, message: err.message }
         : { code: GrpcCode.unknown, message: err instanceof Error ? err.message : String(err) };
   }
+  await batch.flush().catch(() => {}); // what was sent before the status goes before it
   if (!stream.destroyed && !stream.writableEnded) stream.end();
 }
 
@@ -182,63 +192,3 @@ async function* incoming(stream: http2.ServerHttp2Stream): AsyncGenerator<Uint8A
   const decoder = new FrameDecoder();
   for await (const chunk of stream.iterator({ destroyOnReturn: false })) yield* decoder.push(chunk as Buffer);
 }
-
-/**
- * Queue a message without waiting for it to reach the socket, so small messages share writes; wait
- * only when the stream's buffer is full (the peer's HTTP/2 window is spent), which bounds the bytes
- * held in memory to about one high-water mark whatever the handler sends.
- */
-function write(stream: http2.ServerHttp2Stream, message: Uint8Array | readonly Uint8Array[]): Promise<void> {
-  if (stream.destroyed || stream.writableEnded) {
-    return Promise.reject(new GrpcError(GrpcCode.cancelled, 'the call was closed'));
-  }
-  const { frame, release } = framePool.encode(message);
-  if (stream.write(frame, (err) => (err ? undefined : release()))) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const settle = (err?: Error) => {
-      stream.off('drain', onDrain);
-      stream.off('close', onClose);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onDrain = () => settle();
-    const onClose = () => settle(new GrpcError(GrpcCode.cancelled, 'the call was closed'));
-    stream.on('drain', onDrain);
-    stream.on('close', onClose);
-  });
-}
-
-/**
- * Frame buffers reused once written: a file sync sends a frame per small file and per 32 KiB
- * chunk, and fresh buffers for each would pile up as external memory (tens of MiB) until V8
- * collects it. Two sizes, for small files and for whole chunks; tiny messages are not pooled.
- */
-class FramePool {
-  static readonly sizes = [4 * 1024, 33 * 1024];
-  static readonly kept = 32;
-  readonly #free: Buffer[][] = FramePool.sizes.map(() => []);
-
-  /** The message framed in a pooled buffer when it fits one; `release` returns the buffer. */
-  encode(message: Uint8Array | readonly Uint8Array[]): { frame: Buffer; release(): void } {
-    const parts = message instanceof Uint8Array ? [message] : message;
-    let length = 0;
-    for (const part of parts) length += part.length;
-    const size = FramePool.sizes.findIndex((s) => 5 + length <= s);
-    if (length < 256 || size < 0) return { frame: encodeFrame(parts), release: () => {} };
-    const free = this.#free[size]!;
-    const buffer = free.pop() ?? Buffer.allocUnsafeSlow(FramePool.sizes[size]!);
-    buffer[0] = 0;
-    buffer.writeUInt32BE(length, 1);
-    let pos = 5;
-    for (const part of parts) {
-      buffer.set(part, pos);
-      pos += part.length;
-    }
-    const release = () => {
-      if (free.length < FramePool.kept) free.push(buffer);
-    };
-    return { frame: buffer.subarray(0, pos), release };
-  }
-}
-
-const framePool = new FramePool();

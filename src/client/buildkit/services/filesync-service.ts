@@ -6,38 +6,20 @@
  * until the daemon says FIN. The daemon passes .dockerignore's patterns as exclude-patterns.
  */
 
-import type { Stats } from 'node:fs';
-import { type FileHandle, lstat, open, readdir, readlink } from 'node:fs/promises';
+import { closeSync, constants, lstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { IgnoreMatcher } from '../../build/dockerignore.js';
+import { cleanPath, IgnoreMatcher } from '../../build/dockerignore.js';
 import { type GrpcCall, GrpcCode, GrpcError, type GrpcHandler } from '../grpc.js';
 import { ProtoWriter } from '../proto.js';
 import { controlPacket, dataPacket, decodePacket, encodeStat, GoMode, Packet } from './fsutil.js';
+import { EntryList } from './sync-entries.js';
 
 /** The largest DATA payload, as fsutil sends. */
 const CHUNK = 32 * 1024;
 
-/** Requested files opened (and their first chunk read) ahead of the one being sent. */
-const READ_AHEAD = 16;
-
 /** The directories the daemon may ask for, by the `dir-name` it names them with. */
 export type SyncedDirs = Readonly<Record<string, string>>;
-
-/**
- * An entry the sync sends: its slash-separated relative path, the parts of its lstat the STAT
- * carries (kept instead of the Stats object: a context may hold tens of thousands of entries), and
- * what it links to: a symlink's target, or for a file hard-linked to one sent before, that path.
- */
-interface Entry {
-  path: string;
-  /** Go's os.FileMode. */
-  mode: number;
-  size: number;
-  mtimeMs: number;
-  /** A regular file, whose content the daemon may request. */
-  isFile: boolean;
-  linkname?: string;
-}
 
 /** The DiffCopy method and its handler. */
 export function fileSyncService(dirs: SyncedDirs): [string, GrpcHandler][] {
@@ -54,77 +36,76 @@ async function diffCopy(call: GrpcCall, dirs: SyncedDirs): Promise<void> {
     [...metadataValues(call, 'exclude-patterns')],
     metadataValues(call, 'followpaths'),
   );
-  const entries = await walk(root, select);
-  const files = new FileSender(call, root);
+  const entries = new EntryList();
+  const files = new FileSender(call, root, entries);
+  // STATs go out as the walk finds entries, so the daemon asks for files while the walk goes on.
+  const stats = sendStats(call, root, select, entries);
   try {
-    const stats = sendStats(call, entries);
-    for await (const message of call.messages) {
-      const packet = decodePacket(message);
-      if (packet.type === Packet.req) {
-        files.request(packet.id, entries[packet.id]);
-      } else if (packet.type === Packet.fin) {
-        await stats;
-        await files.sent();
-        await call.send(controlPacket(Packet.fin));
-        return;
-      } else if (packet.type === Packet.err) {
-        throw new GrpcError(GrpcCode.cancelled, 'the daemon ended the file sync');
-      }
-    }
-    await stats;
-    await files.sent();
+    await Promise.race([serveRequests(call, files, stats), rejectionOf(stats)]);
   } finally {
     files.discard();
   }
 }
 
-/** Every STAT, then an empty one; waits only when the stream pushes back. */
-async function sendStats(call: GrpcCall, entries: Entry[]): Promise<void> {
-  for (const entry of entries) await call.send(new ProtoWriter().message(2, statOf(entry)).finish());
+/** The daemon's REQs, until its FIN (answered once every STAT and file is out) or the call's end. */
+async function serveRequests(call: GrpcCall, files: FileSender, stats: Promise<void>): Promise<void> {
+  for await (const message of call.messages) {
+    const packet = decodePacket(message);
+    if (packet.type === Packet.req) {
+      files.request(packet.id);
+    } else if (packet.type === Packet.fin) {
+      await stats;
+      await files.sent();
+      await call.send(controlPacket(Packet.fin));
+      return;
+    } else if (packet.type === Packet.err) {
+      throw new GrpcError(GrpcCode.cancelled, 'the daemon ended the file sync');
+    }
+  }
+  await stats;
+  await files.sent();
+}
+
+/** A STAT per entry as the walk finds it, then an empty one; waits only when the stream pushes back. */
+async function sendStats(call: GrpcCall, root: string, select: Selector, entries: EntryList): Promise<void> {
+  await walk(root, select, entries, (i) =>
+    call.send(new ProtoWriter().message(2, statOf(entries, i)).finish()),
+  );
   await call.send(new ProtoWriter().finish()); // an empty STAT: the list is complete
 }
 
-/** A requested file: its index, and once read ahead, its open handle and first chunk. */
-interface FileJob {
-  id: number;
-  path: string;
-  size: number;
-  opened?: Promise<OpenedFile>;
-}
-
-interface OpenedFile {
-  file: FileHandle;
-  /** A chunk-sized buffer holding the first read's bytes. */
-  buffer: Buffer;
-  /** The bytes the first read returned, and asked for: fewer came if the file ended. */
-  first: number;
-  full: number;
+/** Rejects when `promise` does (a walk that fails while the daemon waits for STATs); never resolves. */
+function rejectionOf(promise: Promise<void>): Promise<never> {
+  return promise.then(() => new Promise<never>(() => {}));
 }
 
 /**
- * Sends requested files whole and in request order (DATA chunks, then an empty DATA), while the
- * next few are opened and their first chunk read, so small files do not each wait for a disk
- * round trip. Memory stays at READ_AHEAD chunks whatever the context's size.
+ * Sends requested files whole and in request order (DATA chunks, then an empty DATA). Files are
+ * read with synchronous calls into one reused chunk buffer: a context is mostly small files in the
+ * page cache, where a read takes microseconds, and the promise API's FileHandle, promises and
+ * thread-pool round trip for each open, read and close cost more time and memory than the read
+ * itself. One call blocks the event loop for at most one chunk's read. The queue holds indices
+ * only, so memory stays flat however many files the daemon asks for at once.
  */
 class FileSender {
-  readonly #jobs: FileJob[] = [];
-  /** Chunk buffers free for reuse: the frame copies a chunk, so one file's buffer serves the next. */
-  readonly #buffers: Buffer[] = [];
-  #next = 0;
+  #queue: number[] = [];
+  #head = 0;
+  /** The frame copies a chunk as it is sent, so one buffer serves every chunk of every file. */
+  readonly #chunk = Buffer.allocUnsafeSlow(CHUNK);
   #loop: Promise<void> | undefined;
   #failure: { error: unknown } | undefined;
 
   constructor(
     private readonly call: GrpcCall,
     private readonly root: string,
+    private readonly entries: EntryList,
   ) {}
 
   /** Queue file `id`; the daemon only asks for regular files it was sent a STAT for. */
-  request(id: number, entry: Entry | undefined): void {
-    if (!entry?.isFile || entry.linkname !== undefined)
+  request(id: number): void {
+    if (!this.entries.hasContent(id))
       throw new GrpcError(GrpcCode.invalidArgument, `no file with index ${id}`);
-    this.#jobs.push({ id, path: join(this.root, entry.path), size: entry.size });
-    this.#readAhead();
+    this.#queue.push(id);
     this.#loop ??= this.#sendQueued().catch((error: unknown) => {
       this.#failure ??= { error };
     });
@@ -136,74 +117,43 @@ class FileSender {
     if (this.#failure) throw this.#failure.error;
   }
 
-  /** Close the files opened ahead and not sent (the call ended early). */
+  /** Drop the files not sent yet (the call ended early). */
   discard(): void {
-    for (const job of this.#jobs.splice(this.#next)) {
-      job.opened?.then(({ file }) => file.close()).catch(() => {});
-    }
+    this.#queue = [];
+    this.#head = 0;
   }
 
   async #sendQueued(): Promise<void> {
     try {
-      while (this.#next < this.#jobs.length && !this.#failure) {
-        const job = this.#jobs[this.#next]!;
-        this.#jobs[this.#next++] = undefined as never; // let the sent job's buffers go
-        this.#readAhead();
-        await this.#send(job);
-      }
+      while (this.#head < this.#queue.length && !this.#failure) await this.#send(this.#next());
     } finally {
       this.#loop = undefined;
     }
   }
 
-  #readAhead(): void {
-    const end = Math.min(this.#jobs.length, this.#next + READ_AHEAD);
-    for (let i = this.#next; i < end; i++) {
-      const job = this.#jobs[i]!;
-      if (job.opened) continue;
-      job.opened = openFirstChunk(job.path, job.size, this.#buffer());
-      job.opened.catch(() => {}); // awaited when its turn comes; failures are reported then
+  /** The next queued index; the sent part of the queue is dropped now and then. */
+  #next(): number {
+    const id = this.#queue[this.#head++]!;
+    if (this.#head >= 1024 && this.#head * 2 >= this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
     }
+    return id;
   }
 
-  async #send(job: FileJob): Promise<void> {
-    const opened = job.opened ?? openFirstChunk(job.path, job.size, this.#buffer());
-    const { file, buffer, first, full } = await opened;
+  async #send(id: number): Promise<void> {
+    // O_NONBLOCK: a file replaced by a FIFO since the walk fails instead of blocking the process
+    const fd = openSync(join(this.root, this.entries.path(id)), constants.O_RDONLY | constants.O_NONBLOCK);
     try {
-      // the frame copies the bytes, so the buffer serves the next chunk and then the next file
-      if (first > 0) await this.call.send(dataPacket(job.id, buffer.subarray(0, first)));
-      let more = first === full; // a short read of a regular file is its end
-      while (more) {
-        const { bytesRead } = await file.read(buffer, 0, CHUNK, null);
-        if (bytesRead > 0) await this.call.send(dataPacket(job.id, buffer.subarray(0, bytesRead)));
-        more = bytesRead === CHUNK;
+      for (let more = true; more; ) {
+        const bytesRead = readSync(fd, this.#chunk, 0, CHUNK, null);
+        if (bytesRead > 0) await this.call.send(dataPacket(id, this.#chunk.subarray(0, bytesRead)));
+        more = bytesRead === CHUNK; // a short read of a regular file is its end
       }
     } finally {
-      this.#buffers.push(buffer);
-      // the next file need not wait for this one's close; a read-only descriptor's close cannot lose data
-      void file.close().catch(() => {});
+      closeSync(fd);
     }
-    await this.call.send(dataPacket(job.id, undefined));
-  }
-
-  #buffer(): Buffer {
-    return this.#buffers.pop() ?? Buffer.allocUnsafeSlow(CHUNK);
-  }
-}
-
-/**
- * Open a file and read its first chunk into `buffer`, asking for its stat's size plus one byte, so
- * that a small file is seen to have ended without another read.
- */
-async function openFirstChunk(path: string, size: number, buffer: Buffer): Promise<OpenedFile> {
-  const file = await open(path, 'r');
-  try {
-    const full = Math.min(CHUNK, size + 1);
-    const { bytesRead } = await file.read(buffer, 0, full, null);
-    return { file, buffer, first: bytesRead, full };
-  } catch (err) {
-    await file.close();
-    throw err;
+    await this.call.send(dataPacket(id, undefined));
   }
 }
 
@@ -211,12 +161,13 @@ async function openFirstChunk(path: string, size: number, buffer: Buffer): Promi
  * fsutil's Stat: owners are sent as root, like the CLI does. A hard link is a regular file's mode
  * with the linkname of the file it shares an inode with, and no size: its content is not sent.
  */
-function statOf({ path, mode, size, mtimeMs, isFile, linkname }: Entry): Uint8Array {
+function statOf(entries: EntryList, i: number): Uint8Array {
+  const linkname = entries.linkname(i);
   return encodeStat({
-    path,
-    mode,
-    size: isFile && linkname === undefined ? size : 0,
-    modTime: BigInt(Math.round(mtimeMs)) * 1_000_000n,
+    path: entries.path(i),
+    mode: entries.mode(i),
+    size: entries.hasContent(i) ? entries.size(i) : 0,
+    modTime: BigInt(Math.round(entries.mtimeMs(i))) * 1_000_000n,
     linkname: linkname ?? '',
   });
 }
@@ -227,6 +178,8 @@ function goMode(stats: Stats): number {
   else if (stats.isSymbolicLink()) mode += GoMode.symlink;
   else if (stats.isFIFO()) mode += GoMode.namedPipe;
   else if (stats.isSocket()) mode += GoMode.socket;
+  else if (stats.isBlockDevice()) mode += GoMode.device;
+  else if (stats.isCharacterDevice()) mode += GoMode.device + GoMode.charDevice;
   if (stats.mode & 0o4000) mode += GoMode.setuid;
   if (stats.mode & 0o2000) mode += GoMode.setgid;
   if (stats.mode & 0o1000) mode += GoMode.sticky;
@@ -241,48 +194,61 @@ type Selector = { skip(path: string): boolean; enter(dir: string): boolean };
  * classic upload.
  */
 function selector(includes: string[], excludes: string[], follow: string[]): Selector {
-  const wanted = [...includes, ...follow];
+  const wanted = [...includes, ...follow].map((p) => cleanPath(p.replace(/^\/+/, '')));
   const included = wanted.length > 0 ? new IgnoreMatcher(wanted) : undefined;
   const excluded = new IgnoreMatcher(excludes);
-  const leadsToWanted = (dir: string) =>
-    wanted.some((p) => `${p.replace(/^\/+/, '')}/`.startsWith(`${dir}/`));
+  const leadsToWanted = (dir: string) => wanted.some((p) => `${p}/`.startsWith(`${dir}/`));
   return {
     skip: (path) =>
       excluded.ignores(path) || (included !== undefined && !included.ignores(path) && !leadsToWanted(path)),
-    enter: (dir) => !excluded.ignores(dir) || excluded.mayReinclude(dir),
+    enter: (dir) =>
+      (!excluded.ignores(dir) || excluded.mayReinclude(dir)) &&
+      (included === undefined || wanted.some((p) => mayMatchInside(p, dir))),
   };
 }
 
-/** The entries to send, parents before children, each directory's entries sorted by name. */
-async function walk(root: string, select: Selector): Promise<Entry[]> {
-  const out: Entry[] = [];
+/**
+ * Whether pattern `p` could match something inside `dir`: its part before the first wildcard and
+ * the directory agree. The daemon fetches the Dockerfile and .dockerignore with include patterns,
+ * and without this every such sync would walk the whole context to send one file.
+ */
+function mayMatchInside(p: string, dir: string): boolean {
+  const wildcard = p.search(/[*?[\\]/);
+  const fixed = wildcard < 0 ? p : p.slice(0, wildcard);
+  const inside = `${dir}/`;
+  return fixed.startsWith(inside) || (wildcard >= 0 && inside.startsWith(fixed));
+}
+
+/**
+ * The entries to send into `out`, parents before children, each directory's entries sorted by
+ * name, with `found` called for each as it is added. Entries
+ * are lstat'ed synchronously (a few microseconds each from the inode cache), one Stats object at a
+ * time, where the promise API would hold a directory's worth of them and their promises at once.
+ */
+async function walk(
+  root: string,
+  select: Selector,
+  out: EntryList,
+  found: (index: number) => Promise<void>,
+): Promise<void> {
   const links = new HardLinks();
   const visit = async (rel: string): Promise<void> => {
-    const names = (await readdir(join(root, rel))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const paths = names.map((name) => (rel === '' ? name : `${rel}/${name}`));
-    // One directory's lstats in parallel (the thread pool overlaps them); the order stays the names'.
-    const allStats = await Promise.all(paths.map((path) => lstat(join(root, path))));
-    for (const [i, path] of paths.entries()) {
-      const stats = allStats[i]!;
-      const isDir = stats.isDirectory();
+    const dirents = await readdir(join(root, rel), { withFileTypes: true });
+    for (const dirent of dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const path = rel === '' ? dirent.name : `${rel}/${dirent.name}`;
       if (select.skip(path)) {
-        if (isDir && select.enter(path)) await visit(path);
+        if (dirent.isDirectory() && select.enter(path)) await visit(path);
         continue;
       }
+      const stats = lstatSync(join(root, path));
+      const isDir = stats.isDirectory();
       const linkname = stats.isSymbolicLink() ? await readlink(join(root, path)) : links.seen(path, stats);
-      const entry: Entry = {
-        path,
-        mode: goMode(stats),
-        size: stats.size,
-        mtimeMs: stats.mtimeMs,
-        isFile: stats.isFile(),
-      };
-      out.push(linkname === undefined ? entry : { ...entry, linkname });
+      out.add(path, goMode(stats), stats.size, stats.mtimeMs, linkname);
+      await found(out.length - 1);
       if (isDir) await visit(path);
     }
   };
   await visit('');
-  return out;
 }
 
 /** The first path sent of each inode that has several names, as fsutil pairs hard links. */

@@ -42,9 +42,9 @@ interface Synced {
 }
 
 /** DiffCopy as the daemon runs it: read the STATs, request every regular file, FIN once all came. */
-function diffCopy(): Promise<Synced> {
+function diffCopy(headers: Record<string, string> = {}): Promise<Synced> {
   return new Promise((resolve, reject) => {
-    const stream = open('/moby.filesync.v1.FileSync/DiffCopy', { 'dir-name': 'context' });
+    const stream = open('/moby.filesync.v1.FileSync/DiffCopy', { 'dir-name': 'context', ...headers });
     const decoder = new FrameDecoder();
     const paths: string[] = [];
     const pending = new Map<number, Buffer[]>();
@@ -72,6 +72,9 @@ function diffCopy(): Promise<Synced> {
             pending.delete(packet.id);
             if (pending.size === 0) stream.end(encodeFrame(controlPacket(Packet.fin)));
           }
+        }
+        if (packet.type === Packet.stat && !packet.stat && pending.size === 0) {
+          stream.end(encodeFrame(controlPacket(Packet.fin)));
         }
       }
     });
@@ -116,6 +119,28 @@ describe('the file sync', () => {
     expect(synced.largestChunk).toBe(CHUNK);
     expect([...synced.files.keys()].sort()).toEqual([...expected.keys()].sort());
     for (const [path, bytes] of expected) expect(synced.files.get(path)?.equals(bytes), path).toBe(true);
+  }, 60_000);
+
+  it('sends only what include patterns name, and the directories leading to it', async () => {
+    const root = join(dir, 'ctx');
+    for (const sub of ['app/src', 'docs', 'd1', 'd2/deep']) await mkdir(join(root, sub), { recursive: true });
+    for (const file of [
+      'app/Dockerfile',
+      'app/src/main.c',
+      'docs/readme',
+      'd1/x.txt',
+      'd2/deep/x.txt',
+      'top',
+    ])
+      await writeFile(join(root, file), file);
+    await start(fileSyncService({ context: root }));
+
+    const dockerfile = await diffCopy({ 'include-patterns': 'app/Dockerfile' });
+    const wildcard = await diffCopy({ 'include-patterns': 'd*/x.txt' });
+
+    expect(dockerfile.paths).toEqual(['app', 'app/Dockerfile']);
+    expect(dockerfile.files.get('app/Dockerfile')?.toString()).toBe('app/Dockerfile');
+    expect(wildcard.paths.filter((path) => !['d1', 'd2'].includes(path))).toEqual(['d1/x.txt']);
   }, 60_000);
 
   it('holds a bounded number of bytes when the peer reads slower than the handler sends', async () => {
