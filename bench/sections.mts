@@ -3,7 +3,7 @@
  * numbers were taken) and the tables of that run. bench/report.mts adds the targets and the date.
  */
 import { find, fixed, stamp, table, times } from './format.mjs';
-import type { Results, StartRow } from './results.mjs';
+import type { LogsCase, Results, StartRow } from './results.mjs';
 
 /** One section of BENCHMARKS.md over the results file `results`. */
 export interface SectionSpec<K extends keyof Results = keyof Results> {
@@ -82,23 +82,29 @@ const demux = section({
   ],
 });
 
+/** One followed log's table: throughput, RSS growth while following, the child's peak RSS. */
+const logsTable = (l: LogsCase) => [
+  `${fixed(l.totalBytes / 2 ** 20, 0)} MiB in ${l.lineBytes}-byte lines, median of ${l.rows[0]?.rounds ?? '?'}:`,
+  table(
+    ['client', 'MiB/s', 'RSS growth (MiB)', 'peak RSS (MiB)'],
+    l.rows.map((row) => [
+      row.client,
+      row.client.startsWith('idle') ? '–' : fixed(row.mibPerSecond),
+      fixed(row.growthMiB),
+      fixed(row.maxRssMiB),
+    ]),
+  ),
+];
+
 const logs = section({
   results: 'logs-rss',
   title: 'Followed logs',
   method: () =>
-    "Method (bench/logs-rss.mts): a busybox container writes 200 MiB of 8 KiB lines to stdout (json-file driver) and exits; each client then follows its logs (`follow=1&stdout=1`) from a child process of its own, plain node on the built package (as a user's program runs), so its RSS is its own. Every child loads berth first, then the client's own modules, and only then starts its meter. The idle row is the same child that loads berth, negotiates the API version and reads nothing: the baseline for peak RSS. RSS growth is the peak sampled every 4 MiB minus the RSS before the request; peak RSS is the kernel's high-water mark for the whole child. The raw undici read (no demultiplexing) shows what the daemon and the transport allow.",
+    "Method (bench/logs-rss.mts): a busybox container writes 200 MiB of 8 KiB lines to stdout (json-file driver) and exits; each client then follows its logs (`follow=1&stdout=1`) from a child process of its own, plain node on the built package (as a user's program runs), so its RSS is its own. Then the same with a container that writes 50 MiB of 100-byte lines (small frames: one frame, and one HTTP chunk, per line). Every child loads berth first, then the client's own modules, makes its client (berth loads its option validation there), and only then starts its meter. The idle row is the same child that loads berth, makes a client, negotiates the API version and reads nothing: the baseline for peak RSS. RSS growth is the peak sampled every 4 MiB minus the RSS before the request; peak RSS is the kernel's high-water mark for the whole child. The raw undici read (no demultiplexing) shows what the daemon and the transport allow.",
   body: (l) => [
-    `${fixed(l.totalBytes / 2 ** 20, 0)} MiB in ${l.lineBytes}-byte lines, median of ${l.rows[0]?.rounds ?? '?'}:`,
-    table(
-      ['client', 'MiB/s', 'RSS growth (MiB)', 'peak RSS (MiB)'],
-      l.rows.map((row) => [
-        row.client,
-        row.client.startsWith('idle') ? '–' : fixed(row.mibPerSecond),
-        fixed(row.growthMiB),
-        fixed(row.maxRssMiB),
-      ]),
-    ),
-    ...notes(l.failed, l.skipped),
+    ...logsTable(l),
+    ...(l.small ? ['### Small frames', ...logsTable(l.small)] : []),
+    ...notes(l.failed, l.small?.failed, l.skipped),
   ],
 });
 
