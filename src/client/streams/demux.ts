@@ -7,8 +7,8 @@
  * iteration and one `write` per run rather than per line. Only frames already received are merged
  * (none waits for a neighbour), so each stream's bytes, and the order between stdout and stderr,
  * are exactly those on the wire; empty frames carry nothing and are dropped. A merged run is copied
- * once, into a buffer the chunk's runs share (or, with `inPlace`, moved inside the chunk itself);
- * a lone frame, and any payload of 1 KiB or more (never merged), is a zero-copy view into the chunk. `{ exactFrames: true }` gives one `{ stream, data }`
+ * once, into a buffer the chunk's runs share; a lone frame, and any payload of 1 KiB or more (never
+ * merged), is a zero-copy view into the chunk. `{ exactFrames: true }` gives one `{ stream, data }`
  * per frame on the wire, empty ones included, all views. Either way a frame that spans chunks is
  * joined once, when it is whole.
  *
@@ -34,12 +34,6 @@ export interface DemuxOptions {
    * adjacent frames of one stream (only needed when the frame boundaries mean something to you).
    */
   exactFrames?: boolean;
-  /**
-   * The chunks are the decoder's to rearrange (fresh socket reads nobody else holds): merged runs
-   * are then gathered inside the chunk instead of copied into a new buffer. Never set it for chunks
-   * that are read again elsewhere.
-   */
-  inPlace?: boolean;
 }
 
 const HEADER = 8;
@@ -62,11 +56,7 @@ export class FrameDecoder {
   readonly #split: Splitter;
 
   constructor(options: DemuxOptions = {}) {
-    this.#split = options.exactFrames
-      ? splitFrames
-      : options.inPlace
-        ? (buf, out) => mergeFrames(buf, out, true)
-        : mergeFrames;
+    this.#split = options.exactFrames ? splitFrames : mergeFrames;
   }
 
   /** Decode what `chunk` completes; frames are handed to `onFrame` in order, then any failure thrown. */
@@ -192,8 +182,8 @@ function splitFrames(buf: Buffer, out: Frame[]): number {
 }
 
 /** Like splitFrames, with adjacent small frames of one stream merged into one (see the top). */
-function mergeFrames(buf: Buffer, out: Frame[], inPlace = false): number {
-  const merged = new Merger(buf, out, inPlace);
+function mergeFrames(buf: Buffer, out: Frame[]): number {
+  const merged = new Merger(buf, out);
   let at = 0;
   while (buf.length - at >= HEADER) {
     const size = payloadLength(buf, at);
@@ -207,9 +197,8 @@ function mergeFrames(buf: Buffer, out: Frame[], inPlace = false): number {
 
 /**
  * Gathers runs of small payloads of one stream. A run of one frame goes out as a view; a longer
- * run is copied into a buffer shared by the chunk's runs or, when the chunk is the decoder's own
- * (`inPlace`), moved left over its own headers inside the chunk, which allocates nothing. A large
- * payload ends the run and goes out as a view of its own.
+ * run is copied into a buffer shared by the chunk's runs. A large payload ends the run and goes
+ * out as a view of its own.
  */
 class Merger {
   #into: Buffer | undefined;
@@ -223,7 +212,6 @@ class Merger {
   constructor(
     private readonly buf: Buffer,
     private readonly out: Frame[],
-    private readonly inPlace: boolean,
   ) {}
 
   add(id: number, start: number, size: number): void {
@@ -237,7 +225,8 @@ class Merger {
       this.#lone = start;
       this.#loneSize = size;
     } else {
-      if (this.#lone >= 0) this.#begin();
+      if (this.#lone >= 0) this.#copy(this.#lone, this.#loneSize);
+      this.#lone = -1;
       this.#copy(start, size);
     }
   }
@@ -254,29 +243,12 @@ class Merger {
     this.#lone = -1;
   }
 
-  /** A second payload joins the lone one: from now on the run is gathered. */
-  #begin(): void {
-    const [lone, size] = [this.#lone, this.#loneSize];
-    this.#lone = -1;
-    if (this.inPlace) {
-      // The run's payloads are gathered from its first one's place on: only its own headers, and
-      // no byte handed out before it, are overwritten.
-      this.#into = this.buf;
-      this.#runStart = lone;
-      this.#filled = lone + size;
-    } else this.#copy(lone, size);
-  }
-
   #copy(start: number, size: number): void {
-    if (this.inPlace) {
-      this.buf.copyWithin(this.#filled, start, start + size);
-    } else {
-      // Sized once, on the first copy, for every small payload left in the chunk.
-      this.#into ??= Buffer.allocUnsafe(smallPayloadBytes(this.buf, start - HEADER));
-      // A plain Uint8Array view is much cheaper to make than a Buffer (subarray) view.
-      const { buffer, byteOffset } = this.buf;
-      this.#into.set(new Uint8Array(buffer, byteOffset + start, size), this.#filled);
-    }
+    // Sized once, on the first copy, for every small payload left in the chunk.
+    this.#into ??= Buffer.allocUnsafe(smallPayloadBytes(this.buf, start - HEADER));
+    // A plain Uint8Array view is much cheaper to make than a Buffer (subarray) view.
+    const { buffer, byteOffset } = this.buf;
+    this.#into.set(new Uint8Array(buffer, byteOffset + start, size), this.#filled);
     this.#filled += size;
   }
 }

@@ -13,9 +13,8 @@ export function decodeOutput(
   framing: Framing,
   options: DemuxOptions = {},
 ): AsyncIterable<Frame> {
-  // Returned as is, not re-yielded: every generator layer would cost a step per frame. The body's
-  // chunks are socket reads no one else holds, so merged frames are gathered inside them.
-  return framing === 'multiplexed' ? demultiplex(body, { inPlace: true, ...options }) : rawOutput(body);
+  // Returned as is, not re-yielded: every generator layer would cost a step per frame.
+  return framing === 'multiplexed' ? demultiplex(body, options) : rawOutput(body);
 }
 
 async function* rawOutput(body: AsyncIterable<Uint8Array>): AsyncGenerator<Frame> {
