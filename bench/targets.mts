@@ -259,6 +259,25 @@ export const TARGETS: TargetSpec[] = [
       return `node with berth loaded and the API version negotiated already holds ${fixed(berth?.idleRssMiB ?? 0)} MiB; packing and sending add ${fixed((berth?.maxRssMiB ?? 0) - (berth?.idleRssMiB ?? 0))} MiB.`;
     },
   }),
+  target({
+    results: 'build-context',
+    text: `peak RSS of the uploading process under 100 MB (${fixed(HUNDRED_MB_IN_MIB)} MiB) after an ordinary call (\`ping()\`)`,
+    measure: (b) => {
+      const berth = buildRow(b, 'berth after ping()', 'dockerd');
+      return (
+        berth && {
+          value: berth.maxRssMiB,
+          shown: `${fixed(berth.maxRssMiB)} MiB (${fixed(berth.idleRssMiB ?? 0)} MiB before the build)`,
+        }
+      );
+    },
+    compare: '<',
+    threshold: HUNDRED_MB_IN_MIB,
+    why: (b) => {
+      const [cold, warm] = [buildRow(b, 'berth', 'dockerd'), buildRow(b, 'berth after ping()', 'dockerd')];
+      return `the ping loads undici's pool: ${fixed((warm?.idleRssMiB ?? 0) - (cold?.idleRssMiB ?? 0))} MiB more before the build than in a process that only builds; packing and sending add ${fixed((warm?.maxRssMiB ?? 0) - (warm?.idleRssMiB ?? 0))} MiB, most of it V8's young generation growing and read buffers awaiting collection, not data held.`;
+    },
+  }),
   ...buildkitTargets('docker-28'),
   ...buildkitTargets('docker-20.10'),
   target({
