@@ -38,17 +38,6 @@ export const zod = once(() => (load('zod') as { z: Zod }).z);
 
 export const tarStream = once(() => load('tar-stream') as typeof TarStream);
 
-/** tar-stream's header encoder (the building block under its pack stream). */
-export interface TarHeaderCodec {
-  /** One ustar header block; null when ustar cannot hold the name or link target. */
-  encode(header: object): Buffer | null;
-  /** The records of a pax extended header. */
-  encodePax(fields: { name?: string; linkname?: string | undefined }): Buffer;
-}
-
-/** tar-stream's header encoder, loaded on first use. */
-export const tarHeaders = once(() => load('tar-stream/headers') as TarHeaderCodec);
-
 export const pRetry = once(async (): Promise<typeof PRetry> => (await import('p-retry')).default);
 
 export const childProcess = once(() => load('node:child_process') as typeof ChildProcess);

@@ -1,18 +1,20 @@
 /**
  * Host directories packed as tar streams (build contexts, image imports, copies into containers):
- * a walk of our own over node:fs, its entries written into batches (batch.ts) with tar-stream's
- * header encoder, so the stream holds one batch, or one chunk of a large file, while its reader is
- * behind. Metadata, and the contents of files up to SYNC_READ_MAX, are read synchronously, small
- * files straight into the batch: from the page cache each call takes microseconds, whereas going
- * through libuv's thread pool costs a round trip per call (lstat, open, read, close), and packing a
- * context of small files spent most of its time waiting on those round trips, with twice the CPU.
- * Larger files are streamed, directory listings go through the pool. The event loop is held for one
- * small file's read at a time, between which the upload and its response proceed.
+ * a walk of our own over node:fs feeding tar-stream's encoder, one entry at a time, so the stream
+ * holds at most one file's contents while its reader is behind. Metadata, and the contents of files
+ * up to SYNC_READ_MAX, are read synchronously: from the page cache each call takes microseconds,
+ * whereas going through libuv's thread pool costs a round trip per call (lstat, open, read, close),
+ * and packing a context of small files spent most of its time waiting on those round trips, with
+ * twice the CPU. Larger files are streamed, directory listings go through the pool. The event loop
+ * is held for one small file's read at a time, between which the upload and its response proceed.
  */
+import { once } from 'node:events';
 import fs from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { type EncodableHeader, TarBatches } from './batch.js';
+import type { Writable } from 'node:stream';
+import type { Pack } from 'tar-stream';
+import { tarStream } from '../../dependencies.js';
 
 /** Files up to this size are read whole, synchronously; larger ones are streamed. */
 export const SYNC_READ_MAX = 256 * 1024;
@@ -53,11 +55,15 @@ export interface PackTreeOptions {
  * a listed entry that is missing, or outside `root`, fails the stream.
  */
 export function packTree(root: string, options: PackTreeOptions = {}): AsyncIterable<Uint8Array> {
-  return writeTree(root, options);
+  const pack = tarStream().pack();
+  writeTree(pack, root, options).then(
+    () => pack.finalize(),
+    (err: Error) => pack.destroy(err),
+  );
+  return pack as unknown as AsyncIterable<Uint8Array>;
 }
 
-async function* writeTree(root: string, options: PackTreeOptions): AsyncGenerator<Uint8Array> {
-  const batches = new TarBatches();
+async function writeTree(pack: Pack, root: string, options: PackTreeOptions): Promise<void> {
   // The listed entries first, then what the walk finds, appended as it goes (breadth first).
   const queue = [...(options.entries ?? ['.'])];
   const listed = queue.length;
@@ -74,10 +80,10 @@ async function* writeTree(root: string, options: PackTreeOptions): AsyncGenerato
     }
     const header = headerOf(next, full, stats);
     if (!header) continue;
-    yield* entryChunks(batches, encodable(options.map?.(header) ?? header), full);
+    await writeEntry(pack, options.map?.(header) ?? header, full);
   }
-  yield* batches.end();
 }
+
 /** The entry's stats; undefined for one found by the walk that was removed since (as the CLI does). */
 function statIfPresent(statOf: typeof fs.lstatSync, path: string, listed: boolean): fs.Stats | undefined {
   try {
@@ -105,36 +111,47 @@ function headerOf(name: string, path: string, stats: fs.Stats): TarHeader | unde
   return undefined;
 }
 
-/** The header as written: tar-stream's pack defaults for fields a map may have cleared. */
-function encodable(header: TarHeader): EncodableHeader {
-  const size = header.type === 'file' ? (header.size ?? 0) : 0;
-  const mode = header.mode || (header.type === 'directory' ? 0o755 : 0o644);
-  return { ...header, size, mode, uid: header.uid || 0, gid: header.gid || 0 };
+/** Write one entry, resolving once it is in the pack (which its reader drains as it goes). */
+async function writeEntry(pack: Pack, header: TarHeader, path: string): Promise<void> {
+  const size = header.size ?? 0;
+  if (header.type !== 'file') return written(pack, header);
+  if (size <= SYNC_READ_MAX) return written(pack, header, wholeFile(path, size));
+  return streamed(pack, header, path);
 }
 
-/** One entry's bytes: batches it completed, or, for a large file, its header and then its chunks. */
-async function* entryChunks(
-  batches: TarBatches,
-  header: EncodableHeader,
-  path: string,
-): AsyncGenerator<Uint8Array> {
-  if (header.type !== 'file') yield* batches.entry(header);
-  else if (header.size <= SYNC_READ_MAX) yield* batches.smallFile(header, path);
-  else {
-    yield* batches.beforeContent(header);
-    yield* streamed(header, path);
-    yield* batches.afterContent(header.size);
+/** A large file, read in chunks as the pack's reader takes them. */
+async function streamed(pack: Pack, header: TarHeader, path: string): Promise<void> {
+  let sink!: Writable;
+  const done = new Promise<void>((resolve, reject) => {
+    sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
+  });
+  done.catch(() => {}); // awaited below
+  try {
+    for await (const chunk of fs.createReadStream(path, { start: 0, end: (header.size ?? 0) - 1 })) {
+      if (!sink.write(chunk)) await Promise.race([once(sink, 'drain'), done]);
+    }
+    sink.end();
+  } catch (err) {
+    sink.destroy(err as Error);
+    throw err;
   }
+  await done;
 }
 
-/** A large file, read in chunks as the reader takes them; it must still hold the size it had. */
-async function* streamed(header: EncodableHeader, path: string): AsyncGenerator<Uint8Array> {
-  let sent = 0;
-  for await (const chunk of fs.createReadStream(path, { start: 0, end: header.size - 1 })) {
-    sent += (chunk as Buffer).length;
-    yield chunk as Buffer;
-  }
-  if (sent !== header.size) {
-    throw new Error(`${header.name} changed size while it was packed (${sent} of ${header.size} bytes)`);
-  }
+/** An entry with a body (or none), resolving when tar-stream calls back. */
+function written(pack: Pack, header: TarHeader, body?: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const callback = (err?: Error | null) => (err ? reject(err) : resolve());
+    if (body) pack.entry(header, body, callback);
+    else pack.entry(header, callback);
+  });
+}
+
+/**
+ * The file's first `size` bytes. A file that grew since it was stat'ed is cut to that size; one that
+ * shrank is written whole, its header giving the size it has now.
+ */
+function wholeFile(path: string, size: number): Buffer {
+  const data = fs.readFileSync(path);
+  return data.length > size ? data.subarray(0, size) : data;
 }
