@@ -86,7 +86,6 @@ class UntilCloseDecoder extends Decoder {
 /** Longest chunk-size or trailer line accepted. */
 const MAX_LINE = 4096;
 const LF = 0x0a;
-const CR = 0x0d;
 
 /**
  * Chunked transfer coding: `size-in-hex[;ext]CRLF data CRLF` ... `0CRLF [trailers] CRLF`.
@@ -141,9 +140,8 @@ export class ChunkedDecoder extends Decoder {
       this.#dataStart = at;
       this.#dataEnd = at;
     }
-    // Moved left over framing already decoded. copyWithin allocates nothing; copy() makes a view
-    // per call, one per log line on a followed stream.
-    if (this.#dataEnd !== at) chunk.copyWithin(this.#dataEnd, at, at + n);
+    // Moved left over framing already decoded (copy() handles the overlap).
+    if (this.#dataEnd !== at) chunk.copy(chunk, this.#dataEnd, at, at + n);
     this.#dataEnd += n;
     this.#remaining -= n;
     if (this.#remaining === 0) this.#state = 'data-end';
@@ -161,13 +159,6 @@ export class ChunkedDecoder extends Decoder {
   /** A chunk-size line or a trailer line, possibly split across reads. */
   #readLine(chunk: Buffer, at: number): number {
     const lf = chunk.indexOf(LF, at);
-    if (this.#state === 'size' && this.#line === '' && lf >= 0) {
-      const size = plainHexSize(chunk, at, lf);
-      if (size >= 0) {
-        this.#sized(size);
-        return lf + 1;
-      }
-    }
     this.#line += chunk.toString('latin1', at, lf < 0 ? chunk.length : lf);
     if (this.#line.length > MAX_LINE) throw exchangeFailure('BERTH_BAD_RESPONSE', 'chunk line too long');
     if (lf < 0) return chunk.length;
@@ -183,37 +174,7 @@ export class ChunkedDecoder extends Decoder {
     if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) {
       throw exchangeFailure('BERTH_BAD_RESPONSE', `bad chunk size ${JSON.stringify(line.slice(0, 20))}`);
     }
-    this.#sized(Number.parseInt(hex, 16));
+    this.#remaining = Number.parseInt(hex, 16);
+    this.#state = this.#remaining === 0 ? 'trailer' : 'data';
   }
-
-  #sized(size: number): void {
-    this.#remaining = size;
-    this.#state = size === 0 ? 'trailer' : 'data';
-  }
-}
-
-/** Hex digits of a chunk-size line that is whole in one read. */
-const MAX_PLAIN_HEX = 12;
-
-/**
- * The size on a chunk-size line made of hex digits only (then an optional CR), read from the bytes
- * with no string made: the daemon sends one such line per log line. -1 for anything else
- * (extensions, blanks, too many digits), which the string path parses or rejects.
- */
-function plainHexSize(chunk: Buffer, from: number, lf: number): number {
-  const end = lf > from && chunk[lf - 1] === CR ? lf - 1 : lf;
-  if (end === from || end - from > MAX_PLAIN_HEX) return -1;
-  let size = 0;
-  for (let i = from; i < end; i++) {
-    const digit = hexDigit(chunk[i]!);
-    if (digit < 0) return -1;
-    size = size * 16 + digit;
-  }
-  return size;
-}
-
-function hexDigit(byte: number): number {
-  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
-  const lower = byte | 0x20;
-  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
 }
