@@ -52,12 +52,18 @@ export interface DemuxResults {
   skipped: Record<string, string>;
 }
 
-export interface LogsResults {
-  date: string;
+/** One followed log: its size, bytes per line, and each client's reading. */
+export interface LogsCase {
   totalBytes: number;
   lineBytes: number;
   rows: { client: string; rounds: number; mibPerSecond: number; growthMiB: number; maxRssMiB: number }[];
   failed: Record<string, string>;
+}
+
+/** The large-frame case at the top level; the small-frame one (100-byte lines) beside it. */
+export interface LogsResults extends LogsCase {
+  date: string;
+  small?: LogsCase;
   skipped: Record<string, string>;
 }
 

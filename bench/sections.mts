@@ -3,7 +3,7 @@
  * numbers were taken) and the tables of that run. bench/report.mts adds the targets and the date.
  */
 import { find, fixed, stamp, table, times } from './format.mjs';
-import type { Results, StartRow } from './results.mjs';
+import type { LogsCase, Results, StartRow } from './results.mjs';
 
 /** One section of BENCHMARKS.md over the results file `results`. */
 export interface SectionSpec<K extends keyof Results = keyof Results> {
@@ -82,23 +82,29 @@ const demux = section({
   ],
 });
 
+/** One followed log's table: throughput, RSS growth while following, the child's peak RSS. */
+const logsTable = (l: LogsCase) => [
+  `${fixed(l.totalBytes / 2 ** 20, 0)} MiB in ${l.lineBytes}-byte lines, median of ${l.rows[0]?.rounds ?? '?'}:`,
+  table(
+    ['client', 'MiB/s', 'RSS growth (MiB)', 'peak RSS (MiB)'],
+    l.rows.map((row) => [
+      row.client,
+      row.client.startsWith('idle') ? '–' : fixed(row.mibPerSecond),
+      fixed(row.growthMiB),
+      fixed(row.maxRssMiB),
+    ]),
+  ),
+];
+
 const logs = section({
   results: 'logs-rss',
   title: 'Followed logs',
   method: () =>
-    "Method (bench/logs-rss.mts): a busybox container writes 200 MiB of 8 KiB lines to stdout (json-file driver) and exits; each client then follows its logs (`follow=1&stdout=1`) from a child process of its own, plain node on the built package (as a user's program runs), so its RSS is its own. Every child loads berth first, then the client's own modules, and only then starts its meter. The idle row is the same child that loads berth, negotiates the API version and reads nothing: the baseline for peak RSS. RSS growth is the peak sampled every 4 MiB minus the RSS before the request; peak RSS is the kernel's high-water mark for the whole child. The raw undici read (no demultiplexing) shows what the daemon and the transport allow.",
+    "Method (bench/logs-rss.mts): a busybox container writes 200 MiB of 8 KiB lines to stdout (json-file driver) and exits; each client then follows its logs (`follow=1&stdout=1`) from a child process of its own, plain node on the built package (as a user's program runs), so its RSS is its own. Then the same with a container that writes 50 MiB of 100-byte lines (small frames: one frame, and one HTTP chunk, per line). Every child loads berth first, then the client's own modules, makes its client (berth loads its option validation there), and only then starts its meter. The idle row is the same child that loads berth, makes a client, negotiates the API version and reads nothing: the baseline for peak RSS. RSS growth is the peak sampled every 4 MiB minus the RSS before the request; peak RSS is the kernel's high-water mark for the whole child. The raw undici read (no demultiplexing) shows what the daemon and the transport allow.",
   body: (l) => [
-    `${fixed(l.totalBytes / 2 ** 20, 0)} MiB in ${l.lineBytes}-byte lines, median of ${l.rows[0]?.rounds ?? '?'}:`,
-    table(
-      ['client', 'MiB/s', 'RSS growth (MiB)', 'peak RSS (MiB)'],
-      l.rows.map((row) => [
-        row.client,
-        row.client.startsWith('idle') ? '–' : fixed(row.mibPerSecond),
-        fixed(row.growthMiB),
-        fixed(row.maxRssMiB),
-      ]),
-    ),
-    ...notes(l.failed, l.skipped),
+    ...logsTable(l),
+    ...(l.small ? ['### Small frames', ...logsTable(l.small)] : []),
+    ...notes(l.failed, l.small?.failed, l.skipped),
   ],
 });
 
@@ -106,7 +112,7 @@ const buildContext = section({
   results: 'build-context',
   title: 'Build context packing (classic builder)',
   method: (b) =>
-    `Method (bench/build-context.bench.mts): a directory of ${b?.context.files ?? 20000} files, ${b ? fixed(b.context.bytes / 1e6, 0) : '~500'} MB (mixed sizes: 90% 0.5–8 KiB, 9.5% 16–288 KiB, 0.5% 1–2.5 MiB; made once under the temp directory) is sent by berth (\`docker.images.build(dir, { dockerfile })\`, plain node on the built package, in a child process) and by \`DOCKER_BUILDKIT=0 ${b?.cli ?? 'docker'} build -f … dir\` (under /usr/bin/time for its peak RSS), to two receivers: dockerd, with the Dockerfile \`${b?.dockerfile ?? 'FROM busybox'}\` (no COPY: the daemon only receives and unpacks the context, so the whole build is the upload), and a stub daemon in the benchmark process that answers \`/_ping\` and drains \`POST /build\` (the client's packing and sending alone). berth's time is \`build().done()\` inside its process, after the client negotiated the API version; the CLI's is its process from spawn to exit. ${b?.rounds ?? '?'} interleaved rounds, medians. MiB/s counts file bytes, not tar overhead.`,
+    `Method (bench/build-context.bench.mts): a directory of ${b?.context.files ?? 20000} files, ${b ? fixed(b.context.bytes / 1e6, 0) : '~500'} MB (mixed sizes: 90% 0.5–8 KiB, 9.5% 16–288 KiB, 0.5% 1–2.5 MiB; made once under the temp directory) is sent by berth (\`docker.images.build(dir, { dockerfile })\`, plain node on the built package, in a child process) and by \`DOCKER_BUILDKIT=0 ${b?.cli ?? 'docker'} build -f … dir\` (under /usr/bin/time for its peak RSS), to two receivers: dockerd, with the Dockerfile \`${b?.dockerfile ?? 'FROM busybox'}\` (no COPY: the daemon only receives and unpacks the context, so the whole build is the upload), and a stub daemon in the benchmark process that answers \`/_ping\` and drains \`POST /build\` (the client's packing and sending alone). berth's time is \`build().done()\` inside its process, after the client negotiated the API version; the row \`berth after ping()\` builds in a child that made an ordinary call first (\`ping()\`, which loads undici's pool); the CLI's is its process from spawn to exit. ${b?.rounds ?? '?'} interleaved rounds, medians. MiB/s counts file bytes, not tar overhead.`,
   body: (b) => [
     table(
       ['client -> receiver', 'seconds', 'MiB/s', 'berth process s', 'peak RSS (MiB)', 'bytes uploaded'],

@@ -226,6 +226,25 @@ export const TARGETS: TargetSpec[] = [
       `every client makes the same short-lived Buffers, one per socket read, and V8 frees them only when a collection runs: a raw undici read peaks ${fixed((find(l.rows, 'undici raw')?.maxRssMiB ?? 0) - (find(l.rows, 'idle')?.maxRssMiB ?? 0))} MiB above idle.`,
   }),
   target({
+    results: 'logs-rss',
+    text: (l) =>
+      `following ${l?.small ? fixed(l.small.totalBytes / 2 ** 20, 0) : 50} MiB of 100-byte frames: RSS growth no more than dockerode's`,
+    measure: (l) => {
+      const [berth, dockerode] = [find(l.small?.rows, 'berth'), find(l.small?.rows, 'dockerode')];
+      return (
+        berth &&
+        dockerode && {
+          value: berth.growthMiB - dockerode.growthMiB,
+          shown: `${fixed(berth.growthMiB)} vs ${fixed(dockerode.growthMiB)} MiB`,
+        }
+      );
+    },
+    compare: '<=',
+    threshold: 0,
+    why: (l) =>
+      `with a frame and an HTTP chunk per line the daemon's writes arrive a few lines per socket read, and each read costs every client a Buffer and a stream step; a raw undici read grows ${fixed(find(l.small?.rows, 'undici raw')?.growthMiB ?? 0)} MiB.`,
+  }),
+  target({
     results: 'build-context',
     text: 'context upload ≥ 0.8× the docker CLI (legacy builder) to dockerd',
     measure: (b) => {
@@ -257,6 +276,25 @@ export const TARGETS: TargetSpec[] = [
     why: (b) => {
       const berth = buildRow(b, 'berth', 'dockerd');
       return `node with berth loaded and the API version negotiated already holds ${fixed(berth?.idleRssMiB ?? 0)} MiB; packing and sending add ${fixed((berth?.maxRssMiB ?? 0) - (berth?.idleRssMiB ?? 0))} MiB.`;
+    },
+  }),
+  target({
+    results: 'build-context',
+    text: `peak RSS of the uploading process under 100 MB (${fixed(HUNDRED_MB_IN_MIB)} MiB) after an ordinary call (\`ping()\`)`,
+    measure: (b) => {
+      const berth = buildRow(b, 'berth after ping()', 'dockerd');
+      return (
+        berth && {
+          value: berth.maxRssMiB,
+          shown: `${fixed(berth.maxRssMiB)} MiB (${fixed(berth.idleRssMiB ?? 0)} MiB before the build)`,
+        }
+      );
+    },
+    compare: '<',
+    threshold: HUNDRED_MB_IN_MIB,
+    why: (b) => {
+      const [cold, warm] = [buildRow(b, 'berth', 'dockerd'), buildRow(b, 'berth after ping()', 'dockerd')];
+      return `the ping loads undici's pool: ${fixed((warm?.idleRssMiB ?? 0) - (cold?.idleRssMiB ?? 0))} MiB more before the build than in a process that only builds; packing and sending add ${fixed((warm?.maxRssMiB ?? 0) - (warm?.idleRssMiB ?? 0))} MiB, most of it V8's young generation growing and read buffers awaiting collection, not data held.`;
     },
   }),
   ...buildkitTargets('docker-28'),

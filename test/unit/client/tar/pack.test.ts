@@ -68,6 +68,17 @@ describe('packTree', () => {
     expect(ours.includes(Buffer.from('deep\n'))).toBe(true);
   });
 
+  it('writes names ustar cannot hold (long, not ASCII) through pax headers, like tar-fs', async () => {
+    const dir = join(root, 'names');
+    const long = `${'d'.repeat(120)}/${'n'.repeat(99)}`;
+    await mkdir(join(dir, 'd'.repeat(120)), { recursive: true });
+    await writeFile(join(dir, long), 'long\n');
+    await writeFile(join(dir, `${'x'.repeat(130)}.txt`), 'unsplittable\n');
+    await writeFile(join(dir, 'grüße.txt'), 'utf-8\n');
+    await symlink('t'.repeat(140), join(dir, 'far-link'));
+    expectSameBytes(await bytesOf(packTree(dir)), await bytesOf(reference(dir)));
+  });
+
   it('fails with the file system error naming a listed entry that is gone', async () => {
     const dir = join(root, 'tree');
     const read = bytesOf(packTree(dir, { entries: ['f1.bin', 'missing.bin'], recurse: false }));

@@ -50,8 +50,31 @@ describe('ChunkedDecoder', () => {
     );
   });
 
-  it('rejects a chunk size that is not hexadecimal', () => {
+  it('reads plain size lines (no extension, either case, with or without CR) however they are cut', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }), { maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        fc.boolean(),
+        (parts, cutSeeds, upper) => {
+          const line = (n: number) => (upper ? n.toString(16).toUpperCase() : n.toString(16));
+          const pieces = parts.map((p, i) =>
+            Buffer.concat([Buffer.from(`${line(p.length)}${i % 2 ? '\n' : '\r\n'}`), p, Buffer.from('\r\n')]),
+          );
+          const wire = Buffer.concat([...pieces, Buffer.from('0\r\n\r\n')]);
+          const cuts = cutSeeds.map((seed) => seed % (wire.length + 1));
+          const { body, finished } = decode(wire, cuts);
+          expect(body.equals(Buffer.concat(parts))).toBe(true);
+          expect(finished).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it('rejects a chunk size that is not hexadecimal, or longer than 12 digits', () => {
     expect(() => decode(Buffer.from('zz\r\nabc\r\n'), [])).toThrow(/bad chunk size/);
+    expect(() => decode(Buffer.from('1x\r\nabc\r\n'), [])).toThrow(/bad chunk size/);
+    expect(() => decode(Buffer.from(`${'0'.repeat(12)}3\r\nabc\r\n`), [])).toThrow(/bad chunk size/);
   });
 });
 
