@@ -54,14 +54,15 @@ describe('package build', () => {
   });
 
   it('keeps zod out of a plain client that pings the daemon', async () => {
-    // Options given to the constructor, a config.json or a context are checked with zod; none here.
+    // A config.json, a context, TLS or invalid options are checked with zod; everyday options are not.
     const configDir = await mkdtemp(join(tmpdir(), 'berth-no-config-'));
     const script = `
       import { createRequire } from 'node:module';
       const { Docker } = await import('berth');
       const docker = new Docker();
-      const ping = await docker.ping();
-      await docker.close();
+      const withOptions = new Docker({ env: process.env, apiVersion: await docker.apiVersion() });
+      const ping = await withOptions.ping();
+      await Promise.all([docker.close(), withOptions.close()]);
       const cache = Object.keys(createRequire(process.cwd() + '/').cache);
       console.log(JSON.stringify({ ping, zod: cache.filter((file) => file.includes('/zod/')) }));`;
     try {

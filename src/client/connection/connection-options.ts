@@ -141,7 +141,57 @@ export const connectionOptionKeys: readonly string[] = Object.keys(connectionKey
 export function validateConnectionOptions(input: unknown): ConnectionOptions {
   // Nothing given, nothing to check: a plain client never loads zod.
   if (input === undefined || nothingGiven(input)) return {};
-  return checkOptions(connectionOptionsSchema(), input);
+  return plainConnectionOptions(input) ?? checkOptions(connectionOptionsSchema(), input);
+}
+
+/** Keys whose values are plain text the schema only requires to be non-empty. */
+const textKeys = ['host', 'socketPath', 'context', 'configDir'] as const;
+
+/**
+ * The options as the schema would return them, when they are the everyday kind (one endpoint as
+ * text, an environment, ssh arguments, a valid version) and plainly valid; undefined for anything
+ * else (TLS, combinations, any doubt), which the schema checks and explains. The zod schema costs
+ * about 11 MiB of memory to load, too much for `new Docker({ socketPath })`.
+ * @internal
+ */
+export function plainConnectionOptions(input: unknown): ConnectionOptions | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
+  const given = input as Record<string, unknown>;
+  if (given.tls !== undefined) return undefined;
+  const endpoints = textKeys.slice(0, 3).filter((key) => given[key] !== undefined);
+  if (endpoints.length > 1) return undefined;
+  const out: ConnectionOptions = {};
+  for (const key of textKeys) {
+    const value = given[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || value === '') return undefined;
+    out[key] = value;
+  }
+  if (given.apiVersion !== undefined) {
+    if (typeof given.apiVersion !== 'string' || !/^\d+\.\d+$/.test(given.apiVersion)) return undefined;
+    out.apiVersion = given.apiVersion;
+  }
+  if (given.sshArgs !== undefined) {
+    if (!Array.isArray(given.sshArgs) || !given.sshArgs.every((a) => typeof a === 'string')) return undefined;
+    out.sshArgs = [...given.sshArgs];
+  }
+  if (given.env !== undefined) {
+    const env = plainEnv(given.env);
+    if (env === undefined) return undefined;
+    out.env = env;
+  }
+  return out;
+}
+
+/** An environment as a plain record of its defined strings; undefined if it is anything else. */
+function plainEnv(value: unknown): Record<string, string> | undefined {
+  const record = definedEntries(value);
+  if (typeof record !== 'object' || record === null || Object.getPrototypeOf(record) !== Object.prototype)
+    return undefined;
+  const entries = Object.entries(record);
+  return entries.every(([, v]) => typeof v === 'string')
+    ? (Object.fromEntries(entries) as Record<string, string>)
+    : undefined;
 }
 
 /** A plain object without a defined ConnectionOptions key (transport options are not ours to check). */
