@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Docker } from '../src/index.js';
 import { ensureBusybox } from '../test/support/images.js';
+import type { BuildResults } from './results.mjs';
 import {
   builtPackage,
   envInt,
@@ -153,6 +154,29 @@ async function cliBuild(to: Receiver): Promise<Reading> {
   return { seconds: done.seconds, processSeconds: done.seconds, maxRssMiB: maxRssKiB / 1024, imageId: id };
 }
 
+/**
+ * undici alone, for scale: one `/_ping` through a Pool, then a second idle, in which V8 compiles
+ * undici's WebAssembly HTTP parser with its optimising tier (a transient of native memory).
+ */
+const UNDICI_CHILD = `
+const { Pool } = await import('undici');
+const pool = new Pool('http://localhost', { socketPath: process.argv[1] });
+const res = await pool.request({ path: '/_ping', method: 'GET' });
+await res.body.text();
+const afterRequestRssMiB = process.resourceUsage().maxRSS / 1024;
+await new Promise((resolve) => setTimeout(resolve, 1000));
+await pool.close();
+console.log(JSON.stringify({ afterRequestRssMiB, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+`;
+
+async function undiciAlone(packageDir: string): Promise<NonNullable<BuildResults['undiciAlone']>> {
+  const done = await run(process.execPath, ['--input-type=module', '-e', UNDICI_CHILD, SOCKET], {
+    cwd: packageDir,
+  });
+  if (done.code !== 0) throw new Error(`undici child: exit ${done.code}\n${done.stderr.slice(-2000)}`);
+  return JSON.parse(done.stdout.trim().split('\n').pop() ?? '');
+}
+
 /** The row of berth's build in a child that made an ordinary call first. */
 const BERTH_AFTER_PING = 'berth after ping()';
 
@@ -268,6 +292,7 @@ async function main(): Promise<void> {
     await stub.close();
     await rm(stubSocket, { force: true });
   }
+  const undici = await undiciAlone(pkg.dir);
   const rows = Object.keys(builds).map((name) => ({
     ...summarize(name, readings[name]!, context.bytes),
     receiver: builds[name]!.to.name,
@@ -282,6 +307,7 @@ async function main(): Promise<void> {
     context,
     dockerfile: `FROM ${image}`,
     rows,
+    undiciAlone: undici,
   };
   console.log(`results: ${await writeResults('build-context', results)}`);
 }

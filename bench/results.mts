@@ -85,6 +85,8 @@ export interface BuildResults {
   context: { files: number; bytes: number };
   dockerfile: string;
   rows: BuildRow[];
+  /** A child with only undici loaded that sends one `/_ping` and idles a second: its peak RSS. */
+  undiciAlone?: { maxRssMiB: number; afterRequestRssMiB: number };
 }
 
 export interface BuildKitRow {

@@ -294,7 +294,10 @@ export const TARGETS: TargetSpec[] = [
     threshold: HUNDRED_MB_IN_MIB,
     why: (b) => {
       const [cold, warm] = [buildRow(b, 'berth', 'dockerd'), buildRow(b, 'berth after ping()', 'dockerd')];
-      return `the ping loads undici's pool: ${fixed((warm?.idleRssMiB ?? 0) - (cold?.idleRssMiB ?? 0))} MiB more before the build than in a process that only builds; packing and sending add ${fixed((warm?.maxRssMiB ?? 0) - (warm?.idleRssMiB ?? 0))} MiB, most of it V8's young generation growing and read buffers awaiting collection, not data held.`;
+      const undici = b.undiciAlone
+        ? ` For scale, a process with nothing but undici loaded peaks at ${fixed(b.undiciAlone.maxRssMiB)} MiB in the second after one \`/_ping\` (${fixed(b.undiciAlone.afterRequestRssMiB)} MiB right after it): V8 compiling undici's WebAssembly HTTP parser with its optimising tier, once per process, overlaps the build here.`
+        : '';
+      return `the ping loads undici's pool: ${fixed((warm?.idleRssMiB ?? 0) - (cold?.idleRssMiB ?? 0))} MiB more before the build than in a process that only builds; packing and sending add ${fixed((warm?.maxRssMiB ?? 0) - (warm?.idleRssMiB ?? 0))} MiB, most of it V8's young generation growing and read buffers awaiting collection, not data held.${undici}`;
     },
   }),
   ...buildkitTargets('docker-28'),
