@@ -232,6 +232,22 @@ async function walk(
   found: (index: number) => Promise<void>,
 ): Promise<void> {
   const links = new HardLinks();
+  // Directories sent so far. A directory skipped but entered (a wildcard include may match inside
+  // it) is sent just before the first entry inside it: the receiver needs parents before children.
+  const sentDirs = new Set<string>(['']);
+  const send = async (path: string): Promise<boolean> => {
+    const stats = lstatSync(join(root, path));
+    const linkname = stats.isSymbolicLink() ? await readlink(join(root, path)) : links.seen(path, stats);
+    out.add(path, goMode(stats), stats.size, stats.mtimeMs, linkname);
+    await found(out.length - 1);
+    return stats.isDirectory();
+  };
+  const sendParents = async (dir: string): Promise<void> => {
+    if (sentDirs.has(dir)) return;
+    await sendParents(dir.slice(0, Math.max(0, dir.lastIndexOf('/'))));
+    await send(dir);
+    sentDirs.add(dir);
+  };
   const visit = async (rel: string): Promise<void> => {
     const dirents = await readdir(join(root, rel), { withFileTypes: true });
     for (const dirent of dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
@@ -240,12 +256,11 @@ async function walk(
         if (dirent.isDirectory() && select.enter(path)) await visit(path);
         continue;
       }
-      const stats = lstatSync(join(root, path));
-      const isDir = stats.isDirectory();
-      const linkname = stats.isSymbolicLink() ? await readlink(join(root, path)) : links.seen(path, stats);
-      out.add(path, goMode(stats), stats.size, stats.mtimeMs, linkname);
-      await found(out.length - 1);
-      if (isDir) await visit(path);
+      await sendParents(rel);
+      if (await send(path)) {
+        sentDirs.add(path);
+        await visit(path);
+      }
     }
   };
   await visit('');

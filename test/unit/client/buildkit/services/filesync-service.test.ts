@@ -140,7 +140,8 @@ describe('the file sync', () => {
 
     expect(dockerfile.paths).toEqual(['app', 'app/Dockerfile']);
     expect(dockerfile.files.get('app/Dockerfile')?.toString()).toBe('app/Dockerfile');
-    expect(wildcard.paths.filter((path) => !['d1', 'd2'].includes(path))).toEqual(['d1/x.txt']);
+    // d1 was skipped at first (the pattern does not name it) and is sent before its matching file.
+    expect(wildcard.paths).toEqual(['d1', 'd1/x.txt']);
   }, 60_000);
 
   it('holds a bounded number of bytes when the peer reads slower than the handler sends', async () => {
