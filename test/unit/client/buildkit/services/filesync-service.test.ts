@@ -42,7 +42,7 @@ interface Synced {
 }
 
 /** DiffCopy as the daemon runs it: read the STATs, request every regular file, FIN once all came. */
-function diffCopy(headers: Record<string, string> = {}): Promise<Synced> {
+function diffCopy(headers: Record<string, string | string[]> = {}): Promise<Synced> {
   return new Promise((resolve, reject) => {
     const stream = open('/moby.filesync.v1.FileSync/DiffCopy', { 'dir-name': 'context', ...headers });
     const decoder = new FrameDecoder();
@@ -142,6 +142,9 @@ describe('the file sync', () => {
     expect(dockerfile.files.get('app/Dockerfile')?.toString()).toBe('app/Dockerfile');
     // d1 was skipped at first (the pattern does not name it) and is sent before its matching file.
     expect(wildcard.paths).toEqual(['d1', 'd1/x.txt']);
+    // An excluded directory with an exception inside: the directory goes before the kept file.
+    const exception = await diffCopy({ 'exclude-patterns': ['app', 'd*', 'docs', '!docs/readme'] });
+    expect(exception.paths).toEqual(['docs', 'docs/readme', 'top']);
   }, 60_000);
 
   it('holds a bounded number of bytes when the peer reads slower than the handler sends', async () => {
