@@ -68,7 +68,11 @@ export function packTree(root: string, options: PackTreeOptions = {}): AsyncIter
 }
 
 /** The tar stream, chunk by chunk: the entries, then the two zero blocks that end an archive. */
-async function* packChunks(root: string, options: PackTreeOptions, source: ChunkSource): AsyncGenerator<Buffer> {
+async function* packChunks(
+  root: string,
+  options: PackTreeOptions,
+  source: ChunkSource,
+): AsyncGenerator<Buffer> {
   const out = new TarChunks(source);
   const scratch = new Scratch();
   for await (const { header, path } of walkTree(root, options)) {
@@ -79,7 +83,10 @@ async function* packChunks(root: string, options: PackTreeOptions, source: Chunk
 }
 
 /** Each entry to pack with its header, mapped; the listed entries first, then what the walk finds (breadth first). */
-async function* walkTree(root: string, options: PackTreeOptions): AsyncGenerator<{ header: TarHeader; path: string }> {
+async function* walkTree(
+  root: string,
+  options: PackTreeOptions,
+): AsyncGenerator<{ header: TarHeader; path: string }> {
   const queue = [...(options.entries ?? ['.'])];
   const listed = queue.length;
   const top = resolve(root);
@@ -137,7 +144,12 @@ function headerOf(name: string, path: string, stats: fs.Stats): TarHeader | unde
 }
 
 /** One entry: its header(s), then a file's contents padded to the block. */
-async function* writeEntry(out: TarChunks, scratch: Scratch, header: TarHeader, path: string): AsyncGenerator<Buffer> {
+async function* writeEntry(
+  out: TarChunks,
+  scratch: Scratch,
+  header: TarHeader,
+  path: string,
+): AsyncGenerator<Buffer> {
   const size = header.type === 'file' ? (header.size ?? 0) : 0;
   if (header.type !== 'file' || size === 0) {
     yield* writeHeader(out, scratch, fieldsOf(header, 0));
