@@ -72,6 +72,28 @@ export class TarChunks {
     return this.#filled === CHUNK_SIZE;
   }
 
+  /** Bytes left in the current chunk (0 when a new one is yet to be taken). */
+  get free(): number {
+    return this.#chunk ? CHUNK_SIZE - this.#filled : 0;
+  }
+
+  /** Whether the current chunk is full, and must be flushed before anything more is written. */
+  get full(): boolean {
+    return this.#filled === CHUNK_SIZE;
+  }
+
+  /**
+   * Copy `bytes`, then zeros up to the next block boundary, into the current chunk at once: the
+   * common case (a header and a small file), without the awaits of `write`. Only when they fit in `free`.
+   */
+  put(bytes: Uint8Array): void {
+    const chunk = this.#chunk!;
+    chunk.set(bytes, this.#filled);
+    const padded = bytes.length + ((BLOCK - (bytes.length % BLOCK)) % BLOCK);
+    chunk.fill(0, this.#filled + bytes.length, this.#filled + padded);
+    this.#filled += padded;
+  }
+
   /** Copy `bytes` in, yielding each chunk they fill. */
   async *write(bytes: Uint8Array): AsyncGenerator<Buffer> {
     for (let at = 0; at < bytes.length; ) {

@@ -76,7 +76,11 @@ async function* packChunks(
   const out = new TarChunks(source);
   const scratch = new Scratch();
   for await (const { header, path } of walkTree(root, options)) {
-    yield* writeEntry(out, scratch, header, path);
+    if (putSmallEntry(out, scratch, header, path)) {
+      if (out.full) yield* out.flush();
+    } else {
+      yield* writeEntry(out, scratch, header, path);
+    }
   }
   yield* out.zeros(2 * BLOCK);
   yield* out.flush();
@@ -110,9 +114,18 @@ class Scratch {
   readonly block = Buffer.alloc(BLOCK);
   #file: Buffer | undefined;
 
+  /** A small file already read into `file`, for the entry being written. */
+  pending: Buffer | undefined;
+
   get file(): Buffer {
     this.#file ??= Buffer.allocUnsafeSlow(SYNC_READ_MAX);
     return this.#file;
+  }
+
+  takePending(): Buffer | undefined {
+    const data = this.pending;
+    this.pending = undefined;
+    return data;
   }
 }
 
@@ -143,6 +156,27 @@ function headerOf(name: string, path: string, stats: fs.Stats): TarHeader | unde
   return undefined;
 }
 
+/**
+ * An entry whose ustar header and contents fit in the current chunk, written there at once: most
+ * entries of a context of small files, which then cost no awaits and no garbage beyond their stats.
+ * False, with nothing read, for any other entry.
+ */
+function putSmallEntry(out: TarChunks, scratch: Scratch, header: TarHeader, path: string): boolean {
+  const size = header.type === 'file' ? (header.size ?? 0) : 0;
+  if (BLOCK + size > out.free) return false;
+  // A file read here that grew is cut to its stat'ed size, so it still fits.
+  const data = size > 0 ? readSmallFile(path, size, scratch.file) : undefined;
+  const { block } = scratch;
+  block.fill(0);
+  if (!encodeUstar(fieldsOf(header, data?.length ?? 0), block)) {
+    if (data) scratch.pending = data; // read once: writeEntry takes it from here
+    return false;
+  }
+  out.put(block);
+  if (data) out.put(data);
+  return true;
+}
+
 /** One entry: its header(s), then a file's contents padded to the block. */
 async function* writeEntry(
   out: TarChunks,
@@ -154,7 +188,7 @@ async function* writeEntry(
   if (header.type !== 'file' || size === 0) {
     yield* writeHeader(out, scratch, fieldsOf(header, 0));
   } else if (size <= SYNC_READ_MAX) {
-    const data = readSmallFile(path, size, scratch.file);
+    const data = scratch.takePending() ?? readSmallFile(path, size, scratch.file);
     yield* writeHeader(out, scratch, fieldsOf(header, data.length));
     yield* out.write(data);
     yield* out.pad(data.length);
