@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pack } from 'tar-fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LENT_CHUNKS } from '../../../../src/client/tar/chunks.js';
-import { packTree, SYNC_READ_MAX } from '../../../../src/client/tar/pack.js';
+import { packTree, SYNC_READ_MAX, type TarHeader } from '../../../../src/client/tar/pack.js';
 import { LEND_CHUNKS, type LendingUpload } from '../../../../src/client/transport/http1-upload.js';
 
 let root: string;
@@ -100,6 +100,14 @@ describe('packTree', () => {
     expect(mostHeld).toBe(LENT_CHUNKS);
     expect(memories.size).toBe(LENT_CHUNKS);
     expect(copies.length).toBeGreaterThan(2 * LENT_CHUNKS);
+  });
+
+  it('fails a large file that is shorter than its header says, rather than send a corrupt archive', async () => {
+    const dir = join(root, 'tree');
+    const name = `f${3 * SYNC_READ_MAX}.bin`;
+    const longer = (h: TarHeader) => ({ ...h, size: h.size + 1000 });
+    const read = bytesOf(packTree(dir, { entries: [name], recurse: false, map: longer }));
+    await expect(read).rejects.toThrow(`${join(dir, name)} shrank while it was packed`);
   });
 
   it('fails with the file system error naming a listed entry that is gone', async () => {
