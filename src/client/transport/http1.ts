@@ -10,6 +10,7 @@ import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { UploadError } from './failures.js';
 import { type BodyDecoder, bodyDecoder, exchangeFailure } from './http1-body.js';
+import { isLendingUpload, LEND_CHUNKS } from './http1-upload.js';
 
 /** A request body: bytes, or a stream of chunks sent with chunked transfer coding. */
 export type Upload = string | Uint8Array | Readable | AsyncIterable<Uint8Array>;
@@ -94,12 +95,15 @@ async function sendBody(socket: Socket, body: ExchangeRequest['body']): Promise<
     socket.write(body);
     return;
   }
-  for await (const chunk of body as AsyncIterable<Uint8Array>) {
+  const lent = isLendingUpload(body) ? body[LEND_CHUNKS]() : undefined;
+  const chunks = lent?.chunks ?? (body as AsyncIterable<Uint8Array>);
+  for await (const chunk of chunks) {
     if (socket.destroyed) return; // the daemon answered and hung up; the response says why
     if (chunk.length === 0) continue;
     socket.cork();
     socket.write(`${chunk.length.toString(16)}\r\n`);
-    socket.write(chunk);
+    // The callback runs once the bytes are written, or the write failed: either way they are done with.
+    socket.write(chunk, lent && (() => lent.giveBack(chunk)));
     socket.write('\r\n');
     socket.uncork();
     if (socket.writableNeedDrain) await drained(socket);

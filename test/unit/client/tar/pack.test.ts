@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pack } from 'tar-fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packTree, SYNC_READ_MAX } from '../../../../src/client/tar/pack.js';
+import { LENT_CHUNKS } from '../../../../src/client/tar/chunks.js';
+import { packTree, SYNC_READ_MAX, type TarHeader } from '../../../../src/client/tar/pack.js';
+import { LEND_CHUNKS, type LendingUpload } from '../../../../src/client/transport/http1-upload.js';
 
 let root: string;
 
@@ -77,6 +79,35 @@ describe('packTree', () => {
     await writeFile(join(dir, 'grüße.txt'), 'utf-8\n');
     await symlink('t'.repeat(140), join(dir, 'far-link'));
     expectSameBytes(await bytesOf(packTree(dir)), await bytesOf(reference(dir)));
+  });
+
+  it('lends the same bytes through a few chunks that go round, never more out at once than it has', async () => {
+    const dir = join(root, 'tree');
+    const { chunks, giveBack } = (packTree(dir) as LendingUpload)[LEND_CHUNKS]();
+    const copies: Buffer[] = [];
+    const held: Uint8Array[] = [];
+    const memories = new Set<ArrayBufferLike>();
+    let mostHeld = 0;
+    for await (const chunk of chunks) {
+      copies.push(Buffer.from(chunk));
+      memories.add(chunk.buffer);
+      // The reader keeps all it may before giving the oldest back: the packer must wait for it.
+      held.push(chunk);
+      mostHeld = Math.max(mostHeld, held.length);
+      if (held.length === LENT_CHUNKS) giveBack(held.shift()!);
+    }
+    expectSameBytes(Buffer.concat(copies), await bytesOf(reference(dir)));
+    expect(mostHeld).toBe(LENT_CHUNKS);
+    expect(memories.size).toBe(LENT_CHUNKS);
+    expect(copies.length).toBeGreaterThan(2 * LENT_CHUNKS);
+  });
+
+  it('fails a large file that is shorter than its header says, rather than send a corrupt archive', async () => {
+    const dir = join(root, 'tree');
+    const name = `f${3 * SYNC_READ_MAX}.bin`;
+    const longer = (h: TarHeader) => ({ ...h, size: h.size + 1000 });
+    const read = bytesOf(packTree(dir, { entries: [name], recurse: false, map: longer }));
+    await expect(read).rejects.toThrow(`${join(dir, name)} shrank while it was packed`);
   });
 
   it('fails with the file system error naming a listed entry that is gone', async () => {

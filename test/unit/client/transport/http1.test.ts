@@ -2,11 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Duplex } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamDialer } from '../../../../src/client/transport/dial.js';
 import { exchange, parseHead, UploadError } from '../../../../src/client/transport/http1.js';
 import { ChunkedDecoder } from '../../../../src/client/transport/http1-body.js';
+import { LEND_CHUNKS, type LendingUpload } from '../../../../src/client/transport/http1-upload.js';
 
 /** Chunked transfer coding of `parts`, with a chunk extension and a trailer to be skipped. */
 function chunked(parts: Buffer[]): Buffer {
@@ -190,6 +192,51 @@ describe('exchange', () => {
     const res = await exchange(await server.dial(), { ...request, method: 'POST', body: upload() });
     expect(await text(res.body)).toBe(Array.from({ length: 50 }, (_, i) => `part ${i};`).join(''));
     await server.close();
+  });
+
+  it('gives a lent chunk back only once written, so one buffer refilled part by part carries the upload', async () => {
+    // A peer that takes each write a turn of the event loop after it is handed over, as a socket
+    // does under load: a chunk given back before then would go out overwritten by the next part.
+    const received: Buffer[] = [];
+    const peer = new Duplex({
+      write(chunk: Buffer, _encoding, done) {
+        setImmediate(() => {
+          received.push(Buffer.from(chunk));
+          if (chunk.toString() === '0\r\n\r\n') this.push('HTTP/1.1 204 No Content\r\n\r\n');
+          done();
+        });
+      },
+      read() {},
+    });
+    const only = Buffer.alloc(1024);
+    let givenBack = 0;
+    let returned = () => {};
+    async function* parts() {
+      for (let i = 0; i < 50; i++) {
+        const back = new Promise<void>((resolve) => (returned = resolve));
+        yield only.subarray(0, only.write(`part ${i};`));
+        await back;
+      }
+    }
+    const upload: LendingUpload = {
+      [Symbol.asyncIterator]: () => {
+        throw new Error('a lending upload is not iterated');
+      },
+      [LEND_CHUNKS]: () => ({
+        chunks: parts(),
+        giveBack: (chunk) => {
+          expect(chunk.buffer).toBe(only.buffer);
+          givenBack++;
+          returned();
+        },
+      }),
+    };
+    const res = await exchange(peer as never, { ...request, method: 'POST', body: upload });
+    expect(res.status).toBe(204);
+    const sent = Buffer.concat(received);
+    const { body } = decode(sent.subarray(sent.indexOf('\r\n\r\n') + 4), []);
+    expect(body.toString()).toBe(Array.from({ length: 50 }, (_, i) => `part ${i};`).join(''));
+    expect(givenBack).toBe(50);
   });
 
   it('rejects with the upload source error, and with an early close', async () => {
