@@ -62,7 +62,8 @@ start_dockerd() {
   else
     say "starting dockerd (log: $LOG)"
     mkdir -p "$(dirname "$LOG")"
-    setsid nohup dockerd --host "unix://$SOCKET" >"$LOG" 2>&1 </dev/null &
+    # From /: a daemon keeps its working directory, which the checkout that started it may remove.
+    (cd / && exec setsid nohup dockerd --host "unix://$SOCKET" >"$LOG" 2>&1 </dev/null) &
   fi
   for _ in $(seq 1 150); do
     ping_daemon && { say "ready"; return 0; }

@@ -86,11 +86,13 @@ wait_for() {
 # Starts "$@" in the engine's network namespace, detached, logging to $1; writes its pid to $2
 # unless empty. setsid does not fork here (a background job leads no group) and nsenter exec()s, so
 # $! is the daemon. nsenter, not `ip netns exec`: that one mounts a fresh /sys, which hides the
-# cgroup hierarchies under /sys/fs/cgroup ("Devices cgroup isn't mounted").
+# cgroup hierarchies under /sys/fs/cgroup ("Devices cgroup isn't mounted"). --wd=/: a daemon keeps
+# its working directory, which the checkout that started it may remove (Podman's conmon then fails
+# every start with "Failed to get working directory").
 spawn() {
   local log=$1 pidfile=$2
   shift 2
-  setsid nsenter --net="/run/netns/$NETNS" "$@" >>"$log" 2>&1 </dev/null 9>&- &
+  setsid nsenter --net="/run/netns/$NETNS" --wd=/ "$@" >>"$log" 2>&1 </dev/null 9>&- &
   [ -z "$pidfile" ] || echo $! >"$pidfile"
 }
 
