@@ -57,6 +57,13 @@ const CLIENT_PROFILE =
 
 /* ---------- builds ---------- */
 
+/** A build's peak RSS, shown beside what its process held before the build. */
+const peakAboveIdle = (row: { maxRssMiB: number; idleRssMiB?: number } | undefined): Measured | undefined =>
+  row && {
+    value: row.maxRssMiB,
+    shown: `${fixed(row.maxRssMiB)} MiB (${fixed(row.idleRssMiB ?? 0)} MiB before the build)`,
+  };
+
 const buildRow = (b: Results['build-context'], client: string, receiver: string) =>
   b.rows.find((r) => r.client.startsWith(client) && r.receiver === receiver);
 
@@ -125,11 +132,7 @@ function buildkitTargets(engine: string): TargetSpec[] {
     target({
       results: 'buildkit',
       text: `${engine}: the same, in a process that made an ordinary call first (\`ping()\`, which loads undici)`,
-      measure: (b) =>
-        berth(b) && {
-          value: berth(b)!.maxRssMiB,
-          shown: `${fixed(berth(b)!.maxRssMiB)} MiB (${fixed(berth(b)!.idleRssMiB ?? 0)} MiB before the build)`,
-        },
+      measure: (b) => peakAboveIdle(berth(b)),
       compare: '<',
       threshold: HUNDRED_MB_IN_MIB,
       why: (b) => {
@@ -273,15 +276,7 @@ export const TARGETS: TargetSpec[] = [
   target({
     results: 'build-context',
     text: `peak RSS of the uploading process under 100 MB (${fixed(HUNDRED_MB_IN_MIB)} MiB)`,
-    measure: (b) => {
-      const berth = buildRow(b, 'berth', 'dockerd');
-      return (
-        berth && {
-          value: berth.maxRssMiB,
-          shown: `${fixed(berth.maxRssMiB)} MiB (${fixed(berth.idleRssMiB ?? 0)} MiB before the build)`,
-        }
-      );
-    },
+    measure: (b) => peakAboveIdle(buildRow(b, 'berth', 'dockerd')),
     compare: '<',
     threshold: HUNDRED_MB_IN_MIB,
     why: (b) => {
@@ -292,15 +287,7 @@ export const TARGETS: TargetSpec[] = [
   target({
     results: 'build-context',
     text: `peak RSS of the uploading process under 100 MB (${fixed(HUNDRED_MB_IN_MIB)} MiB) after an ordinary call (\`ping()\`)`,
-    measure: (b) => {
-      const berth = buildRow(b, 'berth after ping()', 'dockerd');
-      return (
-        berth && {
-          value: berth.maxRssMiB,
-          shown: `${fixed(berth.maxRssMiB)} MiB (${fixed(berth.idleRssMiB ?? 0)} MiB before the build)`,
-        }
-      );
-    },
+    measure: (b) => peakAboveIdle(buildRow(b, 'berth after ping()', 'dockerd')),
     compare: '<',
     threshold: HUNDRED_MB_IN_MIB,
     why: (b) => {
