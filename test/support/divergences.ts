@@ -90,6 +90,12 @@ const onlyOn: Record<string, { engines: string[]; reason: string }> = {
       'certifies on each engine; Podman, the engine that differs most there, runs them beside the main ' +
       'engine, and the others are spared loading the 500 MB services image and the services starting up',
   },
+  'testing/runners-node22.test.ts': {
+    engines: ['docker-20.10'],
+    reason:
+      'it proves Node 22 runners against berth/node-test and berth/jest, whose sessions and watchdog ' +
+      'behave alike on every engine; runners.test.ts runs the same nested runs on Node 20 on each engine',
+  },
 };
 
 /** Files left out on engine `name` (unset: the main engine) as vitest `exclude` globs, each with its reason. */
