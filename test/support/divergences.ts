@@ -90,6 +90,12 @@ const onlyOn: Record<string, { engines: string[]; reason: string }> = {
       'certifies on each engine; Podman, the engine that differs most there, runs them beside the main ' +
       'engine, and the others are spared loading the 500 MB services image and the services starting up',
   },
+  'testing/remote-daemon-secure.test.ts': {
+    engines: ['docker-20.10'],
+    reason:
+      'TLS and ssh change only how berth and its watchdog reach the daemon, not what the engine does; ' +
+      'how each engine publishes ports for a remote client is certified there by remote-daemon.test.ts',
+  },
 };
 
 /** Files left out on engine `name` (unset: the main engine) as vitest `exclude` globs, each with its reason. */
