@@ -79,7 +79,7 @@ async function startProxy(proxy: ReturnType<typeof forwarder>, address: string):
   const { port } = proxy.server.address() as { port: number };
   return {
     port,
-    host: `tcp://${address}:${port}`,
+    host: `tcp://${address.includes(':') ? `[${address}]` : address}:${port}`,
     get accepted() {
       return proxy.accepted;
     },

@@ -17,6 +17,8 @@ export interface VethNamespace {
   name: string;
   /** The address of the engine's host on the pair: where services for the namespace listen. */
   daemonSide: string;
+  /** The same side's IPv6 address (unique local, usable at once: no duplicate detection). */
+  daemonSide6: string;
   /** The command prefix that runs a program inside the namespace, with the sockets hidden. */
   inside: string[];
   remove(): Promise<void>;
@@ -28,6 +30,12 @@ function randomPair(): { daemonSide: string; testSide: string } {
   const base = `10.231.${randomInt(0, 256)}`;
   const block = 4 * randomInt(0, 64);
   return { daemonSide: `${base}.${block + 1}`, testSide: `${base}.${block + 2}` };
+}
+
+/** A /64 of fd00::/8 picked at random, for the same reason. */
+function randomPair6(): { daemonSide6: string; testSide6: string } {
+  const prefix = `fd${randomBytes(1).toString('hex')}:${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}:`;
+  return { daemonSide6: `${prefix}:1`, testSide6: `${prefix}:2` };
 }
 
 /**
@@ -50,6 +58,7 @@ export async function createVethNamespace(prefix: string, hide = ENGINE_SOCKETS)
   const name = `${prefix}-${tag}`;
   const veth = `bv${tag}`;
   const { daemonSide, testSide } = randomPair();
+  const { daemonSide6, testSide6 } = randomPair6();
   const remove = async () => {
     await run('ip', ['link', 'delete', veth]).catch(() => {});
     await run('ip', ['netns', 'delete', name]).catch(() => {});
@@ -60,8 +69,10 @@ export async function createVethNamespace(prefix: string, hide = ENGINE_SOCKETS)
     await run('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', `${veth}p`]);
     await run('ip', ['link', 'set', `${veth}p`, 'netns', name]);
     await run('ip', ['addr', 'add', `${daemonSide}/30`, 'dev', veth]);
+    await run('ip', ['addr', 'add', `${daemonSide6}/64`, 'dev', veth, 'nodad']);
     await run('ip', ['link', 'set', veth, 'up']);
     await inNetns('ip', 'addr', 'add', `${testSide}/30`, 'dev', `${veth}p`);
+    await inNetns('ip', 'addr', 'add', `${testSide6}/64`, 'dev', `${veth}p`, 'nodad');
     await inNetns('ip', 'link', 'set', `${veth}p`, 'up');
     await inNetns('ip', 'link', 'set', 'lo', 'up');
   } catch (err) {
@@ -70,5 +81,5 @@ export async function createVethNamespace(prefix: string, hide = ENGINE_SOCKETS)
   }
   // nsenter rather than `ip netns exec`, which mounts a /sys of its own.
   const inside = ['nsenter', `--net=/run/netns/${name}`, ...hiding(hide)];
-  return { name, daemonSide, inside, remove, [Symbol.asyncDispose]: remove };
+  return { name, daemonSide, daemonSide6, inside, remove, [Symbol.asyncDispose]: remove };
 }

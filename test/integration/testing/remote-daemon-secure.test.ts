@@ -44,7 +44,7 @@ describe('a remote daemon over mutual TLS', () => {
   });
 
   it('publishes ports where the daemon can, reached at the endpoint host, and cleans up after a kill', async () => {
-    await provesRemoteEndpoint(docker, netns, {
+    await provesRemoteEndpoint(docker, netns, netns.daemonSide, {
       DOCKER_HOST: proxy.host,
       DOCKER_TLS_VERIFY: '1',
       DOCKER_CERT_PATH: pki.clientDir,
@@ -63,7 +63,7 @@ describe('a remote daemon over ssh', () => {
   });
 
   it('publishes ports where the daemon can, reached at the endpoint host, and cleans up after a kill', async () => {
-    await provesRemoteEndpoint(docker, netns, {
+    await provesRemoteEndpoint(docker, netns, netns.daemonSide, {
       DOCKER_HOST: `ssh://root@${netns.daemonSide}:${sshd.port}`,
       REMOTE_SSH_ARGS: JSON.stringify(sshArgsFor(sshd.key)),
       BUSYBOX_IMAGE: busybox,

@@ -17,21 +17,34 @@ const { busybox } = inject('images');
 const docker = Docker.fromEnv();
 let netns: VethNamespace;
 let relay: SocketProxy;
+let relay6: SocketProxy;
 
 beforeAll(async () => {
   netns = await createVethNamespace('berth-remote');
   // The engine's API on the engine host's address, as `dockerd -H tcp://…` would serve it.
   relay = await startTcpProxy(engineSocket(), netns.daemonSide);
+  relay6 = await startTcpProxy(engineSocket(), netns.daemonSide6);
 });
 
 afterAll(async () => {
   await relay?.stop();
+  await relay6?.stop();
   await netns?.remove();
   await docker.close();
 });
 
 describe('a remote daemon over TCP', () => {
   it('publishes ports where the daemon can, reached at the endpoint host, and cleans up after a kill', async () => {
-    await provesRemoteEndpoint(docker, netns, { DOCKER_HOST: relay.host, BUSYBOX_IMAGE: busybox });
+    await provesRemoteEndpoint(docker, netns, netns.daemonSide, {
+      DOCKER_HOST: relay.host,
+      BUSYBOX_IMAGE: busybox,
+    });
+  }, 240_000);
+
+  it('takes an IPv6 endpoint host as it is, and waits on it', async () => {
+    await provesRemoteEndpoint(docker, netns, netns.daemonSide6, {
+      DOCKER_HOST: relay6.host,
+      BUSYBOX_IMAGE: busybox,
+    });
   }, 240_000);
 });
