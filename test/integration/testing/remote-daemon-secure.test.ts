@@ -5,6 +5,8 @@
  * address and admits only clients with a certificate from its CA (DOCKER_CERT_PATH). ssh: Debian's
  * sshd on that address, where `docker system dial-stdio` reaches the engine's socket.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, inject, it } from 'vitest';
 import { Docker } from '../../../src/index.js';
 import {
@@ -66,6 +68,19 @@ describe('a remote daemon over ssh', () => {
     await provesRemoteEndpoint(docker, netns, netns.daemonSide, {
       DOCKER_HOST: `ssh://root@${netns.daemonSide}:${sshd.port}`,
       REMOTE_SSH_ARGS: JSON.stringify(sshArgsFor(sshd.key)),
+      BUSYBOX_IMAGE: busybox,
+    });
+  }, 240_000);
+
+  it('resolves a host alias of the ssh configuration to the address ports are published on', async () => {
+    const config = join(sshd.dir, 'client_config');
+    await writeFile(
+      config,
+      `Host remote-engine\n  HostName ${netns.daemonSide}\n  Port ${sshd.port}\n  User root\n`,
+    );
+    await provesRemoteEndpoint(docker, netns, netns.daemonSide, {
+      DOCKER_HOST: 'ssh://remote-engine',
+      REMOTE_SSH_ARGS: JSON.stringify(['-F', config, ...sshArgsFor(sshd.key)]),
       BUSYBOX_IMAGE: busybox,
     });
   }, 240_000);
