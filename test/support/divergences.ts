@@ -52,6 +52,8 @@ const podman: Divergences = {
     "Podman 4.3 applies the mode of an archive's `.` entry to the existing target directory (1777 becomes 755)",
   'testing/wait.test.ts > probes through docker-proxy too, where a bare connect would succeed':
     'Podman publishes ports without docker-proxy: with nothing listening inside, a connect is refused, so the premise fails',
+  'testing/remote-daemon.test.ts > takes an IPv6 endpoint host as it is, and waits on it':
+    "Podman 4.3 publishes a port of a container on an IPv4-only network on IPv4 only: the host's IPv6 address refuses the connection",
   'testing/wait.test.ts > waits until the daemon reports the container healthy':
     'Podman runs health checks from systemd timers; without systemd here they never run',
   'testing/wait.test.ts > fails at once when the container turns unhealthy, with the check output':
