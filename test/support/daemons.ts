@@ -1,7 +1,7 @@
 /**
  * Extra services the transport suites dial: a TCP proxy to the local engine (plain, or terminating
- * mutual TLS), a second dockerd that requires mutual TLS, and an sshd. Each helper returns once the service answers, and the result
- * stops it (and removes its files) through stop() or `await using`.
+ * mutual TLS), a second dockerd that requires mutual TLS, and an sshd. Each helper returns once the
+ * service answers, and the result stops it (and removes its files) through stop() or `await using`.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -128,7 +128,10 @@ export async function startUnixProxy(
 
 type ServerFactory = (onConnection: (socket: Socket) => void) => Server;
 
-/** A server (plain TCP or unix, unless `serve` makes another) piping each connection to `target`; close() also cuts the open ones. */
+/**
+ * A server (plain TCP or unix, unless `serve` makes another) piping each connection to `target`;
+ * close() also cuts the open ones.
+ */
 function forwarder(target: string, options: ProxyOptions = {}, serve: ServerFactory = createServer) {
   const sockets = new Set<Socket>();
   const state = {
