@@ -1,7 +1,7 @@
 /**
- * Extra services the transport suites dial: a TCP proxy to the local engine, a second dockerd that
- * requires mutual TLS, and an sshd. Each helper returns once the service answers, and the result
- * stops it (and removes its files) through stop() or `await using`.
+ * Extra services the transport suites dial: a TCP proxy to the local engine (plain, or terminating
+ * mutual TLS), a second dockerd that requires mutual TLS, and an sshd. Each helper returns once the
+ * service answers, and the result stops it (and removes its files) through stop() or `await using`.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createServer as createTlsServer } from 'node:tls';
 import { promisify } from 'node:util';
 import { Agent, request } from 'undici';
 import { engineSocket } from './engine.js';
@@ -49,7 +50,7 @@ function service(stop: () => Promise<void>): Service {
 
 export interface SocketProxy extends Service {
   port: number;
-  /** tcp://127.0.0.1:PORT */
+  /** tcp://ADDRESS:PORT (127.0.0.1 unless another address was asked for) */
   host: string;
   /** Connections accepted so far. */
   readonly accepted: number;
@@ -57,14 +58,28 @@ export interface SocketProxy extends Service {
   readonly open: number;
 }
 
-/** Forwards every TCP connection on 127.0.0.1 to a unix socket (the engine's, by default). */
-export async function startTcpProxy(target = DOCKER_SOCKET): Promise<SocketProxy> {
-  const proxy = forwarder(target);
-  await listen(proxy.server, () => proxy.server.listen(0, '127.0.0.1'));
+/** Forwards every TCP connection on `address` to a unix socket (the engine's, by default). */
+export async function startTcpProxy(target = DOCKER_SOCKET, address = '127.0.0.1'): Promise<SocketProxy> {
+  return startProxy(forwarder(target), address);
+}
+
+/**
+ * Serves the engine's API on `address` the way `dockerd --tlsverify` does: TLS with the PKI's server
+ * certificate, and only clients whose certificate its CA signed get through to the engine's socket.
+ */
+export async function startMutualTlsProxy(pki: Pki, address: string): Promise<SocketProxy> {
+  const [cert, key] = await Promise.all([readFile(pki.files.serverCert), readFile(pki.files.serverKey)]);
+  const tlsServer = (onConnection: (socket: Socket) => void) =>
+    createTlsServer({ ca: pki.ca, cert, key, requestCert: true, rejectUnauthorized: true }, onConnection);
+  return startProxy(forwarder(DOCKER_SOCKET, {}, tlsServer), address);
+}
+
+async function startProxy(proxy: ReturnType<typeof forwarder>, address: string): Promise<SocketProxy> {
+  await listen(proxy.server, () => proxy.server.listen(0, address));
   const { port } = proxy.server.address() as { port: number };
   return {
     port,
-    host: `tcp://127.0.0.1:${port}`,
+    host: `tcp://${address.includes(':') ? `[${address}]` : address}:${port}`,
     get accepted() {
       return proxy.accepted;
     },
@@ -111,13 +126,18 @@ export async function startUnixProxy(
   };
 }
 
-/** A server piping each connection to `target`; close() also cuts the open ones. */
-function forwarder(target: string, options: ProxyOptions = {}) {
+type ServerFactory = (onConnection: (socket: Socket) => void) => Server;
+
+/**
+ * A server (plain TCP or unix, unless `serve` makes another) piping each connection to `target`;
+ * close() also cuts the open ones.
+ */
+function forwarder(target: string, options: ProxyOptions = {}, serve: ServerFactory = createServer) {
   const sockets = new Set<Socket>();
   const state = {
     accepted: 0,
     open: 0,
-    server: createServer((client) => {
+    server: serve((client) => {
       state.accepted++;
       state.open++;
       client.once('close', () => state.open--);
@@ -337,9 +357,9 @@ async function sshKeygen(file: string): Promise<void> {
 /** Where Debian's openssh-server puts sshd; it must be started by absolute path (it re-executes itself). */
 const SSHD = '/usr/sbin/sshd';
 
-function sshdConfig(dir: string, port: number): string {
+function sshdConfig(dir: string, address: string, port: number): string {
   return [
-    'ListenAddress 127.0.0.1',
+    `ListenAddress ${address}`,
     `Port ${port}`,
     `HostKey ${join(dir, 'host_key')}`,
     `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
@@ -356,8 +376,8 @@ function sshdConfig(dir: string, port: number): string {
   ].join('\n');
 }
 
-/** Debian's sshd on 127.0.0.1, in the foreground, with its own keys and config in a temp dir. */
-export async function startSshd(): Promise<Sshd> {
+/** Debian's sshd on `address`, in the foreground, with its own keys and config in a temp dir. */
+export async function startSshd(address = '127.0.0.1'): Promise<Sshd> {
   if (!existsSync(SSHD)) throw new Error(`${SSHD} is missing (Debian: apt-get install openssh-server)`);
   const dir = await mkdtemp(join(tmpdir(), 'berth-sshd-'));
   // sshd refuses to start without its privilege-separation directory.
@@ -367,7 +387,7 @@ export async function startSshd(): Promise<Sshd> {
   await Promise.all([sshKeygen(join(dir, 'host_key')), sshKeygen(key), sshKeygen(unknownKey)]);
   await writeFile(join(dir, 'authorized_keys'), await readFile(`${key}.pub`), { mode: 0o600 });
   const port = await freePort();
-  await writeFile(join(dir, 'sshd_config'), sshdConfig(dir, port));
+  await writeFile(join(dir, 'sshd_config'), sshdConfig(dir, address, port));
   const spawned = await spawnLogged(
     SSHD,
     ['-D', '-e', '-f', join(dir, 'sshd_config')],
@@ -378,7 +398,7 @@ export async function startSshd(): Promise<Sshd> {
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await waitUntilReady(spawned, 'sshd', () => sshBanner(port), 10_000);
+    await waitUntilReady(spawned, 'sshd', () => sshBanner(address, port), 10_000);
   } catch (err) {
     await stop();
     throw err;
@@ -387,9 +407,9 @@ export async function startSshd(): Promise<Sshd> {
 }
 
 /** True once the port greets with an SSH identification string. */
-function sshBanner(port: number): Promise<boolean> {
+function sshBanner(address: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect(port, address);
     socket.setTimeout(1000, () => socket.destroy());
     socket.once('data', (chunk) => {
       resolve(chunk.toString('latin1').startsWith('SSH-'));

@@ -52,6 +52,8 @@ const podman: Divergences = {
     "Podman 4.3 applies the mode of an archive's `.` entry to the existing target directory (1777 becomes 755)",
   'testing/wait.test.ts > probes through docker-proxy too, where a bare connect would succeed':
     'Podman publishes ports without docker-proxy: with nothing listening inside, a connect is refused, so the premise fails',
+  'testing/remote-daemon.test.ts > takes an IPv6 endpoint host as it is, and waits on it':
+    "Podman 4.3 publishes a port of a container on an IPv4-only network on IPv4 only: the host's IPv6 address refuses the connection",
   'testing/wait.test.ts > waits until the daemon reports the container healthy':
     'Podman runs health checks from systemd timers; without systemd here they never run',
   'testing/wait.test.ts > fails at once when the container turns unhealthy, with the check output':
@@ -95,6 +97,12 @@ const onlyOn: Record<string, { engines: string[]; reason: string }> = {
     reason:
       'it proves Node 22 runners against berth/node-test and berth/jest, whose sessions and watchdog ' +
       'behave alike on every engine; runners.test.ts runs the same nested runs on Node 20 on each engine',
+  },
+  'testing/remote-daemon-secure.test.ts': {
+    engines: ['docker-20.10'],
+    reason:
+      'TLS and ssh change only how berth and its watchdog reach the daemon, not what the engine does; ' +
+      'how each engine publishes ports for a remote client is certified there by remote-daemon.test.ts',
   },
 };
 

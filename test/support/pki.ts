@@ -1,6 +1,7 @@
 /**
  * Throwaway certificates made with the `openssl` CLI: a CA, a server certificate for 127.0.0.1 and
- * localhost, a client certificate, and a second CA that signed none of them.
+ * localhost (and any further addresses asked for), a client certificate, and a second CA that
+ * signed none of them.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -78,15 +79,17 @@ async function makeLeaf(dir: string, name: string, subject: string, extensions: 
   );
 }
 
-export async function createPki(): Promise<Pki> {
+/** Makes a CA and its certificates; the server certificate also names `serverAddresses` (IPs). */
+export async function createPki(serverAddresses: string[] = []): Promise<Pki> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-pki-'));
   await Promise.all([makeCa(dir, 'ca'), makeCa(dir, 'other-ca')]);
+  const sans = ['IP:127.0.0.1', 'DNS:localhost', ...serverAddresses.map((ip) => `IP:${ip}`)];
   // Sequential: both leaves bump the CA's serial file.
   await makeLeaf(
     dir,
     'server',
     '/CN=localhost',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
+    `subjectAltName=${sans.join(',')}\nextendedKeyUsage=serverAuth\n`,
   );
   await makeLeaf(dir, 'client', '/CN=berth-client', 'extendedKeyUsage=clientAuth\n');
   const read = (name: string) => readFile(join(dir, name), 'utf8');

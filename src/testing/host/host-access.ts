@@ -1,7 +1,8 @@
 /**
  * Where this process reaches the ports a daemon publishes, and where the daemon should bind them:
  * - `BERTH_HOST_OVERRIDE` (or the builder's `withHostOverride`) says it outright;
- * - a remote daemon (tcp, tls, ssh) publishes on its own host: the endpoint's host name;
+ * - a remote daemon (tcp, tls, ssh) publishes on its own host: the endpoint's host name (for ssh,
+ *   the name ssh's configuration maps it to);
  * - a local socket: loopback, unless this process runs in a container of that very daemon (the
  *   socket mounted in, as CI runners and devcontainers do). Then the host's loopback is out of
  *   reach, and ports are bound to and reached through the gateway of the container's network, an
@@ -11,6 +12,7 @@
 import type { Docker } from '../../index.js';
 import { parseOption, schemas } from '../builder-options.js';
 import { type ContainerHints, readContainerHints } from './container-hints.js';
+import { type SshEndpoint, sshHostName } from './ssh-host.js';
 
 /** The environment variable that names the host explicitly. */
 export const HOST_OVERRIDE_ENV = 'BERTH_HOST_OVERRIDE';
@@ -50,14 +52,16 @@ export function resolveHostAccess(docker: Docker, override?: string): Promise<Ho
   return access;
 }
 
-/** The decision, with the hint reader passed in so tests can feed it. */
+/** The decision, with the hint reader (and ssh's host lookup) passed in so tests can feed them. */
 export async function decide(
   docker: Docker,
   explicit: string | undefined,
   hints: () => Promise<ContainerHints>,
+  sshHost: (endpoint: SshEndpoint) => Promise<string> = sshHostName,
 ): Promise<HostAccess> {
   if (explicit !== undefined) return { host: explicit, bindIp: '', via: 'override' };
   const endpoint = docker.connection.endpoint;
+  if (endpoint.kind === 'ssh') return { host: await sshHost(endpoint), bindIp: '', via: 'remote' };
   if (endpoint.kind !== 'unix') return { host: endpoint.host, bindIp: '', via: 'remote' };
   const own = await hints();
   if (!own.inContainer || own.id === undefined) return LOOPBACK;

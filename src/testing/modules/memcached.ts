@@ -1,5 +1,6 @@
 import { randomHex } from '../../dependencies.js';
 import { GenericContainer } from '../generic-container.js';
+import { hostPort } from '../host/host-port.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
 import { type Conversation, lineEnd, ProtocolWait, READY } from './protocol-wait.js';
 
@@ -37,7 +38,7 @@ export class StartedMemcachedContainer extends StartedContainer {
 
   /** `host:port`, as memcached clients take a server. */
   getServer(): string {
-    return `${this.host}:${this.getPort()}`;
+    return `${hostPort(this.host, this.getPort())}`;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { randomHex } from '../../dependencies.js';
 import { brandError } from '../../index.js';
 import { GenericContainer } from '../generic-container.js';
+import { hostPort } from '../host/host-port.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
 import { RetryLater, retryUntilReady } from '../startup/backoff.js';
 import { ServiceCommandError } from './command-error.js';
@@ -81,7 +82,7 @@ export class StartedMosquittoContainer extends StartedContainer {
 
   /** `mqtt://host:port` (anonymous). */
   getConnectionUrl(): string {
-    return `mqtt://${this.host}:${this.getPort()}`;
+    return `mqtt://${hostPort(this.host, this.getPort())}`;
   }
 
   /**
@@ -105,7 +106,7 @@ export class StartedMosquittoContainer extends StartedContainer {
       password,
       prefix,
       topic: (name) => `${prefix}${name}`,
-      url: `mqtt://${username}:${password}@${this.host}:${this.getPort()}`,
+      url: `mqtt://${username}:${password}@${hostPort(this.host, this.getPort())}`,
       delete: remove,
       [Symbol.asyncDispose]: remove,
     };

@@ -1,6 +1,7 @@
 import { randomHex } from '../../dependencies.js';
 import { brandError, InvalidOptionError } from '../../index.js';
 import { GenericContainer, type StartOptions } from '../generic-container.js';
+import { hostPort } from '../host/host-port.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
 import { ServiceCommandError } from './command-error.js';
 import {
@@ -90,7 +91,7 @@ export class StartedNatsContainer extends StartedContainer {
 
   /** `host:port`, as the NATS clients' `servers` option takes it. */
   getServer(): string {
-    return `${this.host}:${this.getPort()}`;
+    return `${hostPort(this.host, this.getPort())}`;
   }
 
   /** The credentials clients must give, if any. */

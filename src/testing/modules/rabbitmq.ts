@@ -1,6 +1,7 @@
 import { randomHex } from '../../dependencies.js';
 import { brandError, InvalidOptionError } from '../../index.js';
 import { GenericContainer, type StartOptions } from '../generic-container.js';
+import { hostPort } from '../host/host-port.js';
 import type { StartedState } from '../started-container.js';
 import { ServiceCommandError } from './command-error.js';
 import { type Conversation, ProtocolWait, READY } from './protocol-wait.js';
@@ -80,7 +81,7 @@ export class StartedRabbitMqContainer extends StartedServiceWithLogin<Credential
 
   /** `http://host:port` of the management plugin's HTTP API and UI. */
   getManagementUrl(): string {
-    return `http://${this.host}:${this.getManagementPort()}`;
+    return `http://${hostPort(this.host, this.getManagementPort())}`;
   }
 
   /**

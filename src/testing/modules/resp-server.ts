@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '../../index.js';
 import { GenericContainer, type StartOptions } from '../generic-container.js';
+import { hostPort } from '../host/host-port.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
 
 /** The port Redis and Valkey listen on. */
@@ -63,6 +64,6 @@ export class StartedRespServer extends StartedContainer {
   /** `redis://[:password@]host:port[/database]` (clients name the scheme redis for Valkey too). */
   protected redisUrl(database?: number): string {
     const auth = this.password === undefined ? '' : `:${encodeURIComponent(this.password)}@`;
-    return `redis://${auth}${this.host}:${this.getPort()}${database === undefined ? '' : `/${database}`}`;
+    return `redis://${auth}${hostPort(this.host, this.getPort())}${database === undefined ? '' : `/${database}`}`;
   }
 }

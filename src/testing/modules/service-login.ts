@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '../../index.js';
+import { hostPort } from '../host/host-port.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
 
 /** The user and password a module configured its service with. */
@@ -40,7 +41,7 @@ export class StartedServiceWithLogin<C extends Credentials> extends StartedConta
   protected loginUrl(scheme: string, path?: string): string {
     const { username, password } = this.credentials;
     const auth = `${encodeURIComponent(username)}:${encodeURIComponent(password)}`;
-    return `${scheme}://${auth}@${this.host}:${this.getPort()}${path === undefined ? '' : `/${path}`}`;
+    return `${scheme}://${auth}@${hostPort(this.host, this.getPort())}${path === undefined ? '' : `/${path}`}`;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Agent } from 'undici';
 import { undici } from '../../dependencies.js';
 import { InvalidOptionError } from '../../index.js';
+import { hostPort } from '../host/host-port.js';
 import { RetryLater, retryUntilReady } from '../startup/backoff.js';
 import type { WaitContext, WaitStrategy } from './strategy.js';
 
@@ -76,7 +77,7 @@ export class HttpWait implements WaitStrategy {
 
   /** @inheritDoc */
   async waitUntilReady(ctx: WaitContext): Promise<void> {
-    const url = `${this.#scheme()}://${ctx.host}:${ctx.mappedPort(this.port)}${this.path}`;
+    const url = `${this.#scheme()}://${hostPort(ctx.host, ctx.mappedPort(this.port))}${this.path}`;
     const agent = new (undici().Agent)({ connect: this.#tlsOptions(), pipelining: 0 });
     try {
       await retryUntilReady(async () => {

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '../../index.js';
+import { hostPort } from '../host/host-port.js';
 import { RetryLater, retryUntilReady } from '../startup/backoff.js';
 import { probeDirect, probeThroughProxy } from '../startup/port-probe.js';
 import type { WaitContext, WaitStrategy } from './strategy.js';
@@ -38,7 +39,7 @@ async function waitForPort(ctx: WaitContext, port: number): Promise<void> {
   // Resolved up front so an unpublished port fails at once rather than at the deadline.
   const mapped = ctx.mappedPort(port);
   const direct = ctx.directAddress;
-  const target = direct ? `${direct}:${port}` : `${ctx.host}:${mapped}`;
+  const target = direct ? `${direct}:${port}` : hostPort(ctx.host, mapped);
   await retryUntilReady(async () => {
     const result = direct
       ? await probeDirect(direct, port, ctx.signal)

@@ -7,6 +7,11 @@ import { Docker, InvalidOptionError, NotFoundError, parseReference } from '../..
 import type { ContainerHints } from '../../../src/testing/host/container-hints.js';
 import { decide } from '../../../src/testing/host/host-access.js';
 import {
+  hostnameFromSshConfig,
+  type SshEndpoint,
+  sshConfigArgs,
+} from '../../../src/testing/host/ssh-host.js';
+import {
   applyImagePrefix,
   containerIdFromCgroup,
   containerIdFromMountinfo,
@@ -101,6 +106,37 @@ describe('host resolution', () => {
     });
     expect(await decide(tcp, undefined, hints({}))).toEqual({ host: '10.1.2.3', bindIp: '', via: 'remote' });
     expect(await decide(ssh, undefined, hints({}))).toEqual({ host: 'build-box', bindIp: '', via: 'remote' });
+  });
+
+  it('an ssh endpoint is reached where ssh would connect, its alias resolved with the same ssh arguments', async () => {
+    const ssh = new Docker({ host: 'ssh://me@build-box:2222', sshArgs: ['-F', '/cfg'] });
+    const asked: SshEndpoint[] = [];
+    const lookUp = async (endpoint: SshEndpoint) => {
+      asked.push(endpoint);
+      return '10.9.8.7';
+    };
+    expect(await decide(ssh, undefined, hints({}), lookUp)).toEqual({
+      host: '10.9.8.7',
+      bindIp: '',
+      via: 'remote',
+    });
+    expect(sshConfigArgs(asked[0]!)).toEqual([
+      '-G',
+      '-F',
+      '/cfg',
+      '-p',
+      '2222',
+      '-l',
+      'me',
+      '--',
+      'build-box',
+    ]);
+  });
+
+  it('reads the hostname from `ssh -G` output', () => {
+    const output = 'user me\nhostname 192.0.2.7\nport 2222\nhostkeyalias build-box\n';
+    expect(hostnameFromSshConfig(output)).toBe('192.0.2.7');
+    expect(hostnameFromSshConfig('user me\n')).toBeUndefined();
   });
 
   it('a local socket: loopback, unless this process runs in a container of that daemon', async () => {
