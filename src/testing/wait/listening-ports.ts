@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '../../index.js';
-import { RetryLater, retryUntilReady } from '../startup/backoff.js';
+import { HOST_PROBE_DELAYS, RetryLater, retryUntilReady } from '../startup/backoff.js';
+import { nudgedByOutput } from '../startup/log-follower.js';
 import { probeDirect, probeThroughProxy } from '../startup/port-probe.js';
 import type { WaitContext, WaitStrategy } from './strategy.js';
 
@@ -46,5 +47,5 @@ async function waitForPort(ctx: WaitContext, port: number): Promise<void> {
     if (result.ready) return;
     ctx.report(`port ${port} at ${target}: ${result.reason}`);
     throw new RetryLater(result.reason);
-  }, ctx.signal);
+  }, ctx.signal, HOST_PROBE_DELAYS, nudgedByOutput(ctx.logs));
 }
