@@ -117,7 +117,8 @@ async function lifecycle(
   const start = await worker.step(`start ${service}`);
   if (start.answer.error) return start.answer.error;
   const sample: Sample = {
-    round,    ms: start.answer.ms!,
+    round,
+    ms: start.answer.ms!,
     stopMs: 0,
     answered: start.answer.answered!,
     requests: 0,

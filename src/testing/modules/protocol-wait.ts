@@ -76,12 +76,17 @@ export class ProtocolWait implements WaitStrategy {
     const [host, port] = ctx.directAddress
       ? [ctx.directAddress, this.port]
       : [ctx.host, ctx.mappedPort(this.port)];
-    await retryUntilReady(async () => {
-      const answer = await converse(host, port, this.conversation(), ctx.signal);
-      if (answer === READY) return;
-      ctx.report(answer);
-      throw new RetryLater(answer);
-    }, ctx.signal, HOST_PROBE_DELAYS, nudgedByOutput(ctx.logs));
+    await retryUntilReady(
+      async () => {
+        const answer = await converse(host, port, this.conversation(), ctx.signal);
+        if (answer === READY) return;
+        ctx.report(answer);
+        throw new RetryLater(answer);
+      },
+      ctx.signal,
+      HOST_PROBE_DELAYS,
+      nudgedByOutput(ctx.logs),
+    );
   }
 }
 

@@ -40,12 +40,17 @@ async function waitForPort(ctx: WaitContext, port: number): Promise<void> {
   const mapped = ctx.mappedPort(port);
   const direct = ctx.directAddress;
   const target = direct ? `${direct}:${port}` : `${ctx.host}:${mapped}`;
-  await retryUntilReady(async () => {
-    const result = direct
-      ? await probeDirect(direct, port, ctx.signal)
-      : await probeThroughProxy(ctx.host, mapped, ctx.signal);
-    if (result.ready) return;
-    ctx.report(`port ${port} at ${target}: ${result.reason}`);
-    throw new RetryLater(result.reason);
-  }, ctx.signal, HOST_PROBE_DELAYS, nudgedByOutput(ctx.logs));
+  await retryUntilReady(
+    async () => {
+      const result = direct
+        ? await probeDirect(direct, port, ctx.signal)
+        : await probeThroughProxy(ctx.host, mapped, ctx.signal);
+      if (result.ready) return;
+      ctx.report(`port ${port} at ${target}: ${result.reason}`);
+      throw new RetryLater(result.reason);
+    },
+    ctx.signal,
+    HOST_PROBE_DELAYS,
+    nudgedByOutput(ctx.logs),
+  );
 }

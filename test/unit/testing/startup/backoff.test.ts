@@ -106,7 +106,10 @@ function manualNudges() {
     listeners.add(nudge);
     return () => listeners.delete(nudge);
   };
-  return { nudges, fire: () => listeners.forEach((nudge) => nudge()), open: () => listeners.size };
+  const fire = () => {
+    for (const nudge of listeners) nudge();
+  };
+  return { nudges, fire, open: () => listeners.size };
 }
 
 describe('retryUntilReady with nudges (a clock the test moves)', () => {
@@ -130,7 +133,12 @@ describe('retryUntilReady with nudges (a clock the test moves)', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const { nudges, fire, open } = manualNudges();
     const { starts, attempt } = attempts((n) => n === 2);
-    const waiting = retryUntilReady(attempt, new AbortController().signal, { first: 60_000, max: 60_000 }, nudges);
+    const waiting = retryUntilReady(
+      attempt,
+      new AbortController().signal,
+      { first: 60_000, max: 60_000 },
+      nudges,
+    );
     await vi.advanceTimersByTimeAsync(100);
     expect(starts).toEqual([0]);
     fire();
@@ -168,7 +176,11 @@ describe('retryUntilReady with nudges (a clock the test moves)', () => {
     const waiting = retryUntilReady(attempt, controller.signal, HOST_PROBE_DELAYS, nudges);
     waiting.catch(() => {});
     await vi.advanceTimersByTimeAsync(2_000);
-    const gaps = (from: number) => starts.slice(from).map((t, i) => t - starts[from + i - 1]!).slice(1);
+    const gaps = (from: number) =>
+      starts
+        .slice(from)
+        .map((t, i) => t - starts[from + i - 1]!)
+        .slice(1);
     expect(gaps(0).at(-1)).toBe(HOST_PROBE_DELAYS.max);
     const before = starts.length;
     fire();
