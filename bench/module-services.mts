@@ -11,7 +11,7 @@ import { handshake } from '../src/testing/modules/mysql.js';
 import { pingPong } from '../src/testing/modules/nats.js';
 import { type Conversation, converse, READY } from '../src/testing/modules/protocol-wait.js';
 import { connectionStart } from '../src/testing/modules/rabbitmq.js';
-import { ping } from '../src/testing/modules/valkey.js';
+import { ping } from '../src/testing/modules/resp-server.js';
 
 /** testcontainers' builders, as far as the worker uses them. */
 export interface TestcontainersBuilder {

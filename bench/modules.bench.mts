@@ -96,6 +96,8 @@ class Worker {
 }
 
 interface Sample {
+  /** The round it was taken in: berth's ratio to a client is taken within each round. */
+  round: number;
   ms: number;
   stopMs: number;
   answered: boolean;
@@ -106,10 +108,16 @@ interface Sample {
 }
 
 /** One lifecycle: start, (berth) isolation calls, stop. An error answer skips the rest. */
-async function lifecycle(worker: Worker, service: ServiceName, isolate: boolean): Promise<Sample | string> {
+async function lifecycle(
+  worker: Worker,
+  service: ServiceName,
+  isolate: boolean,
+  round = -1,
+): Promise<Sample | string> {
   const start = await worker.step(`start ${service}`);
   if (start.answer.error) return start.answer.error;
   const sample: Sample = {
+    round,
     ms: start.answer.ms!,
     stopMs: 0,
     answered: start.answer.answered!,
@@ -167,7 +175,7 @@ async function main(): Promise<void> {
           if (client === 'testcontainers' && !SERVICES[service].testcontainers) continue;
           console.log(`${service}: ${client}, round ${round + 1}`);
           const isolate = client === 'berth' && SERVICES[service].isolate !== undefined;
-          const sample = await lifecycle(workers[client], service, isolate);
+          const sample = await lifecycle(workers[client], service, isolate, round);
           if (typeof sample === 'string') failures[service][client] = sample;
           else samples[service][client]!.push(sample);
         }
@@ -213,6 +221,7 @@ function summarize(
           requests: median(list.map((s) => s.requests)),
           requestNames: list.at(-1)!.requestNames,
           samples: list.map((s) => s.ms),
+          pairedRatio: client === 'berth' ? undefined : pairedRatio(samples.berth ?? [], list),
           ...(why ? { error: why } : {}),
         },
       ];
@@ -235,12 +244,34 @@ function summarize(
   };
 }
 
+/**
+ * The median of berth's ratio to a client within each round both finished: load that drifts from
+ * round to round cancels out better than in a ratio of medians.
+ */
+function pairedRatio(berth: Sample[], other: Sample[]): number | undefined {
+  const ratios = berth.flatMap((b) => {
+    const o = other.find((s) => s.round === b.round);
+    return o ? [b.ms / o.ms] : [];
+  });
+  return ratios.length ? median(ratios) : undefined;
+}
+
 function print(rows: ReturnType<typeof summarize>[]) {
-  console.log(`\nmodules, start to ready, median of ${ROUNDS} (ms; daemon requests per lifecycle):`);
+  console.log(
+    `\nmodules, start to ready, median of ${ROUNDS} (ms; daemon requests per lifecycle; berth's per-round ratio to it):`,
+  );
   for (const row of rows) {
     const cells = CLIENTS.map((client) => {
-      const c = row.clients[client] as { medianMs?: number; requests?: number; error?: string };
-      return c.medianMs === undefined ? `${client} -` : `${client} ${fixed(c.medianMs, 0)} (${c.requests})`;
+      const c = row.clients[client] as {
+        medianMs?: number;
+        requests?: number;
+        pairedRatio?: number;
+        error?: string;
+      };
+      const ratio = c.pairedRatio === undefined ? '' : ` x${fixed(c.pairedRatio, 2)}`;
+      return c.medianMs === undefined
+        ? `${client} -`
+        : `${client} ${fixed(c.medianMs, 0)} (${c.requests})${ratio}`;
     });
     const iso =
       row.isolation?.medianMs === undefined

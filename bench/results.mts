@@ -148,6 +148,8 @@ export interface ModuleClient {
   notAnswering?: number;
   requests?: number;
   requestNames?: string[];
+  /** The median of berth's ratio to this client within each round (not on berth's own row). */
+  pairedRatio?: number;
   error?: string;
 }
 

@@ -187,6 +187,10 @@ const harness = section({
   ],
 });
 
+/** berth's ratio of medians, and the median of its ratios within each round when the results have it. */
+const ratioCell = (ofMedians: number, paired: number | undefined) =>
+  paired === undefined ? times(ofMedians) : `${times(ofMedians)} (per round ${times(paired)})`;
+
 /** ms to ready (and how many did not answer right after), berth's ratio to it, daemon requests. */
 const moduleCell = (
   c: Results['modules']['rows'][number]['clients'][string] | undefined,
@@ -196,7 +200,7 @@ const moduleCell = (
     ? ['–', '', '–']
     : [
         `${fixed(c.medianMs, 0)}${c.notAnswering ? ` (${c.notAnswering} not answering)` : ''}`,
-        berthMs === undefined ? '' : times(berthMs / c.medianMs),
+        berthMs === undefined ? '' : ratioCell(berthMs / c.medianMs, c.pairedRatio),
         String(c.requests),
       ];
 
@@ -204,7 +208,7 @@ const modules = section({
   results: 'modules',
   title: 'Service modules',
   method: (m) =>
-    `Method (bench/modules.bench.mts): each service of berth/testing's modules from the stand-in images the module tests build from Debian's packages (test/support/module-images.ts, service-images.ts; local only), started by berth's module, by testcontainers' module of the same service (\`@testcontainers/<service>\`, reaper off, a pull policy that never pulls) and by a bare loop (undici: create with the environment the module would set, start, inspect for the port, then one protocol exchange every 25 ms, the same exchange berth's readiness check uses; \`pg\` for PostgreSQL). Each client runs in a worker process of its own behind a request-counting proxy of its own (the same proxy overhead for all), driven one step at a time: start (timed from the call to ready, then one protocol exchange checks the service answers), the isolation helper (berth, ${m?.isolationCalls ?? '?'} calls per round, undone afterwards, not counted in the lifecycle), removal. Daemon requests per lifecycle are those of start and removal. ${m?.rounds ?? '?'} rounds, clients rotated each round, medians. The first container of each worker (a Redis one) carries the client's set-up and is reported apart.${preloadNote(m?.testcontainersPreload)}`,
+    `Method (bench/modules.bench.mts): each service of berth/testing's modules from the stand-in images the module tests build from Debian's packages (test/support/module-images.ts, service-images.ts; local only), started by berth's module, by testcontainers' module of the same service (\`@testcontainers/<service>\`, reaper off, a pull policy that never pulls) and by a bare loop (undici: create with the environment the module would set, start, inspect for the port, then one protocol exchange every 25 ms, the same exchange berth's readiness check uses; \`pg\` for PostgreSQL). Each client runs in a worker process of its own behind a request-counting proxy of its own (the same proxy overhead for all), driven one step at a time: start (timed from the call to ready, then one protocol exchange checks the service answers), the isolation helper (berth, ${m?.isolationCalls ?? '?'} calls per round, undone afterwards, not counted in the lifecycle), removal. Daemon requests per lifecycle are those of start and removal. ${m?.rounds ?? '?'} rounds, clients rotated each round, medians; berth ÷ client is the ratio of the medians and, in brackets, the median of berth's ratio within each round (load that drifts between rounds cancels out better there). The first container of each worker (a Redis one) carries the client's set-up and is reported apart.${preloadNote(m?.testcontainersPreload)}`,
   body: (m) => {
     const rows = m.rows.map((r) => {
       const berth = r.clients.berth;

@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
-import { RetryLater, retryUntilReady } from '../startup/backoff.js';
+import { HOST_PROBE_DELAYS, RetryLater, retryUntilReady } from '../startup/backoff.js';
+import { nudgedByOutput } from '../startup/log-follower.js';
 import type { WaitContext, WaitStrategy } from '../wait/strategy.js';
 
 /** How long a command (not a probe) may go unanswered: the service may be busy with it. */
@@ -75,12 +76,17 @@ export class ProtocolWait implements WaitStrategy {
     const [host, port] = ctx.directAddress
       ? [ctx.directAddress, this.port]
       : [ctx.host, ctx.mappedPort(this.port)];
-    await retryUntilReady(async () => {
-      const answer = await converse(host, port, this.conversation(), ctx.signal);
-      if (answer === READY) return;
-      ctx.report(answer);
-      throw new RetryLater(answer);
-    }, ctx.signal);
+    await retryUntilReady(
+      async () => {
+        const answer = await converse(host, port, this.conversation(), ctx.signal);
+        if (answer === READY) return;
+        ctx.report(answer);
+        throw new RetryLater(answer);
+      },
+      ctx.signal,
+      HOST_PROBE_DELAYS,
+      nudgedByOutput(ctx.logs),
+    );
   }
 }
 

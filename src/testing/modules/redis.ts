@@ -2,13 +2,13 @@ import type { StartedState } from '../started-container.js';
 import { RespServerContainer, StartedRespServer } from './resp-server.js';
 
 /**
- * Redis (`redis:7-alpine` unless another image is given), ready when its port accepts connections
- * from redis-server itself. A password becomes `redis-server --requirepass`, which the official
+ * Redis (`redis:7-alpine` unless another image is given), ready when it answers PING from this
+ * process. A password becomes `redis-server --requirepass`, which the official
  * image understands; it replaces any withCommand.
  */
 export class RedisContainer extends RespServerContainer<StartedRedisContainer> {
   constructor(image = 'redis:7-alpine') {
-    super(image, 'redis-server');
+    super(image, 'redis-server', 'Redis');
   }
 
   protected override createStarted(state: StartedState): StartedRedisContainer {

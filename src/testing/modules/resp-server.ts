@@ -2,13 +2,15 @@ import { InvalidOptionError } from '../../index.js';
 import { GenericContainer, type StartOptions } from '../generic-container.js';
 import { hostPort } from '../host/host-port.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
+import { type Conversation, lineEnd, ProtocolWait, READY } from './protocol-wait.js';
 
 /** The port Redis and Valkey listen on. */
 export const RESP_PORT = 6379;
 
 /**
- * What the Redis and Valkey builders share: the port, and a password that becomes
- * `<server> --requirepass`, which the official images understand; it replaces any withCommand.
+ * What the Redis and Valkey builders share: the port, readiness when the server answers PING, and a
+ * password that becomes `<server> --requirepass`, which the official images understand; it
+ * replaces any withCommand.
  */
 export abstract class RespServerContainer<S extends StartedRespServer> extends GenericContainer<S> {
   #password: string | undefined;
@@ -17,9 +19,11 @@ export abstract class RespServerContainer<S extends StartedRespServer> extends G
     image: string,
     /** The server's executable: `redis-server` or `valkey-server`. */
     private readonly server: string,
+    /** The service's name, for messages. */
+    service: string,
   ) {
     super(image);
-    this.withExposedPorts(RESP_PORT);
+    this.withExposedPorts(RESP_PORT).withWaitStrategy(new ProtocolWait(service, RESP_PORT, ping));
   }
 
   /** Require this password (`requirepass`). */
@@ -66,4 +70,20 @@ export class StartedRespServer extends StartedContainer {
     const auth = this.password === undefined ? '' : `:${encodeURIComponent(this.password)}@`;
     return `redis://${auth}${hostPort(this.host, this.getPort())}${database === undefined ? '' : `/${database}`}`;
   }
+}
+
+/**
+ * PONG, or NOAUTH (the server answers, a password is required), is ready; LOADING (a dataset still
+ * being read, while the port already accepts connections) is not.
+ */
+export function ping(): Conversation {
+  return {
+    hello: 'PING\r\n',
+    read(received) {
+      const end = lineEnd(received);
+      if (end < 0) return undefined;
+      const line = received.toString('utf8', 0, end);
+      return line === '+PONG' || line.startsWith('-NOAUTH') ? READY : `server answered ${line}`;
+    },
+  };
 }

@@ -2,15 +2,8 @@ import { randomHex } from '../../dependencies.js';
 import { brandError } from '../../index.js';
 import type { StartedState } from '../started-container.js';
 import { ServiceCommandError } from './command-error.js';
-import {
-  COMMAND_IDLE_MS,
-  type Conversation,
-  converse,
-  lineEnd,
-  ProtocolWait,
-  READY,
-} from './protocol-wait.js';
-import { RESP_PORT, RespServerContainer, StartedRespServer } from './resp-server.js';
+import { COMMAND_IDLE_MS, type Conversation, converse, lineEnd, READY } from './protocol-wait.js';
+import { RespServerContainer, StartedRespServer } from './resp-server.js';
 
 /** Where the reservations of per-test databases are kept: the last logical database. */
 const RESERVATION_PREFIX = 'berth:database:';
@@ -32,8 +25,7 @@ export interface ValkeyDatabase extends AsyncDisposable {
  */
 export class ValkeyContainer extends RespServerContainer<StartedValkeyContainer> {
   constructor(image = 'valkey/valkey:8') {
-    super(image, 'valkey-server');
-    this.withWaitStrategy(new ProtocolWait('Valkey', RESP_PORT, ping));
+    super(image, 'valkey-server', 'Valkey');
   }
 
   protected override createStarted(state: StartedState): StartedValkeyContainer {
@@ -168,17 +160,4 @@ function parseReply(
     default:
       return { value: null, next, error: `not a RESP reply: ${line}` };
   }
-}
-
-/** PONG, or NOAUTH (the server answers, a password is required), is ready; LOADING is not. */
-export function ping(): Conversation {
-  return {
-    hello: 'PING\r\n',
-    read(received) {
-      const end = lineEnd(received);
-      if (end < 0) return undefined;
-      const line = received.toString('utf8', 0, end);
-      return line === '+PONG' || line.startsWith('-NOAUTH') ? READY : `server answered ${line}`;
-    },
-  };
 }

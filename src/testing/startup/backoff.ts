@@ -30,41 +30,97 @@ export function* retryDelays(delays: RetryDelays, elapsed: () => number): Genera
 }
 
 /**
+ * Subscribes to what suggests readiness may have changed (a line of the container's output) and
+ * returns the unsubscribe function. A service tends to write when it starts listening, so the next
+ * attempt need not wait out a long delay of the schedule.
+ */
+export type Nudges = (nudge: () => void) => () => void;
+
+/** The least time between the starts of two nudged attempts: 200 a second at most, however much a service logs. */
+export const NUDGE_GAP_MS = 5;
+
+/**
  * Repeat `attempt` until it succeeds, a non-retryable error is thrown, or `signal` fires (rejecting
  * with its reason). The schedule keeps a slow service from being hammered (and the daemon, for exec
- * checks) while a fast one is seen within milliseconds.
+ * checks) while a fast one is seen within milliseconds. A nudge (see Nudges) brings the next
+ * attempt forward and starts the schedule over: output means the service is busy starting.
  */
 export async function retryUntilReady<T>(
   attempt: () => Promise<T>,
   signal: AbortSignal,
   delays: RetryDelays = HOST_PROBE_DELAYS,
+  nudges?: Nudges,
 ): Promise<T> {
-  const started = performance.now();
-  const schedule = retryDelays(delays, () => performance.now() - started);
-  for (;;) {
-    signal.throwIfAborted();
-    try {
-      return await attempt();
-    } catch (err) {
-      if (!(err instanceof RetryLater)) throw err;
+  let restarted = performance.now();
+  let schedule = retryDelays(delays, () => performance.now() - restarted);
+  const pause = new Pause();
+  const unsubscribe = nudges?.(pause.nudge);
+  try {
+    for (;;) {
+      signal.throwIfAborted();
+      pause.attemptStarts();
+      try {
+        return await attempt();
+      } catch (err) {
+        if (!(err instanceof RetryLater)) throw err;
+      }
+      if (await pause.sleep(schedule.next().value as number, signal)) {
+        restarted = performance.now();
+        schedule = retryDelays(delays, () => performance.now() - restarted);
+      }
     }
-    await sleep(schedule.next().value as number, signal);
+  } finally {
+    unsubscribe?.();
   }
 }
 
-/** Resolves after `ms`, rejects with the signal's reason when it fires first; never holds the process open. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    timer.unref();
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+/** The wait between attempts, cut short by a nudge (one during the attempt ends the next wait at once). */
+class Pause {
+  #nudged = false;
+  #attemptStarted = 0;
+  #wake: (() => void) | undefined;
+
+  readonly nudge = (): void => {
+    this.#nudged = true;
+    this.#wake?.();
+  };
+
+  attemptStarts(): void {
+    this.#nudged = false;
+    this.#attemptStarted = performance.now();
+  }
+
+  /**
+   * Resolves after `ms`, or once nudged as soon as NUDGE_GAP_MS have passed since the attempt
+   * started; true when nudged. Rejects with the signal's reason when it fires first; never holds
+   * the process open.
+   */
+  sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = () => {
+        signal.removeEventListener('abort', onAbort);
+        this.#wake = undefined;
+        resolve(this.#nudged);
+      };
+      const arm = (delay: number) => {
+        clearTimeout(timer);
+        timer = setTimeout(finish, delay);
+        timer.unref();
+      };
+      const onAbort = () => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        reject(signal.reason);
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#wake = () => {
+        this.#wake = undefined;
+        arm(Math.max(0, this.#attemptStarted + NUDGE_GAP_MS - performance.now()));
+      };
+      if (this.#nudged) this.#wake();
+      else arm(ms);
+    });
+  }
 }

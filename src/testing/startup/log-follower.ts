@@ -5,6 +5,7 @@
  */
 
 import type { Docker } from '../../index.js';
+import type { Nudges } from './backoff.js';
 
 export type LogStreamName = 'stdout' | 'stderr';
 
@@ -103,4 +104,13 @@ export async function recentLogLines(docker: Docker, id: string, count = QUOTED_
   );
   await follower.ended;
   return follower.tail(count);
+}
+
+/**
+ * Nudges for a probe made from this process (see retryUntilReady): every line of output, services
+ * write one when they start listening. Not for probes that cost a daemon request (exec): a chatty
+ * container would turn its log into requests.
+ */
+export function nudgedByOutput(logs: LogFollower): Nudges {
+  return (nudge) => logs.onLine(nudge);
 }

@@ -1,6 +1,7 @@
 import { InvalidOptionError } from '../../index.js';
 import { hostPort } from '../host/host-port.js';
-import { RetryLater, retryUntilReady } from '../startup/backoff.js';
+import { HOST_PROBE_DELAYS, RetryLater, retryUntilReady } from '../startup/backoff.js';
+import { nudgedByOutput } from '../startup/log-follower.js';
 import { probeDirect, probeThroughProxy } from '../startup/port-probe.js';
 import type { WaitContext, WaitStrategy } from './strategy.js';
 
@@ -40,12 +41,17 @@ async function waitForPort(ctx: WaitContext, port: number): Promise<void> {
   const mapped = ctx.mappedPort(port);
   const direct = ctx.directAddress;
   const target = direct ? `${direct}:${port}` : hostPort(ctx.host, mapped);
-  await retryUntilReady(async () => {
-    const result = direct
-      ? await probeDirect(direct, port, ctx.signal)
-      : await probeThroughProxy(ctx.host, mapped, ctx.signal);
-    if (result.ready) return;
-    ctx.report(`port ${port} at ${target}: ${result.reason}`);
-    throw new RetryLater(result.reason);
-  }, ctx.signal);
+  await retryUntilReady(
+    async () => {
+      const result = direct
+        ? await probeDirect(direct, port, ctx.signal)
+        : await probeThroughProxy(ctx.host, mapped, ctx.signal);
+      if (result.ready) return;
+      ctx.report(`port ${port} at ${target}: ${result.reason}`);
+      throw new RetryLater(result.reason);
+    },
+    ctx.signal,
+    HOST_PROBE_DELAYS,
+    nudgedByOutput(ctx.logs),
+  );
 }

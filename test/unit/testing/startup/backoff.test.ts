@@ -3,9 +3,11 @@
  * the test moves, the loop against attempts that count themselves and a signal the test fires.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   HOST_PROBE_DELAYS,
+  NUDGE_GAP_MS,
+  type Nudges,
   RetryLater,
   retryDelays,
   retryUntilReady,
@@ -94,5 +96,113 @@ describe('retryUntilReady', () => {
     }, controller.signal);
     await expect(waiting).rejects.toThrow('cancelled');
     expect(attempts).toBe(0);
+  });
+});
+
+/** Nudges the test fires by hand, counting subscriptions still open. */
+function manualNudges() {
+  const listeners = new Set<() => void>();
+  const nudges: Nudges = (nudge) => {
+    listeners.add(nudge);
+    return () => listeners.delete(nudge);
+  };
+  const fire = () => {
+    for (const nudge of listeners) nudge();
+  };
+  return { nudges, fire, open: () => listeners.size };
+}
+
+describe('retryUntilReady with nudges (a clock the test moves)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Attempts that record when they started (fake clock) and succeed once `ready()` says so. */
+  function attempts(ready: (count: number) => boolean, during?: (count: number) => void) {
+    const starts: number[] = [];
+    const attempt = async () => {
+      starts.push(performance.now());
+      during?.(starts.length);
+      if (!ready(starts.length)) throw new RetryLater('not yet');
+      return starts.length;
+    };
+    return { starts, attempt };
+  }
+
+  it('brings the next attempt forward to the moment of a nudge during the wait', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const { nudges, fire, open } = manualNudges();
+    const { starts, attempt } = attempts((n) => n === 2);
+    const waiting = retryUntilReady(
+      attempt,
+      new AbortController().signal,
+      { first: 60_000, max: 60_000 },
+      nudges,
+    );
+    await vi.advanceTimersByTimeAsync(100);
+    expect(starts).toEqual([0]);
+    fire();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await waiting).toBe(2);
+    expect(starts).toEqual([0, 100]);
+    expect(open()).toBe(0);
+  });
+
+  it('after any number of nudges during an attempt, makes one more attempt NUDGE_GAP_MS after it began', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const { nudges, fire } = manualNudges();
+    const controller = new AbortController();
+    const flood = (n: number) => {
+      if (n === 1) for (let i = 0; i < 1_000; i++) fire();
+    };
+    const { starts, attempt } = attempts(() => false, flood);
+    const waiting = retryUntilReady(attempt, controller.signal, { first: 60_000, max: 60_000 }, nudges);
+    waiting.catch(() => {});
+    await vi.advanceTimersByTimeAsync(NUDGE_GAP_MS - 1);
+    expect(starts).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(starts).toEqual([0, NUDGE_GAP_MS]);
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(starts).toEqual([0, NUDGE_GAP_MS]);
+    controller.abort(new Error('deadline passed'));
+    await expect(waiting).rejects.toThrow('deadline passed');
+  });
+
+  it('starts the schedule over after a nudge: 25 ms apart again for a second', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const { nudges, fire, open } = manualNudges();
+    const controller = new AbortController();
+    const { starts, attempt } = attempts(() => false);
+    const waiting = retryUntilReady(attempt, controller.signal, HOST_PROBE_DELAYS, nudges);
+    waiting.catch(() => {});
+    await vi.advanceTimersByTimeAsync(2_000);
+    const gaps = (from: number) =>
+      starts
+        .slice(from)
+        .map((t, i) => t - starts[from + i - 1]!)
+        .slice(1);
+    expect(gaps(0).at(-1)).toBe(HOST_PROBE_DELAYS.max);
+    const before = starts.length;
+    fire();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(starts[before]).toBe(2_000);
+    expect(gaps(before)).toEqual(Array(20).fill(HOST_PROBE_DELAYS.first));
+    controller.abort(new Error('deadline passed'));
+    await expect(waiting).rejects.toThrow('deadline passed');
+    expect(open()).toBe(0);
+  });
+
+  it('unsubscribes when an attempt throws an error that is not RetryLater', async () => {
+    const { nudges, open } = manualNudges();
+    const failing = retryUntilReady(
+      async () => {
+        throw new TypeError('broken');
+      },
+      new AbortController().signal,
+      HOST_PROBE_DELAYS,
+      nudges,
+    );
+    await expect(failing).rejects.toThrow(TypeError);
+    expect(open()).toBe(0);
   });
 });

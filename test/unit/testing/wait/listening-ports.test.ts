@@ -4,13 +4,15 @@
  * the test waits on what the strategy reports, never on a clock.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InvalidOptionError } from '../../../../src/index.js';
 import { Wait } from '../../../../src/testing/index.js';
-import { context } from '../../../support/fake-wait-context.js';
+import { NUDGE_GAP_MS } from '../../../../src/testing/startup/backoff.js';
+import { context, logSource } from '../../../support/fake-wait-context.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
   await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
 });
 
@@ -46,6 +48,25 @@ describe('Wait.forListeningPorts', () => {
     await listen((socket) => socket.end(), port);
     await expect(ready).resolves.toBeUndefined();
     expect(reports[0]).toBe(`port ${port} at 127.0.0.1:${port}: ECONNREFUSED`);
+  });
+
+  it('probes again as soon as the container writes a line, not when the schedule says', async () => {
+    // The retry clock is frozen (sockets keep their own timers): only the line can bring the second probe.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const port = await freePort();
+    const logs = logSource();
+    const { ctx, reports } = context({
+      ports: { [port]: port },
+      directAddress: '127.0.0.1',
+      logs: logs.follower,
+    });
+    const ready = Wait.forListeningPorts(port).waitUntilReady(ctx);
+    while (reports.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    await listen((socket) => socket.end(), port);
+    logs.write('listening on 0.0.0.0\n');
+    await vi.advanceTimersByTimeAsync(NUDGE_GAP_MS);
+    await expect(ready).resolves.toBeUndefined();
+    expect(reports).toEqual([`port ${port} at 127.0.0.1:${port}: ECONNREFUSED`]);
   });
 
   it('through docker-proxy, a connection closed at once is not readiness; the deadline ends the wait', async () => {
