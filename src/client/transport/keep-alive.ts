@@ -42,10 +42,10 @@ export class KeepAliveTransport implements Transport {
   request(req: TransportRequest): Promise<TransportResponse> {
     if (this.#closed) return Promise.reject(exchangeFailure('BERTH_CLIENT_CLOSED', 'the client is closed'));
     const idle = this.#idle.pop();
-    if (idle) return this.#sendOnReused(this.#wake(idle), req);
+    if (idle) return this.#send(this.#wake(idle), req);
     if (this.#lent < this.limits.connections) return this.#sendOnNew(req);
     return this.#queue(req.signal).then((socket) =>
-      socket ? this.#sendOnReused(socket, req) : this.#sendOnNew(req),
+      socket ? this.#send(socket, req) : this.#sendOnNew(req),
     );
   }
 
@@ -69,19 +69,6 @@ export class KeepAliveTransport implements Transport {
       throw err;
     }
     return this.#send(socket, req);
-  }
-
-  /**
-   * A kept socket the daemon may have closed just as the call went out: a read-only call that then
-   * fails before any answer is sent once more on a new socket, as it cannot have had an effect.
-   */
-  async #sendOnReused(socket: Socket, req: TransportRequest): Promise<TransportResponse> {
-    try {
-      return await this.#send(socket, req);
-    } catch (err) {
-      if (!isIdempotent(req.method) || req.signal?.aborted || !isReset(err)) throw err;
-      return this.#sendOnNew(req);
-    }
   }
 
   #send(socket: Socket, req: TransportRequest): Promise<TransportResponse> {
@@ -181,13 +168,3 @@ export class KeepAliveTransport implements Transport {
 
 const DROP = Symbol('berth.keepAlive.drop');
 type IdleSocket = Socket & { [DROP]?: () => void };
-
-function isIdempotent(method: string): boolean {
-  return method === 'GET' || method === 'HEAD';
-}
-
-/** The connection ended under the call before an answer came (http1.ts and net's own codes). */
-function isReset(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return code === 'ECONNRESET' || code === 'EPIPE';
-}
