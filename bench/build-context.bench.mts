@@ -10,8 +10,8 @@
  * built package (as a user's program runs it; tsx alone adds about 35 MB), the CLI under
  * /usr/bin/time. Rounds interleave the clients; medians are reported.
  *
- * berth is also measured, to dockerd only, in a child that made an ordinary call first (`ping()`,
- * which loads undici's pool), as a program that builds after other calls does.
+ * berth is also measured, to dockerd only, in a child that made an ordinary call first (`ping()`),
+ * as a program that builds after other calls does.
  *
  *   npx tsx bench/build-context.bench.mts    (BENCH_BUILD_ROUNDS=2)
  */

@@ -12,9 +12,8 @@
  * Each build is a child process: berth as plain node on the built package, timed inside after one
  * ordinary call (`ping()`), peak RSS from `process.resourceUsage()`; the CLI under /usr/bin/time
  * (peak RSS of the larger of `docker` and its `docker-buildx` plugin), timed from spawn to exit.
- * One more berth row builds in a process that makes no other call: the ping loads the pooled
- * client (undici), whose HTTP parser is WebAssembly that V8 recompiles on a background thread soon
- * after the first request, a transient of some 30 MiB in any process that makes one.
+ * One more berth row builds in a process that makes no other call, with the API version's
+ * negotiation inside its time.
  *
  *   npx tsx bench/buildkit.bench.mts   (BENCH_BUILDKIT_ROUNDS=1, BENCH_BUILDKIT_ENGINES=docker-28,docker-20.10)
  */
@@ -117,8 +116,8 @@ console.log(JSON.stringify({ seconds, maxRssMiB, idleRssMiB, imageId: id }));
 `;
 
 /**
- * A build in a child process; `ping` first makes one ordinary call, which loads the pooled client
- * (undici) and excludes the API version's negotiation from the time.
+ * A build in a child process; `ping` first makes one ordinary call, which excludes the API
+ * version's negotiation from the time.
  */
 async function berthBuild(
   packageDir: string,

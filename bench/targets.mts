@@ -99,7 +99,7 @@ const buildkitContext = (b: BuildKitResults, engine: string): string => {
 
 /** From separate measurements; the numbers of this run are in the tables. */
 const BUILDKIT_MEMORY_PROFILE =
-  "Measured apart (2026-12-05, Docker 20.10, process.memoryUsage() sampled every 2–10 ms, strace, V8 flags used only to attribute): the ping loads undici, whose HTTP parser (llhttp) is WebAssembly; soon after the first request V8 recompiles it with its optimizing tier on a background thread, which allocates some 30 MiB of native memory for about 150 ms. That transient sets the peak: a bare undici Client peaks at 95 MiB half a second after one request, berth at 105 MiB after one ping with no build at all, and a BuildKit build of a one-file context at 107 MiB, the same as of this context; with V8's optimizing tier for WebAssembly off (`--liftoff-only`) this build peaks at 90 MiB. A build that is the process's only call never loads undici (its session and build requests use sockets of their own). The file sync itself keeps V8's heap flat (about 15 MiB live, 32 MiB committed with the young generation at 2×8 MiB) and adds node:http2 and berth's BuildKit code (6.5 MiB); before the build, undici (about 19 MiB, loaded by the ping) is most of the difference from a process that only builds; zod, which the option check of `new Docker({ socketPath, env })` loaded then (about 10 MiB), is no longer loaded for such options.";
+  "Measured apart (2026-12-05, Docker 20.10, process.memoryUsage() sampled every 2–10 ms, strace, V8 flags used only to attribute), while ordinary calls still went through undici: the ping loaded undici, whose HTTP parser (llhttp) is WebAssembly; soon after the first request V8 recompiles it with its optimizing tier on a background thread, which allocates some 30 MiB of native memory for about 150 ms. That transient sets the peak: a bare undici Client peaks at 95 MiB half a second after one request, berth at 105 MiB after one ping with no build at all, and a BuildKit build of a one-file context at 107 MiB, the same as of this context; with V8's optimizing tier for WebAssembly off (`--liftoff-only`) this build peaks at 90 MiB. A build that is the process's only call never loads undici (its session and build requests use sockets of their own). The file sync itself keeps V8's heap flat (about 15 MiB live, 32 MiB committed with the young generation at 2×8 MiB) and adds node:http2 and berth's BuildKit code (6.5 MiB); before the build, undici (about 19 MiB, loaded by the ping) is most of the difference from a process that only builds; zod, which the option check of `new Docker({ socketPath, env })` loaded then (about 10 MiB), is no longer loaded for such options.";
 
 function buildkitTargets(engine: string): TargetSpec[] {
   const berth = (b: BuildKitResults) => find(engineRows(b, engine), 'berth, BuildKit');
@@ -131,7 +131,7 @@ function buildkitTargets(engine: string): TargetSpec[] {
     }),
     target({
       results: 'buildkit',
-      text: `${engine}: the same, in a process that made an ordinary call first (\`ping()\`, which loads undici)`,
+      text: `${engine}: the same, in a process that made an ordinary call first (\`ping()\`)`,
       measure: (b) => peakAboveIdle(berth(b)),
       compare: '<',
       threshold: HUNDRED_MB_IN_MIB,
@@ -293,9 +293,9 @@ export const TARGETS: TargetSpec[] = [
     why: (b) => {
       const [cold, warm] = [buildRow(b, 'berth', 'dockerd'), buildRow(b, 'berth after ping()', 'dockerd')];
       const undici = b.undiciAlone
-        ? ` For scale, a process with nothing but undici loaded peaks at ${fixed(b.undiciAlone.maxRssMiB)} MiB in the second after one \`/_ping\` (${fixed(b.undiciAlone.afterRequestRssMiB)} MiB right after it): V8 compiling undici's WebAssembly HTTP parser with its optimising tier, once per process, overlaps the build here.`
+        ? ` For scale, a process with nothing but undici loaded peaks at ${fixed(b.undiciAlone.maxRssMiB)} MiB in the second after one \`/_ping\` (${fixed(b.undiciAlone.afterRequestRssMiB)} MiB right after it): V8 compiling undici's WebAssembly HTTP parser with its optimising tier, once per process; berth's own sockets carry the ping on a unix socket.`
         : '';
-      return `the ping loads undici's pool: ${fixed((warm?.idleRssMiB ?? 0) - (cold?.idleRssMiB ?? 0))} MiB more before the build than in a process that only builds; packing and sending add ${fixed((warm?.maxRssMiB ?? 0) - (warm?.idleRssMiB ?? 0))} MiB, most of it V8's young generation growing and read buffers awaiting collection, not data held.${undici}`;
+      return `the ping leaves ${fixed((warm?.idleRssMiB ?? 0) - (cold?.idleRssMiB ?? 0))} MiB more before the build than in a process that only builds; packing and sending add ${fixed((warm?.maxRssMiB ?? 0) - (warm?.idleRssMiB ?? 0))} MiB, most of it V8's young generation growing and read buffers awaiting collection, not data held.${undici}`;
     },
   }),
   ...buildkitTargets('docker-28'),

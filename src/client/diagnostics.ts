@@ -17,7 +17,7 @@ export interface RequestDiagnostic {
   path: string;
   /** An ordinary call, a stream handed to the caller, or a hijacked connection. */
   kind: 'json' | 'stream' | 'upgrade';
-  /** The keep-alive pool (undici), or a socket of its own (berth's HTTP/1.1 client). */
+  /** Kept-alive connections shared by calls (berth's own, or undici's pool), or a socket of its own. */
   transport: 'pool' | 'socket';
 }
 

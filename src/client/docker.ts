@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { ApiClient } from './api/client.js';
 import { EngineApi } from './api/typed-engine-api.js';
-import type { ResolvedConnection } from './connection/endpoint.js';
+import type { Endpoint, ResolvedConnection } from './connection/endpoint.js';
 import {
   type ConnectionOptions,
   connectionOptionKeys,
@@ -95,8 +95,8 @@ export class Docker {
     this.#pool = pool;
     this.#client = new ApiClient({
       dispatcher: pool ? () => pool.get() : () => given!,
-      // Streams get sockets of their own only beside a pool of ours, never around a given dispatcher.
-      dial: pool ? streamDialer(endpoint, sizing.connectTimeout) : undefined,
+      // berth's own sockets only where it dials the daemon itself, never around a given dispatcher.
+      sockets: pool ? ownSockets(endpoint, sizing) : undefined,
       address: formatEndpoint(this.connection.endpoint),
       resolvedFrom: describeSource(this.connection.source),
       ...(this.connection.apiVersion ? { apiVersion: this.connection.apiVersion } : {}),
@@ -163,7 +163,7 @@ export class Docker {
 
   /** Close idle sockets and refuse new requests; in-flight ones finish. */
   async close(): Promise<void> {
-    this.#closing ??= this.#pool?.close() ?? Promise.resolve();
+    this.#closing ??= Promise.all([this.#client.close(), this.#pool?.close()]).then(() => {});
     await this.#closing;
   }
 
@@ -171,6 +171,12 @@ export class Docker {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** berth's own keep-alive sockets, where the endpoint lets it dial them (unix, plain TCP). */
+function ownSockets(endpoint: Endpoint, sizing: ReturnType<typeof poolOptions>) {
+  const dial = streamDialer(endpoint, sizing.connectTimeout);
+  return dial && { dial, limits: sizing };
 }
 
 function poolOptions(options: TransportOptions) {

@@ -75,6 +75,32 @@ describe('package build', () => {
     }
   });
 
+  it('keeps undici out of a process that makes ordinary calls, runs and execs, until it reads docker.dispatcher', async () => {
+    // On a unix socket berth speaks HTTP/1.1 itself; undici's pool exists for docker.dispatcher.
+    const script = `
+      import { createRequire } from 'node:module';
+      const { Docker } = await import('berth');
+      const docker = Docker.fromEnv();
+      const cache = () => Object.keys(createRequire(process.cwd() + '/').cache).filter((f) => f.includes('/undici/')).length;
+      await docker.ping();
+      await docker.containers.list({ all: true });
+      const run = await docker.run(${JSON.stringify(inject('images').busybox)}, ['sh', '-c', 'echo ran'], { rm: true });
+      const { containerId } = await docker.run(${JSON.stringify(inject('images').busybox)}, ['sleep', '60'], { detach: true });
+      const exec = await docker.exec.run(containerId, ['sh', '-c', 'echo hi; exit 3']);
+      await docker.containers.remove(containerId, { force: true });
+      const before = cache();
+      docker.dispatcher;
+      console.log(JSON.stringify({ run: run.stdout, exec, before, after: cache() > 0 }));
+      await docker.close();`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script]);
+    expect(JSON.parse(stdout)).toEqual({
+      run: 'ran\n',
+      exec: { exitCode: 3, stdout: 'hi\n', stderr: '' },
+      before: 0,
+      after: true,
+    });
+  });
+
   it('ships declarations of berth and berth/testing that never import zod', async () => {
     const reached = new Set<string>();
     const importingZod: string[] = [];

@@ -39,6 +39,15 @@ export interface FakeDaemon extends AsyncDisposable {
   requests: string[];
 }
 
+/** A scripted answer that ends its connection says so, as a daemon would (Connection: close). */
+function closing(answer: string): string {
+  const headEnd = answer.indexOf('\r\n\r\n');
+  const head = headEnd < 0 ? answer : answer.slice(0, headEnd);
+  if (!answer.startsWith('HTTP/') || /\r\nconnection:/i.test(head)) return answer;
+  const lineEnd = answer.indexOf('\r\n');
+  return `${answer.slice(0, lineEnd)}\r\nConnection: close${answer.slice(lineEnd)}`;
+}
+
 export async function startFakeDaemon(routes: Route[]): Promise<FakeDaemon> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-fake-'));
   const socketPath = join(dir, 'docker.sock');
@@ -49,6 +58,8 @@ export async function startFakeDaemon(routes: Route[]): Promise<FakeDaemon> {
     socket.once('close', () => sockets.delete(socket));
     let head = '';
     socket.on('data', (chunk) => {
+      // A request on a connection this side already ended: the client learns it from the reset.
+      if (socket.writableEnded) return void socket.destroy();
       head += chunk.toString('latin1');
       const end = head.indexOf('\r\n\r\n');
       if (end < 0) return;
@@ -58,7 +69,7 @@ export async function startFakeDaemon(routes: Route[]): Promise<FakeDaemon> {
       const route = routes.find((r) => r.match.test(line));
       if (!route) return void socket.end('HTTP/1.1 599 Unscripted\r\nContent-Length: 0\r\n\r\n');
       if (typeof route.answer === 'function') return route.answer(socket);
-      socket.end(route.answer);
+      socket.end(typeof route.answer === 'string' ? closing(route.answer) : route.answer);
     });
   });
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));

@@ -14,6 +14,7 @@ import {
   translateFailure,
 } from '../transport/failures.js';
 import type { Upload } from '../transport/http1.js';
+import { type KeepAliveLimits, KeepAliveTransport } from '../transport/keep-alive.js';
 import { PoolTransport } from '../transport/pool.js';
 import { SocketTransport } from '../transport/socket.js';
 import type {
@@ -42,8 +43,12 @@ export interface ApiClientOptions {
   timeouts: Timeouts;
   /** Retries of idempotent requests that failed before reaching the daemon. */
   retries: number;
-  /** Opens a socket of its own for each streaming call; without it streams go through the dispatcher. */
-  dial?: Dialer | undefined;
+  /**
+   * Dials a socket of berth's own: ordinary calls then go over keep-alive sockets held within
+   * `limits`, and each stream or hijack over a socket of its own. Without it, all go through the
+   * dispatcher.
+   */
+  sockets?: { dial: Dialer; limits: KeepAliveLimits } | undefined;
 }
 
 /** Everything a call may carry, once its types have been checked. */
@@ -56,11 +61,6 @@ export interface UntypedRequest extends CallOptions {
   protocol?: string;
   /** For `upgrade()`: headers sent once per value, e.g. the methods a BuildKit session serves. */
   repeatedHeaders?: Record<string, string[]>;
-  /**
-   * For `upgrade()`: hijack a socket of its own where the endpoint allows one (unix, plain TCP)
-   * rather than one of the pool's, so that a program that only builds never loads undici.
-   */
-  ownConnection?: boolean;
 }
 
 /** A response whose body is left to the caller: streams, archives, hijack-free raw reads. */
@@ -91,15 +91,19 @@ const RETRY_DELAY_MS = 50;
 
 /**
  * Sends requests to one daemon: version prefix, encoding, timeouts, retries and error translation.
- * Every request leaves through a Transport: the pool for ordinary calls and upgrades, a socket of
- * its own for streams and `ownConnection` upgrades where the endpoint allows one (else the pool again).
+ * Every request leaves through a Transport. Where the endpoint lets berth dial its own sockets (unix,
+ * plain TCP), ordinary calls go over its keep-alive sockets, and streams and hijacks each over a
+ * socket of their own; elsewhere (TLS, ssh, a dispatcher the caller gave) everything goes through
+ * the undici dispatcher.
  */
 export class ApiClient {
   readonly #options: ApiClientOptions;
   readonly #negotiator: VersionNegotiator;
   readonly #pool: PoolTransport;
-  readonly #streams: Transport;
-  readonly #sockets: SocketTransport | undefined;
+  /** Where ordinary calls go: berth's keep-alive sockets, else the pool. */
+  readonly #calls: Transport;
+  readonly #keepAlive: KeepAliveTransport | undefined;
+  readonly #streams: UpgradingTransport;
   /** The negotiated (or pinned) version, once known. */
   #version: string | undefined;
 
@@ -107,8 +111,15 @@ export class ApiClient {
     this.#options = options;
     this.#negotiator = new VersionNegotiator(() => this.#pingVersion(), options.apiVersion);
     this.#pool = new PoolTransport(options.dispatcher);
-    this.#sockets = options.dial ? new SocketTransport(options.dial) : undefined;
-    this.#streams = this.#sockets ?? this.#pool;
+    const { sockets } = options;
+    this.#keepAlive = sockets && new KeepAliveTransport(sockets.dial, sockets.limits);
+    this.#calls = this.#keepAlive ?? this.#pool;
+    this.#streams = sockets ? new SocketTransport(sockets.dial) : this.#pool;
+  }
+
+  /** Refuse new ordinary calls and close the kept sockets once their calls are done. */
+  close(): Promise<void> {
+    return this.#keepAlive?.close() ?? Promise.resolve();
   }
 
   /** The API version in use, negotiated on first need. */
@@ -129,7 +140,7 @@ export class ApiClient {
     } catch (err) {
       throw isDockerError(err) ? err : translateFailure(err, this.#failureContext(res.request, req.signal));
     }
-    await connectionReleased();
+    if (this.#calls.pooled) await connectionReleased();
     return { status: res.status, headers: res.headers, data: data as T };
   }
 
@@ -147,7 +158,7 @@ export class ApiClient {
     const { path, request } = await this.#target(method, template, req);
     const ctx = this.#failureContext(request, req.signal);
     const out = this.#outgoing('upgrade', template, path, request, req);
-    const transport: UpgradingTransport = (req.ownConnection && this.#sockets) || this.#pool;
+    const transport = this.#streams;
     const trace = traceRequest(request, path, 'upgrade', transport.kind);
     let res: UpgradeOutcome;
     try {
@@ -160,7 +171,8 @@ export class ApiClient {
       throw trace.error(requestFailure(err, ctx));
     }
     trace.end(res.status);
-    if (!res.upgraded && isFailure(res.status)) throw await this.#statusError(res.status, res.body, request);
+    if (!res.upgraded && isFailure(res.status))
+      throw await this.#statusError(res.status, res.body, request, transport.pooled);
     const stream = translateBodyErrors(res.upgraded ? res.socket : res.body, ctx);
     const socket = res.upgraded ? (stream as Duplex) : undefined;
     const { address } = this.#options;
@@ -272,7 +284,7 @@ export class ApiClient {
     kind: CallKind,
     request: RequestInfo,
   ): Promise<RawResponse> {
-    const transport = kind === 'stream' ? this.#streams : this.#pool;
+    const transport = kind === 'stream' ? this.#streams : this.#calls;
     // A pool cannot half-close one of its connections: there a half-close cancels like the signal.
     const req =
       given.halfClose && transport.pooled
@@ -286,21 +298,26 @@ export class ApiClient {
       throw trace.error(requestFailure(err, this.#failureContext(request, req.signal)));
     }
     trace.end(res.status);
-    if (isFailure(res.status)) throw await this.#statusError(res.status, res.body, request);
+    if (isFailure(res.status)) throw await this.#statusError(res.status, res.body, request, transport.pooled);
     // A JSON body is read by json(), which translates its failures itself.
     const body =
       kind === 'json' ? res.body : translateBodyErrors(res.body, this.#failureContext(request, req.signal));
     return { status: res.status, headers: res.headers, body, request };
   }
 
-  async #statusError(status: number, body: Readable, request: RequestInfo): Promise<DockerError> {
+  async #statusError(
+    status: number,
+    body: Readable,
+    request: RequestInfo,
+    pooled: boolean,
+  ): Promise<DockerError> {
     let text = '';
     try {
       text = await bodyText(body);
     } catch {
       // The status alone still says what went wrong.
     }
-    await connectionReleased();
+    if (pooled) await connectionReleased();
     return daemonError(status, daemonMessage(text) || `HTTP ${status}`, request);
   }
 
@@ -308,20 +325,11 @@ export class ApiClient {
     return { address: this.#options.address, resolvedFrom: this.#options.resolvedFrom, request, signal };
   }
 
-  /**
-   * Where a socket of our own can be dialed, the ping goes through it: a program that only streams
-   * (builds, followed logs) then never loads the pooled client, whose HTTP parser is a WebAssembly
-   * module that costs some 50 MiB of peak RSS to compile.
-   */
+  /** The daemon's API version, from the ping's `Api-Version` header. */
   async #pingVersion(): Promise<string | undefined> {
     const { timeouts } = this.#options;
     const req = { headersTimeout: timeouts.headers, idleTimeout: timeouts.idle };
-    const res = this.#streams.pooled
-      ? await this.json<unknown>('get', '/_ping', req)
-      : await this.#send('get', '/_ping', req, 'stream').then(async (sent) => {
-          await bodyText(sent.body);
-          return sent;
-        });
+    const res = await this.json<unknown>('get', '/_ping', req);
     const header = res.headers['api-version'];
     return Array.isArray(header) ? header[0] : header;
   }
@@ -434,17 +442,22 @@ function decodeBody(res: RawResponse): Promise<unknown> {
   });
 }
 
-/** undici's own body reader (no async-iterator round trip per chunk), or any Readable. */
+/** undici's own body reader, or any Readable read through its events (no async-iterator round trip per chunk). */
 function bodyText(body: Readable): Promise<string> {
   const reader = body as Readable & { text?: () => Promise<string> };
   if (typeof reader.text === 'function') return reader.text();
   return readAll(body);
 }
 
-async function readAll(body: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+function readAll(body: Readable): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    body.on('data', (chunk: Buffer) => chunks.push(chunk));
+    body.once('error', reject);
+    body.once('end', () =>
+      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')),
+    );
+  });
 }
 
 function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {

@@ -38,7 +38,6 @@ export async function openSession(
       'X-Docker-Expose-Session-Sharedkey': options.sharedKey,
     },
     repeatedHeaders: { 'X-Docker-Expose-Session-Grpc-Method': [...handlers.keys()] },
-    ownConnection: true,
     signal: options.signal,
   });
   if (!res.socket) {

@@ -39,6 +39,7 @@ const connectionCodes: Record<string, string> = {
   EPIPE: 'connection closed',
   UND_ERR_SOCKET: 'connection closed',
   UND_ERR_CLOSED: 'client closed',
+  BERTH_CLIENT_CLOSED: 'client closed',
 };
 
 function isTlsFailure(code: string, message: string): boolean {
@@ -100,7 +101,7 @@ export function translateFailure(err: unknown, ctx: FailureContext): DockerError
       cause: err,
     });
   }
-  if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+  if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'BERTH_CONTENT_LENGTH_MISMATCH') {
     return new ProtocolError('the response body was shorter than its Content-Length', request, {
       cause: err,
     });

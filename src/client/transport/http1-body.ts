@@ -14,9 +14,13 @@ export interface BodyDecoder {
   /** The socket ended: a body delimited by the close is complete. */
   end(): void;
   readonly finished: boolean;
+  /** How the body's end is marked: by its Content-Length, the last chunk, or the connection's close. */
+  readonly framing: Framing;
 }
 
+type Framing = 'length' | 'chunked' | 'close';
 type Emit = (slice: Buffer) => void;
+type Finish = (decoder: BodyDecoder) => void;
 
 /** The decoder that RFC 9112 section 6.3 picks for this response. */
 export function bodyDecoder(
@@ -24,7 +28,7 @@ export function bodyDecoder(
   method: string,
   headers: Record<string, string | string[]>,
   emit: Emit,
-  finish: () => void,
+  finish: Finish,
 ): BodyDecoder {
   if (method === 'HEAD' || status === 204 || status === 304) return new LengthDecoder(0, emit, finish);
   const coding = String(headers['transfer-encoding'] ?? '').toLowerCase();
@@ -38,10 +42,11 @@ export function bodyDecoder(
 /** What every framing shares: where decoded bytes go, and finishing exactly once. */
 abstract class Decoder implements BodyDecoder {
   finished = false;
+  abstract readonly framing: Framing;
 
   constructor(
     protected readonly emit: Emit,
-    private readonly onFinish: () => void,
+    private readonly onFinish: Finish,
   ) {}
 
   abstract write(chunk: Buffer): void;
@@ -51,14 +56,15 @@ abstract class Decoder implements BodyDecoder {
 
   protected done(): void {
     this.finished = true;
-    this.onFinish();
+    this.onFinish(this);
   }
 }
 
 class LengthDecoder extends Decoder {
+  readonly framing = 'length';
   #remaining: number;
 
-  constructor(length: number, emit: Emit, finish: () => void) {
+  constructor(length: number, emit: Emit, finish: Finish) {
     super(emit, finish);
     this.#remaining = length;
     if (length === 0) this.done();
@@ -74,6 +80,8 @@ class LengthDecoder extends Decoder {
 }
 
 class UntilCloseDecoder extends Decoder {
+  readonly framing = 'close';
+
   write(chunk: Buffer): void {
     if (chunk.length > 0) this.emit(chunk);
   }
@@ -95,6 +103,7 @@ const LF = 0x0a;
  * decoded (no new buffer), and the view covers them all.
  */
 export class ChunkedDecoder extends Decoder {
+  readonly framing = 'chunked';
   #state: 'size' | 'data' | 'data-end' | 'trailer' = 'size';
   #line = '';
   #remaining = 0;

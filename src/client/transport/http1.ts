@@ -1,10 +1,11 @@
 /**
- * One HTTP/1.1 exchange on a socket of its own (`Connection: close`), for calls whose bodies are long
- * streams: build contexts and image archives going up, followed logs, events and exports coming
- * down. A followed stream then never holds one of the pool's connections (with the pool's cap
- * reached, every other call would wait behind it). Response bodies are handed on as the views of
- * what the socket read, never joined into new buffers; uploads are written chunk by chunk with the
- * socket's own backpressure.
+ * One HTTP/1.1 exchange on a socket berth dialed itself. With `Connection: close` for calls whose
+ * bodies are long streams (build contexts and image archives going up, followed logs, events and
+ * exports coming down): a followed stream then never holds one of the pool's connections. With
+ * keep-alive for the ordinary calls of keep-alive.ts, which hands the socket on to the next call
+ * once the response has ended. Response bodies are handed on as the views of what the socket read,
+ * never joined into new buffers; uploads are written chunk by chunk with the socket's own
+ * backpressure.
  */
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
@@ -46,8 +47,17 @@ export { UploadError };
 /** Largest response head accepted; Docker's are a few hundred bytes. */
 const MAX_HEAD = 64 * 1024;
 
-/** Send `req` on `socket` (which the exchange then owns) and resolve once the response head is in. */
-export function exchange(socket: Socket, req: ExchangeRequest): Promise<ExchangeResponse> {
+/**
+ * Takes a socket back once its exchange is over and the connection can carry another: the response
+ * ended where its framing said, the request was sent whole, and neither side asked to close.
+ */
+export type Reuse = (socket: Socket) => void;
+
+/**
+ * Send `req` on `socket` (which the exchange then owns) and resolve once the response head is in.
+ * With `reuse`, the connection is kept alive and handed to it once the response has ended.
+ */
+export function exchange(socket: Socket, req: ExchangeRequest, reuse?: Reuse): Promise<ExchangeResponse> {
   const abort = () => socket.destroy(exchangeFailure('ABORT_ERR', 'the request was aborted'));
   let sent = false;
   // Half-closing in the middle of the body would only truncate it: the request is abandoned then.
@@ -61,8 +71,18 @@ export function exchange(socket: Socket, req: ExchangeRequest): Promise<Exchange
   };
   socket.once('close', forget);
   // Once switched, the socket (and reacting to the signal) is the caller's.
-  const response = readResponse(socket, req, forget);
-  socket.write(requestHead(req));
+  const keepAlive = reuse !== undefined && !req.upgrade && !req.halfClose;
+  const handBack = keepAlive
+    ? () => {
+        if (!sent) return false;
+        forget();
+        socket.off('close', forget);
+        reuse(socket);
+        return true;
+      }
+    : undefined;
+  const response = readResponse(socket, req, forget, handBack);
+  socket.write(requestHead(req, keepAlive));
   // A failing upload destroys the socket with an UploadError, which the response then reports.
   sendBody(socket, req.body).then(
     () => {
@@ -74,8 +94,13 @@ export function exchange(socket: Socket, req: ExchangeRequest): Promise<Exchange
   return response;
 }
 
-function requestHead(req: ExchangeRequest): string {
-  const connection = req.upgrade ? ['Connection: Upgrade', `Upgrade: ${req.upgrade}`] : ['Connection: close'];
+function requestHead(req: ExchangeRequest, keepAlive: boolean): string {
+  // HTTP/1.1 keeps a connection open unless a side says otherwise.
+  const connection = req.upgrade
+    ? ['Connection: Upgrade', `Upgrade: ${req.upgrade}`]
+    : keepAlive
+      ? []
+      : ['Connection: close'];
   const lines = [`${req.method} ${req.path} HTTP/1.1`, 'Host: docker', ...connection];
   for (const [name, value] of Object.entries(req.headers)) lines.push(`${name}: ${value}`);
   for (const [name, values] of Object.entries(req.repeatedHeaders ?? {})) {
@@ -123,16 +148,23 @@ function drained(socket: Socket): Promise<void> {
   });
 }
 
-/** Parse the response head, then stream the body through a decoder for its framing. */
+/**
+ * Parse the response head, then stream the body through a decoder for its framing. Once the body
+ * has ended, `handBack` (keep-alive only) detaches the exchange and passes the socket on; it
+ * declines (false) while the request body is still going out.
+ */
 function readResponse(
   socket: Socket,
   req: ExchangeRequest,
   onUpgrade: () => void,
+  handBack?: () => boolean,
 ): Promise<ExchangeResponse> {
   return new Promise((resolve, reject) => {
     let head: Buffer | undefined;
     let decoder: BodyDecoder | undefined;
     let body: Readable | undefined;
+    /** Set once the socket went on to another exchange: nothing here may touch it again. */
+    let released = false;
     const headTimer =
       req.headersTimeout > 0
         ? setTimeout(
@@ -147,11 +179,17 @@ function readResponse(
       else reject(err);
     };
 
+    const stalled = () => socket.destroy(exchangeFailure('BERTH_BODY_TIMEOUT', 'the response stalled'));
+    const detach = () => {
+      socket.off('data', onData).off('end', onEnd).off('error', fail).off('close', onClose);
+      socket.off('timeout', stalled);
+    };
+
     const switched = (status: number, headers: Record<string, string | string[]>, rest: Buffer) => {
       clearTimeout(headTimer);
       // Paused until the new protocol's reader takes over (node:http2 reads what is buffered first).
       socket.pause();
-      socket.off('data', onData).off('end', onEnd).off('error', fail).off('close', onClose);
+      detach();
       onUpgrade();
       // Bytes the daemon sent right after its head belong to the new protocol.
       if (rest.length > 0) socket.unshift(rest);
@@ -164,17 +202,28 @@ function readResponse(
       // buffered into a new Buffer on each read(), copying much of the stream.
       const stream = new Readable({
         objectMode: true,
-        read: () => socket.resume(),
+        read: () => released || socket.resume(),
+        // A body read to its end is destroyed too (autoDestroy): its socket is then finish()'s.
         destroy: (err, done) => {
-          socket.destroy();
+          if (!released && (err || !decoder?.finished)) socket.destroy();
           done(err);
         },
       });
       body = stream;
-      const finish = () => {
+      // Called by the decoder once the body is complete; for an empty body, while it is being made.
+      const finish = (framing: BodyDecoder) => {
         stream.push(null);
-        socket.end();
+        if (!handBack || !canKeepAlive(headers, framing)) return void socket.end();
+        socket.setTimeout(0);
+        // The daemon's close often arrives right behind its answer: the socket is handed on only
+        // once the reads already due have run, so that a connection the daemon ended is not reused.
+        setImmediate(() => {
+          released = !socket.destroyed && !socket.readableEnded && handBack();
+          if (released) detach();
+          else socket.end();
+        });
       };
+      if (req.idleTimeout > 0) socket.setTimeout(req.idleTimeout, stalled);
       decoder = bodyDecoder(
         status,
         req.method,
@@ -182,11 +231,6 @@ function readResponse(
         (slice) => stream.push(slice) || socket.pause(),
         finish,
       );
-      if (req.idleTimeout > 0) {
-        socket.setTimeout(req.idleTimeout, () =>
-          socket.destroy(exchangeFailure('BERTH_BODY_TIMEOUT', 'the response stalled')),
-        );
-      }
       resolve({ status, headers, body: stream });
       if (rest.length > 0) decoder.write(rest);
     };
@@ -210,27 +254,61 @@ function readResponse(
     // The end of a close-delimited body; for any other framing the close below reports it as early.
     const onEnd = () => decoder?.end();
     const onClose = () => {
-      if (!decoder?.finished) fail(exchangeFailure('ECONNRESET', 'the daemon closed the connection early'));
+      if (decoder?.finished) return;
+      fail(
+        decoder?.framing === 'length'
+          ? exchangeFailure(
+              'BERTH_CONTENT_LENGTH_MISMATCH',
+              'the response body was shorter than its Content-Length',
+            )
+          : exchangeFailure('ECONNRESET', 'the daemon closed the connection early'),
+      );
     };
     socket.on('data', onData).on('end', onEnd).on('error', fail).on('close', onClose);
   });
 }
 
-/** Status line and headers; names lower-cased, repeated headers gathered into arrays. */
+/** A body that ended by its own framing, in a response that does not close the connection. */
+function canKeepAlive(headers: Record<string, string | string[]>, framing: BodyDecoder): boolean {
+  if (framing.framing === 'close') return false;
+  const connection = headers.connection;
+  return !(typeof connection === 'string' && connection.toLowerCase().includes('close'));
+}
+
+/**
+ * Status line and headers; names lower-cased, repeated headers gathered into arrays. Walked with
+ * indexOf rather than split and a regular expression: it runs once per call.
+ */
 export function parseHead(text: string): { status: number; headers: Record<string, string | string[]> } {
-  const [statusLine = '', ...lines] = text.split('\r\n');
-  const match = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
-  if (!match)
-    throw exchangeFailure('BERTH_BAD_RESPONSE', `not an HTTP/1.1 response: ${statusLine.slice(0, 80)}`);
+  const lineEnd = text.indexOf('\r\n');
+  const status = statusOf(lineEnd < 0 ? text : text.slice(0, lineEnd));
   const headers: Record<string, string | string[]> = {};
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    const previous = headers[name];
-    headers[name] =
-      previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
+  let at = lineEnd < 0 ? text.length : lineEnd + 2;
+  while (at < text.length) {
+    const found = text.indexOf('\r\n', at);
+    const end = found < 0 ? text.length : found;
+    const colon = text.indexOf(':', at);
+    if (colon > at && colon < end) {
+      const name = text.slice(at, colon).trim().toLowerCase();
+      const value = text.slice(colon + 1, end).trim();
+      const previous = headers[name];
+      headers[name] =
+        previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
+    }
+    at = end + 2;
   }
-  return { status: Number(match[1]), headers };
+  return { status, headers };
+}
+
+/** The code of an `HTTP/1.0` or `HTTP/1.1` status line. */
+function statusOf(line: string): number {
+  const code = line.slice(9, 12);
+  const valid =
+    line.startsWith('HTTP/1.') &&
+    (line[7] === '0' || line[7] === '1') &&
+    line[8] === ' ' &&
+    /^[1-9]\d\d$/.test(code) &&
+    (line.length === 12 || line[12] === ' ');
+  if (!valid) throw exchangeFailure('BERTH_BAD_RESPONSE', `not an HTTP/1.1 response: ${line.slice(0, 80)}`);
+  return Number(code);
 }

@@ -1,16 +1,16 @@
 /**
- * The seam under ApiClient: every request leaves through a Transport. Two implementations stand
- * behind it: the undici pool (pool.ts) for ordinary calls and upgrades, and a socket of its own per
- * call (socket.ts) for long streams and BuildKit sessions, which keeps a process that only streams
- * or builds from loading undici.
- * Both take their timeouts from the request, which ApiClient sets in one place (api/timeouts.ts),
- * and both fail with the raw errors that failures.ts maps to DockerErrors.
+ * The seam under ApiClient: every request leaves through a Transport. Where berth dials its own
+ * sockets (unix, plain TCP), ordinary calls go over its keep-alive sockets (keep-alive.ts) and
+ * streams and hijacks each over a socket of its own (socket.ts), both speaking http1.ts, so such a
+ * process never loads undici. Elsewhere the undici pool (pool.ts) carries every call.
+ * All take their timeouts from the request, which ApiClient sets in one place (api/timeouts.ts),
+ * and fail with the raw errors that failures.ts maps to DockerErrors.
  */
 import type { Readable } from 'node:stream';
 import type { ExchangeRequest } from './http1.js';
 import type { UpgradeOutcome } from './upgrade.js';
 
-/** Which implementation carried a request: the keep-alive pool, or a socket of its own. */
+/** Which implementation carried a request: shared keep-alive connections, or a socket of its own. */
 export type TransportKind = 'pool' | 'socket';
 
 /**

@@ -88,7 +88,7 @@ describe('request diagnostics', () => {
     expect(
       ends.map((e) => [e.request.method, e.request.path.replace(/\?.*/, ''), e.status, e.request.transport]),
     ).toEqual([
-      ['GET', '/_ping', 200, 'socket'],
+      ['GET', '/_ping', 200, 'pool'],
       ['GET', '/v1.41/containers/json', 200, 'pool'],
       ['GET', '/v1.41/containers/missing/json', 404, 'pool'],
       ['POST', '/v1.41/images/create', 200, 'socket'],
@@ -129,7 +129,7 @@ describe('request diagnostics', () => {
     });
     const lines = stderr.split('\n').filter((line) => line.startsWith('BERTH'));
     expect(lines.map((line) => line.replace(/^BERTH \d+: /, '').replace(/ [\d.]+ms/, ' <ms>'))).toEqual([
-      'GET /_ping 200 <ms> (socket)',
+      'GET /_ping 200 <ms> (pool)',
       'GET /v1.41/containers/json 200 <ms> (pool)',
       'POST /v1.41/images/create?fromImage=registry.test%2Fapp&tag=1 200 <ms> (socket)',
       'GET /v1.41/containers/missing/json 404 <ms> (pool)',

@@ -254,7 +254,7 @@ describe('exchange', () => {
       socket.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'),
     );
     const res = await exchange(await rude.dial(), request);
-    await expect(text(res.body)).rejects.toMatchObject({ code: 'ECONNRESET' });
+    await expect(text(res.body)).rejects.toMatchObject({ code: 'BERTH_CONTENT_LENGTH_MISMATCH' });
     await rude.close();
   });
 
