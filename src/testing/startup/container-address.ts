@@ -14,12 +14,6 @@ export function publishedPorts(info: ContainerInfo, wanted: 'tcp' | 'udp' = 'tcp
   return mapped;
 }
 
-/** The host name published ports answer on: loopback for a local daemon, else the daemon's host. */
-export function daemonHost(docker: Docker): string {
-  const endpoint = docker.connection.endpoint;
-  return endpoint.kind === 'unix' ? '127.0.0.1' : endpoint.host;
-}
-
 /**
  * The container's own IP when this process sits on one of its networks: the daemon is local and
  * the network's gateway is an address of this host (a Docker Desktop VM's bridge is not).

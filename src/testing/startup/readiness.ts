@@ -1,7 +1,8 @@
 /** Runs a wait strategy for a started container under the startup deadline. */
 import { type Docker, InvalidOptionError } from '../../index.js';
+import { resolveHostAccess } from '../host/host-access.js';
 import type { ContainerInfo, WaitContext, WaitStrategy } from '../wait/strategy.js';
-import { daemonHost, directAddress, publishedPorts } from './container-address.js';
+import { directAddress, publishedPorts } from './container-address.js';
 import type { Deadline } from './deadline.js';
 import type { LogFollower } from './log-follower.js';
 import { NotReadyError } from './startup-errors.js';
@@ -12,7 +13,10 @@ export interface ReadinessTarget {
   info: ContainerInfo;
   logs: LogFollower;
   exec: WaitContext['exec'];
-  /** Where published ports are reached (default: worked out from the client's endpoint). */
+  /**
+   * Where published ports are reached; by default worked out as the harness does it (the
+   * endpoint's host, the name behind an ssh alias, a gateway from inside a container).
+   */
   host?: string;
 }
 
@@ -29,7 +33,8 @@ export async function awaitReadiness(
   deadline.enter(strategy.describe());
   // Also stops a strategy that lost the race (the container exited first) from probing on.
   const settled = new AbortController();
-  const ctx = contextFor(target, deadline, AbortSignal.any([deadline.signal, settled.signal]));
+  const host = target.host ?? (await deadline.race(resolveHostAccess(target.docker))).host;
+  const ctx = contextFor({ ...target, host }, deadline, AbortSignal.any([deadline.signal, settled.signal]));
   const exit = strategy.expectsExit
     ? new Promise<never>(() => {})
     : target.logs.ended.then(() => exited(target, settled.signal));
@@ -40,8 +45,12 @@ export async function awaitReadiness(
   }
 }
 
-function contextFor(target: ReadinessTarget, deadline: Deadline, signal: AbortSignal): WaitContext {
-  const { docker, containerId, info, logs, exec } = target;
+function contextFor(
+  target: ReadinessTarget & { host: string },
+  deadline: Deadline,
+  signal: AbortSignal,
+): WaitContext {
+  const { docker, containerId, info, logs, exec, host } = target;
   const mapped = publishedPorts(info);
   return {
     docker,
@@ -49,7 +58,7 @@ function contextFor(target: ReadinessTarget, deadline: Deadline, signal: AbortSi
     info,
     logs,
     exec,
-    host: target.host ?? daemonHost(docker),
+    host,
     ports: [...mapped.keys()],
     directAddress: directAddress(docker, info),
     signal,

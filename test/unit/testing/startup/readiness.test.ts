@@ -4,8 +4,11 @@
  * StartupTimeoutError naming what was awaited, AbortError). Deadlines are fired by the test or
  * awaited through their signal, never by sleeping.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AbortError, type Docker } from '../../../../src/index.js';
+import { AbortError, Docker } from '../../../../src/index.js';
 import {
   awaitReadiness,
   type ContainerInfo,
@@ -49,6 +52,29 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('awaitReadiness', () => {
+  it('without a host, reaches ports where the harness would: behind an ssh alias, the host ssh connects to', async () => {
+    // Read by the real `ssh -G`, with the same arguments the tunnel would get; nothing is dialed.
+    const dir = await mkdtemp(join(tmpdir(), 'berth-readiness-'));
+    const config = join(dir, 'ssh_config');
+    await writeFile(config, 'Host build-box\n  HostName 192.0.2.44\n');
+    const docker = new Docker({ host: 'ssh://build-box', sshArgs: ['-F', config], env: {} });
+    const { target: t } = target({ Running: true });
+    let host: string | undefined;
+    const seesHost: WaitStrategy = {
+      describe: () => 'noting the host',
+      waitUntilReady: async (ctx) => {
+        host = ctx.host;
+      },
+    };
+    try {
+      await awaitReadiness({ ...t, docker }, seesHost, new Deadline(600_000));
+      expect(host).toBe('192.0.2.44');
+    } finally {
+      await docker.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a container that exits first fails with its exit code, as a StartupError saying what was awaited', async () => {
     const { source, target: t } = target({ Running: false, ExitCode: 3 });
     const deadline = new Deadline(600_000);
@@ -88,7 +114,8 @@ describe('awaitReadiness', () => {
   it('the deadline passing is a StartupTimeoutError naming the strategy and its last report', async () => {
     const { target: t } = target({ Running: true });
     const deadline = new Deadline(1);
-    const waiting = awaitReadiness(t, never(), deadline);
+    // The host given: a 1 ms deadline leaves no time to work it out before the strategy runs.
+    const waiting = awaitReadiness({ ...t, host: '127.0.0.1' }, never(), deadline);
     const err = await rejection(waiting);
     expect(deadline.expired).toBe(true);
     const failure = startupFailure(err, deadline, t.containerId, []);
