@@ -2,6 +2,7 @@
  * The doctor's verdicts: pure functions from collected facts to findings. Each finding that is a
  * problem says what to do about it.
  */
+import { hostPort } from '../testing/host/host-port.js';
 import type {
   CleanupFacts,
   ConnectionFacts,
@@ -197,7 +198,7 @@ function portVerdict(ports: Extract<PortFacts, { status: 'probed' }>, facts: Doc
     return {
       check: 'ports',
       level: 'ok',
-      message: `a published port answers on ${first.host}:${ports.hostPort}`,
+      message: `a published port answers on ${hostPort(first.host, ports.hostPort)}`,
     };
   }
   const tried = ports.attempts.map((a) => `${a.host} (${a.error ?? 'no answer'})`).join(', ');
@@ -205,7 +206,7 @@ function portVerdict(ports: Extract<PortFacts, { status: 'probed' }>, facts: Doc
     return {
       check: 'ports',
       level: 'warning',
-      message: `published ports do not answer on ${first?.host}, but do on ${answered.host}:${ports.hostPort}`,
+      message: `published ports do not answer on ${first?.host}, but do on ${hostPort(answered.host, ports.hostPort)}`,
       fix:
         `reach containers through ${answered.host}` +
         (facts.environment.inContainer

@@ -6,6 +6,7 @@
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Docker } from '../../client/docker.js';
+import { resolveHostAccess } from '../../testing/host/host-access.js';
 import type { EnvironmentFacts, PortAttempt, PortFacts } from '../facts.js';
 import { failureFacts } from './failure.js';
 
@@ -34,10 +35,12 @@ export async function pickImage(
   return busybox[0] ?? { skipped: 'no busybox image is present locally (the doctor never pulls)' };
 }
 
-/** Hosts to try, in order: where the harness reaches ports, then the ways out of a container. */
-export function candidateHosts(docker: Docker, environment: EnvironmentFacts): string[] {
-  const endpoint = docker.connection.endpoint;
-  const primary = endpoint.kind === 'unix' ? '127.0.0.1' : endpoint.host;
+/**
+ * Hosts to try, in order: where the harness reaches ports (its own decision: an override, the host
+ * behind an ssh alias, a gateway from inside a container), then the other ways out of a container.
+ */
+export async function candidateHosts(docker: Docker, environment: EnvironmentFacts): Promise<string[]> {
+  const primary = (await resolveHostAccess(docker)).host;
   const extra = environment.inContainer ? [environment.gateway, 'host.docker.internal'] : [];
   return [...new Set([primary, ...extra].filter((h): h is string => Boolean(h)))];
 }
@@ -53,7 +56,7 @@ export async function portFacts(
   try {
     id = await startServer(docker, image, signal);
     const hostPort = await publishedPort(docker, id, signal);
-    const hosts = candidateHosts(docker, options.environment);
+    const hosts = await candidateHosts(docker, options.environment);
     const attempts: PortAttempt[] = [];
     for (const [index, host] of hosts.entries()) {
       const attempt = await probe(host, hostPort, index === 0 ? FIRST_HOST_MS : OTHER_HOST_MS, signal);

@@ -161,6 +161,21 @@ describe('doctor checks', () => {
     expect(ports.fix).toMatch(/runs in a container/);
   });
 
+  it('writes an IPv6 host with its port in brackets', () => {
+    const findings = diagnose({
+      ...healthy,
+      ports: {
+        status: 'probed',
+        image: 'busybox:1',
+        hostPort: 32768,
+        attempts: [{ host: 'fd00::5', ok: true }],
+      },
+    });
+    expect(findings.find((f) => f.check === 'ports')?.message).toBe(
+      'a published port answers on [fd00::5]:32768',
+    );
+  });
+
   it('fails when no host reaches a published port', () => {
     const findings = diagnose({
       ...healthy,
