@@ -140,7 +140,7 @@ export class ApiClient {
     } catch (err) {
       throw isDockerError(err) ? err : translateFailure(err, this.#failureContext(res.request, req.signal));
     }
-    if (this.#calls.pooled) await connectionReleased();
+    await connectionReleased();
     return { status: res.status, headers: res.headers, data: data as T };
   }
 
@@ -353,9 +353,9 @@ function versioned(
 }
 
 /**
- * undici marks a connection reusable one macrotask after its response ends (a setImmediate in its
- * HTTP/1.1 client). Waiting that long lets back-to-back calls reuse it instead of dialing another
- * socket, which over ssh:// means another ssh process.
+ * Both keep-alive transports (undici's pool, and berth's own in keep-alive.ts) hand a connection on
+ * one macrotask after its response ends. Waiting that long lets back-to-back calls reuse it instead
+ * of dialing another socket, which over ssh:// means another ssh process.
  */
 function connectionReleased(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

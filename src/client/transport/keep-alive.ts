@@ -1,8 +1,8 @@
 /**
  * The Transport for ordinary calls on the endpoints where berth dials its own sockets (a unix socket,
- * plain TCP): HTTP/1.1 keep-alive connections it holds itself, parsed by http1.ts. A small request
- * then costs less CPU than through undici, and a process that never reaches for `docker.dispatcher`
- * never loads undici, whose WebAssembly HTTP parser adds tens of MiB of RSS when V8 compiles it.
+ * plain TCP): HTTP/1.1 keep-alive connections it holds itself, parsed by http1.ts. A process that
+ * never reaches for `docker.dispatcher` then never loads undici, whose WebAssembly HTTP parser adds
+ * tens of MiB of RSS when V8 compiles it.
  */
 import type { Socket } from 'node:net';
 import type { Dialer } from './dial.js';
@@ -17,7 +17,7 @@ export interface KeepAliveLimits {
   keepAliveTimeout: number;
 }
 
-/** A call waiting for a socket: given a kept one, or undefined for a free place to dial. */
+/** A call waiting for a socket: given a kept one, or undefined for a place (already counted) to dial. */
 interface Waiter {
   take(socket: Socket | undefined): void;
 }
@@ -45,7 +45,7 @@ export class KeepAliveTransport implements Transport {
     if (idle) return this.#send(this.#wake(idle), req);
     if (this.#lent < this.limits.connections) return this.#sendOnNew(req);
     return this.#queue(req.signal).then((socket) =>
-      socket ? this.#send(socket, req) : this.#sendOnNew(req),
+      socket ? this.#send(socket, req) : this.#dialAndSend(req),
     );
   }
 
@@ -59,8 +59,13 @@ export class KeepAliveTransport implements Transport {
     });
   }
 
-  async #sendOnNew(req: TransportRequest): Promise<TransportResponse> {
+  #sendOnNew(req: TransportRequest): Promise<TransportResponse> {
     this.#lent += 1;
+    return this.#dialAndSend(req);
+  }
+
+  /** A new socket for a place already counted as lent. */
+  async #dialAndSend(req: TransportRequest): Promise<TransportResponse> {
     let socket: Socket;
     try {
       socket = await this.dial(req.signal);
@@ -124,7 +129,7 @@ export class KeepAliveTransport implements Transport {
     return socket;
   }
 
-  /** A lent socket closed: its place goes to the next waiting call, which dials a new one. */
+  /** A lent socket closed: its place goes to the next waiting call, which dials into it. */
   #returned(): void {
     const waiter = this.#waiting.shift();
     if (waiter) waiter.take(undefined);
@@ -139,8 +144,8 @@ export class KeepAliveTransport implements Transport {
   }
 
   /**
-   * Wait for a socket: a kept one handed on, or undefined for a free place (the caller dials). The
-   * place is counted as lent from the moment it is handed over.
+   * Wait for a socket: a kept one handed on, or undefined for a place freed by a closed one (the
+   * caller dials). Either way the place stays counted as lent while it passes to the caller.
    */
   #queue(signal: AbortSignal | undefined): Promise<Socket | undefined> {
     return new Promise((resolve, reject) => {
@@ -153,9 +158,6 @@ export class KeepAliveTransport implements Transport {
       const waiter: Waiter = {
         take: (socket) => {
           signal?.removeEventListener('abort', abort);
-          if (socket) socket.ref();
-          // A free place is dialed by the caller, which counts it again.
-          if (!socket) this.#lent -= 1;
           resolve(socket);
         },
       };
