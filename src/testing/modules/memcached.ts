@@ -2,7 +2,7 @@ import { randomHex } from '../../dependencies.js';
 import { GenericContainer } from '../generic-container.js';
 import { hostPort } from '../host/host-port.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
-import { type Conversation, lineEnd, ProtocolWait, READY } from './protocol-wait.js';
+import { type Conversation, firstLineAnswer, ProtocolWait } from './protocol-wait.js';
 
 const PORT = 11211;
 
@@ -38,7 +38,7 @@ export class StartedMemcachedContainer extends StartedContainer {
 
   /** `host:port`, as memcached clients take a server. */
   getServer(): string {
-    return `${hostPort(this.host, this.getPort())}`;
+    return hostPort(this.host, this.getPort());
   }
 
   /**
@@ -53,13 +53,5 @@ export class StartedMemcachedContainer extends StartedContainer {
 
 /** `version` answered with `VERSION x.y.z`. */
 export function version(): Conversation {
-  return {
-    hello: 'version\r\n',
-    read(received) {
-      const end = lineEnd(received);
-      if (end < 0) return undefined;
-      const line = received.toString('utf8', 0, end);
-      return line.startsWith('VERSION ') ? READY : `server answered ${line}`;
-    },
-  };
+  return firstLineAnswer('version\r\n', (line) => line.startsWith('VERSION '));
 }

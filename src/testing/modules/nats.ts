@@ -91,7 +91,7 @@ export class StartedNatsContainer extends StartedContainer {
 
   /** `host:port`, as the NATS clients' `servers` option takes it. */
   getServer(): string {
-    return `${hostPort(this.host, this.getPort())}`;
+    return hostPort(this.host, this.getPort());
   }
 
   /** The credentials clients must give, if any. */

@@ -19,6 +19,19 @@ export interface Conversation {
   read(received: Buffer, send: (data: Buffer | string) => void): string | undefined;
 }
 
+/** Sends `hello` and decides on the first line answered: READY when `ready(line)`, else that line. */
+export function firstLineAnswer(hello: string, ready: (line: string) => boolean): Conversation {
+  return {
+    hello,
+    read(received) {
+      const end = lineEnd(received);
+      if (end < 0) return undefined;
+      const line = received.toString('utf8', 0, end);
+      return ready(line) ? READY : `server answered ${line}`;
+    },
+  };
+}
+
 /**
  * READY, or what the service (or docker-proxy with nothing behind it) did instead. A silence of
  * `idleMs` ends it: short for a readiness probe, long for a command that has work to do.

@@ -2,7 +2,7 @@ import { InvalidOptionError } from '../../index.js';
 import { GenericContainer, type StartOptions } from '../generic-container.js';
 import { hostPort } from '../host/host-port.js';
 import { StartedContainer, type StartedState } from '../started-container.js';
-import { type Conversation, lineEnd, ProtocolWait, READY } from './protocol-wait.js';
+import { type Conversation, firstLineAnswer, ProtocolWait } from './protocol-wait.js';
 
 /** The port Redis and Valkey listen on. */
 export const RESP_PORT = 6379;
@@ -77,13 +77,5 @@ export class StartedRespServer extends StartedContainer {
  * being read, while the port already accepts connections) is not.
  */
 export function ping(): Conversation {
-  return {
-    hello: 'PING\r\n',
-    read(received) {
-      const end = lineEnd(received);
-      if (end < 0) return undefined;
-      const line = received.toString('utf8', 0, end);
-      return line === '+PONG' || line.startsWith('-NOAUTH') ? READY : `server answered ${line}`;
-    },
-  };
+  return firstLineAnswer('PING\r\n', (line) => line === '+PONG' || line.startsWith('-NOAUTH'));
 }

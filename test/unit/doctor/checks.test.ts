@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diagnose, isHealthy } from '../../../src/doctor/checks.js';
-import type { ConnectionFacts, DoctorFacts, EngineFacts } from '../../../src/doctor/facts.js';
+import type { ConnectionFacts, DoctorFacts, EngineFacts, PortAttempt } from '../../../src/doctor/facts.js';
 import { formatReport } from '../../../src/doctor/report.js';
 
 const socket = { path: '/var/run/docker.sock', exists: true, isSocket: true, accessible: true };
@@ -38,6 +38,14 @@ const unreachable = (facts: Partial<DoctorFacts>, errno?: string, code = 'BERTH_
     ports: undefined,
     cleanup: undefined,
     engine: { error: { code, message: 'failed', ...(errno ? { errno } : {}) } },
+    ...facts,
+  });
+
+/** The facts of a healthy machine whose port check tried these hosts. */
+const portsTried = (attempts: PortAttempt[], facts: Partial<DoctorFacts> = {}) =>
+  diagnose({
+    ...healthy,
+    ports: { status: 'probed', image: 'busybox:1', hostPort: 32768, attempts },
     ...facts,
   });
 
@@ -142,19 +150,13 @@ describe('doctor checks', () => {
   });
 
   it('names the host that works when 127.0.0.1 does not', () => {
-    const findings = diagnose({
-      ...healthy,
-      environment: { inContainer: true, gateway: '172.17.0.1', platform: 'linux' },
-      ports: {
-        status: 'probed',
-        image: 'busybox:1',
-        hostPort: 32768,
-        attempts: [
-          { host: '127.0.0.1', ok: false, error: 'ECONNREFUSED' },
-          { host: '172.17.0.1', ok: true },
-        ],
-      },
-    });
+    const findings = portsTried(
+      [
+        { host: '127.0.0.1', ok: false, error: 'ECONNREFUSED' },
+        { host: '172.17.0.1', ok: true },
+      ],
+      { environment: { inContainer: true, gateway: '172.17.0.1', platform: 'linux' } },
+    );
     const ports = findings.find((f) => f.check === 'ports')!;
     expect(ports.level).toBe('warning');
     expect(ports.message).toBe('published ports do not answer on 127.0.0.1, but do on 172.17.0.1:32768');
@@ -162,30 +164,14 @@ describe('doctor checks', () => {
   });
 
   it('writes an IPv6 host with its port in brackets', () => {
-    const findings = diagnose({
-      ...healthy,
-      ports: {
-        status: 'probed',
-        image: 'busybox:1',
-        hostPort: 32768,
-        attempts: [{ host: 'fd00::5', ok: true }],
-      },
-    });
+    const findings = portsTried([{ host: 'fd00::5', ok: true }]);
     expect(findings.find((f) => f.check === 'ports')?.message).toBe(
       'a published port answers on [fd00::5]:32768',
     );
   });
 
   it('fails when no host reaches a published port', () => {
-    const findings = diagnose({
-      ...healthy,
-      ports: {
-        status: 'probed',
-        image: 'busybox:1',
-        hostPort: 32768,
-        attempts: [{ host: '127.0.0.1', ok: false, error: 'ECLOSED' }],
-      },
-    });
+    const findings = portsTried([{ host: '127.0.0.1', ok: false, error: 'ECLOSED' }]);
     expect(problem(findings)?.message).toBe(
       'a published port (32768) answers on none of: 127.0.0.1 (ECLOSED)',
     );
