@@ -5,16 +5,26 @@
  * 32 each, in an order rotated every cycle), so load from elsewhere on the machine hits all alike.
  * Reported per client: median requests per second over the rounds, this process's CPU time per
  * request (the client's own cost, whatever the daemon's latency), and berth's ratio to it as the
- * median of the single rounds' ratios. The section's targets are printed at the end of every run.
+ * median of the single rounds' ratios. berth is the built package (dist/), as users run it; the
+ * other clients are their published JavaScript. The section's targets are printed at the end of every run.
  *
  *   npx tsx bench/requests.bench.mts         (BENCH_REQUEST_ROUNDS=25, BENCH_REQUEST_ROUND_MS=500)
  */
 import { Pool } from 'undici';
 import { transportDefaults } from '../src/client/option-checks.js';
-import { Docker } from '../src/index.js';
 import { ensureBusybox } from '../test/support/images.js';
 import type { RequestResults, RequestRow } from './results.mjs';
-import { envInt, fixed, machine, median, optionalImport, rotate, SOCKET, writeResults } from './support.mjs';
+import {
+  envInt,
+  fixed,
+  importBuilt,
+  machine,
+  median,
+  optionalImport,
+  rotate,
+  SOCKET,
+  writeResults,
+} from './support.mjs';
 import { met, TARGETS } from './targets.mjs';
 
 const ROUNDS = envInt('BENCH_REQUEST_ROUNDS', 25);
@@ -71,6 +81,11 @@ function bare(id: string): Client {
     close: () => pool.close(),
   };
 }
+
+type Berth = typeof import('../src/index.js');
+
+/** berth as installed: the package's build, loaded once. */
+const { Docker } = await importBuilt<Berth>('index');
 
 function berth(id: string): Client {
   const docker = new Docker({ socketPath: SOCKET, env: {} });

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const MiB = 1024 * 1024;
 export const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -148,6 +148,16 @@ export async function builtPackage(): Promise<BuiltPackage> {
   if (cached) return { ...(JSON.parse(cached) as BuiltPackage), built: false };
   if (given) throw new Error(`${PACKAGE_ENV}=${given} holds no built package`);
   return buildPackage(dir);
+}
+
+/**
+ * An entry of the built package (`index`, `testing/index`), as an installed berth loads it. The
+ * sections that time berth's own JavaScript measure this build, not the sources run through tsx,
+ * whose transform wraps every closure created per call in a naming helper that users never run.
+ */
+export async function importBuilt<T>(entry: 'index' | 'testing/index'): Promise<T> {
+  const { dir } = await builtPackage();
+  return (await import(pathToFileURL(join(dir, 'dist', `${entry}.js`)).href)) as T;
 }
 
 /** One per checkout: worktrees of the repository build side by side without removing each other's. */
