@@ -26,11 +26,14 @@ export interface RequestStartEvent {
   request: RequestDiagnostic;
 }
 
-/** Published on `berth:request:end` once the response head is in, whatever its status. */
+/**
+ * Published on `berth:request:end` once the response is in, whatever its status: the whole answer
+ * of an ordinary call, the head of a stream or hijack.
+ */
 export interface RequestEndEvent {
   request: RequestDiagnostic;
   status: number;
-  /** Milliseconds from the start to the response head. */
+  /** Milliseconds from the start to the response (see above). */
   durationMs: number;
 }
 

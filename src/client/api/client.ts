@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { pRetry } from '../../dependencies.js';
 import { traceRequest } from '../diagnostics.js';
-import { AbortError, type DockerError, isDockerError, type RequestInfo } from '../errors.js';
+import { AbortError, type DockerError, type RequestInfo } from '../errors.js';
 import { parseJson } from '../streams/json-lines.js';
 import type { Dialer } from '../transport/dial.js';
 import {
@@ -11,14 +11,14 @@ import {
   failedBeforeSending,
   requestFailure,
   translateBodyErrors,
-  translateFailure,
 } from '../transport/failures.js';
 import type { Upload } from '../transport/http1.js';
 import { type KeepAliveLimits, KeepAliveTransport } from '../transport/keep-alive.js';
 import { PoolTransport } from '../transport/pool.js';
 import { SocketTransport } from '../transport/socket.js';
 import type {
-  Transport,
+  CallResponse,
+  CallTransport,
   TransportRequest,
   TransportResponse,
   UpgradingTransport,
@@ -101,7 +101,7 @@ export class ApiClient {
   readonly #negotiator: VersionNegotiator;
   readonly #pool: PoolTransport;
   /** Where ordinary calls go: berth's keep-alive sockets, else the pool. */
-  readonly #calls: Transport;
+  readonly #calls: CallTransport;
   readonly #keepAlive: KeepAliveTransport | undefined;
   readonly #streams: UpgradingTransport;
   /** The negotiated (or pinned) version, once known. */
@@ -132,21 +132,13 @@ export class ApiClient {
   }
 
   /** Call an endpoint and decode its JSON (or text) body. 304 resolves with undefined data. */
-  async json<T>(method: Method, template: string, req: UntypedRequest = {}): Promise<JsonResponse<T>> {
-    const res = await this.#send(method, template, req, 'json');
-    let data: unknown;
-    try {
-      data = res.status === 304 ? undefined : await decodeBody(res);
-    } catch (err) {
-      throw isDockerError(err) ? err : translateFailure(err, this.#failureContext(res.request, req.signal));
-    }
-    await connectionReleased();
-    return { status: res.status, headers: res.headers, data: data as T };
+  json<T>(method: Method, template: string, req: UntypedRequest = {}): Promise<JsonResponse<T>> {
+    return this.#send(method, template, req, this.#callOnce) as Promise<JsonResponse<T>>;
   }
 
   /** Call an endpoint and hand back its body as a stream, with no idle timeout unless asked. */
   stream(method: Method, template: string, req: UntypedRequest = {}): Promise<RawResponse> {
-    return this.#send(method, template, req, 'stream');
+    return this.#send(method, template, req, this.#streamOnce);
   }
 
   /**
@@ -228,47 +220,41 @@ export class ApiClient {
    * The call's attempts, chained without an async frame of their own: on small requests every
    * promise hop shows. A synchronous failure (bad path parameter, signal already aborted) rejects.
    */
-  #send(method: Method, template: string, req: UntypedRequest, kind: CallKind): Promise<RawResponse> {
+  #send<R>(method: Method, template: string, req: UntypedRequest, once: Attempt<R>): Promise<R> {
     let target: Target | Promise<Target>;
     try {
       target = this.#target(method, template, req);
     } catch (error) {
       return Promise.reject(error);
     }
-    if (target instanceof Promise) return target.then((t) => this.#attempts(method, template, req, kind, t));
-    return this.#attempts(method, template, req, kind, target);
+    if (target instanceof Promise) return target.then((t) => this.#attempts(method, template, req, t, once));
+    return this.#attempts(method, template, req, target, once);
   }
 
   /**
    * The first attempt goes straight out, with no closure or p-retry set-up (both are measurable on
    * small requests); an idempotent call that never reached the daemon is tried again.
    */
-  #attempts(
+  #attempts<R>(
     method: Method,
     template: string,
     req: UntypedRequest,
-    kind: CallKind,
-    { path, request }: Target,
-  ): Promise<RawResponse> {
-    const first = this.#dispatch(template, path, req, kind, request);
+    target: Target,
+    once: Attempt<R>,
+  ): Promise<R> {
+    const first = once(template, req, target);
     if (!isIdempotent(method) || this.#options.retries <= 0 || isStreamBody(req.body)) return first;
     return first.catch((error: unknown) => {
       if (!retryable(req, error)) throw error;
-      return this.#retry(template, path, req, kind, request);
+      return this.#retry(template, req, target, once);
     });
   }
 
   /** Later attempts of an idempotent call whose first one never reached the daemon. */
-  async #retry(
-    template: string,
-    path: string,
-    req: UntypedRequest,
-    kind: CallKind,
-    request: RequestInfo,
-  ): Promise<RawResponse> {
+  async #retry<R>(template: string, req: UntypedRequest, target: Target, once: Attempt<R>): Promise<R> {
     // p-retry is loaded only now, after a failure: most programs never need it.
     const [retry] = await Promise.all([pRetry(), delay(RETRY_DELAY_MS)]);
-    return retry(() => this.#dispatch(template, path, req, kind, request), {
+    return retry(() => once(template, req, target), {
       retries: this.#options.retries - 1,
       minTimeout: RETRY_DELAY_MS * 2,
       factor: 2,
@@ -276,34 +262,48 @@ export class ApiClient {
     });
   }
 
-  /** One attempt: a stream through the stream transport, anything else through the pool. */
-  async #dispatch(
-    template: string,
-    path: string,
-    given: UntypedRequest,
-    kind: CallKind,
-    request: RequestInfo,
-  ): Promise<RawResponse> {
-    const transport = kind === 'stream' ? this.#streams : this.#calls;
+  /** One attempt of an ordinary call: through the call transport, its answer read whole and decoded. */
+  readonly #callOnce: Attempt<JsonResponse<unknown>> = async (template, given, { path, request }) => {
+    // A shared connection cannot be half-closed: there a half-close cancels like the signal.
+    const req = given.halfClose
+      ? { ...given, signal: anySignal(given.signal, given.halfClose), halfClose: undefined }
+      : given;
+    const transport = this.#calls;
+    const trace = traceRequest(request, path, 'json', transport.kind);
+    let res: CallResponse;
+    try {
+      res = await transport.call(this.#outgoing('json', template, path, request, req));
+    } catch (err) {
+      throw trace.error(requestFailure(err, this.#failureContext(request, req.signal)));
+    }
+    trace.end(res.status);
+    const text = res.body.toString('utf8');
+    if (isFailure(res.status))
+      throw daemonError(res.status, daemonMessage(text) || `HTTP ${res.status}`, request);
+    const data = res.status === 304 ? undefined : decodeText(text, res.headers, request);
+    return { status: res.status, headers: res.headers, data };
+  };
+
+  /** One attempt of a stream: through the stream transport, its body handed to the caller. */
+  readonly #streamOnce: Attempt<RawResponse> = async (template, given, { path, request }) => {
+    const transport = this.#streams;
     // A pool cannot half-close one of its connections: there a half-close cancels like the signal.
     const req =
       given.halfClose && transport.pooled
         ? { ...given, signal: anySignal(given.signal, given.halfClose), halfClose: undefined }
         : given;
-    const trace = traceRequest(request, path, kind, transport.kind);
+    const trace = traceRequest(request, path, 'stream', transport.kind);
     let res: TransportResponse;
     try {
-      res = await transport.request(this.#outgoing(kind, template, path, request, req));
+      res = await transport.request(this.#outgoing('stream', template, path, request, req));
     } catch (err) {
       throw trace.error(requestFailure(err, this.#failureContext(request, req.signal)));
     }
     trace.end(res.status);
     if (isFailure(res.status)) throw await this.#statusError(res.status, res.body, request, transport.pooled);
-    // A JSON body is read by json(), which translates its failures itself.
-    const body =
-      kind === 'json' ? res.body : translateBodyErrors(res.body, this.#failureContext(request, req.signal));
+    const body = translateBodyErrors(res.body, this.#failureContext(request, req.signal));
     return { status: res.status, headers: res.headers, body, request };
-  }
+  };
 
   async #statusError(
     status: number,
@@ -335,6 +335,9 @@ export class ApiClient {
   }
 }
 
+/** One attempt of a call at its target. */
+type Attempt<R> = (template: string, req: UntypedRequest, target: Target) => Promise<R>;
+
 /** Where a call goes: its versioned path with the query, and the request as errors name it. */
 interface Target {
   path: string;
@@ -353,9 +356,9 @@ function versioned(
 }
 
 /**
- * Both keep-alive transports (undici's pool, and berth's own in keep-alive.ts) hand a connection on
- * one macrotask after its response ends. Waiting that long lets back-to-back calls reuse it instead
- * of dialing another socket, which over ssh:// means another ssh process.
+ * undici's pool hands a connection on one macrotask after its response ends. Waiting that long
+ * after an error answer lets the next call reuse it instead of dialing another socket, which over
+ * ssh:// means another ssh process.
  */
 function connectionReleased(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -432,14 +435,12 @@ export function daemonMessage(text: string): string {
   return text.trim();
 }
 
-/** The body as JSON when it says or looks so, else as text; a promise hop fewer than an async function. */
-function decodeBody(res: RawResponse): Promise<unknown> {
-  return bodyText(res.body).then((text) => {
-    if (text === '') return undefined;
-    const type = String(res.headers['content-type'] ?? '');
-    if (type.includes('json') || /^[[{]/.test(text)) return parseJson(text, res.request);
-    return text;
-  });
+/** The body as JSON when it says or looks so, else as text. */
+function decodeText(text: string, headers: CallResponse['headers'], request: RequestInfo): unknown {
+  if (text === '') return undefined;
+  const type = String(headers['content-type'] ?? '');
+  if (type.includes('json') || /^[[{]/.test(text)) return parseJson(text, request);
+  return text;
 }
 
 /** undici's own body reader, or any Readable read through its events (no async-iterator round trip per chunk). */

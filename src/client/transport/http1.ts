@@ -1,11 +1,11 @@
 /**
- * One HTTP/1.1 exchange on a socket berth dialed itself. With `Connection: close` for calls whose
- * bodies are long streams (build contexts and image archives going up, followed logs, events and
- * exports coming down): a followed stream then never holds one of the pool's connections. With
- * keep-alive for the ordinary calls of keep-alive.ts, which hands the socket on to the next call
- * once the response has ended. Response bodies are handed on as the views of what the socket read,
- * never joined into new buffers; uploads are written chunk by chunk with the socket's own
- * backpressure.
+ * One HTTP/1.1 exchange on a socket berth dialed itself. `exchange` hands the body on as a stream,
+ * with `Connection: close`: calls whose bodies are long streams (build contexts and image archives
+ * going up, followed logs, events and exports coming down) and hijacks each hold a socket of their
+ * own. `exchangeWhole` reads the body whole before it resolves, on a kept-alive connection that it
+ * hands back to keep-alive.ts once the response has ended: the ordinary calls. Streamed bodies are
+ * handed on as the views of what the socket read, never joined into new buffers; uploads are
+ * written chunk by chunk with the socket's own backpressure.
  */
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
@@ -34,12 +34,24 @@ export interface ExchangeRequest {
   repeatedHeaders?: Record<string, string[]> | undefined;
 }
 
+/** What an ordinary call sends: no half-close and no upgrade, which need a connection of their own. */
+export type WholeRequest = Omit<ExchangeRequest, 'halfClose' | 'upgrade'>;
+
+type Headers = Record<string, string | string[]>;
+
 export interface ExchangeResponse {
   status: number;
-  headers: Record<string, string | string[]>;
+  headers: Headers;
   body: Readable;
   /** The socket, the caller's from now on: set when the daemon switched protocols (101). */
   upgraded?: Socket | undefined;
+}
+
+/** A response whose body was read to its end. */
+export interface WholeResponse {
+  status: number;
+  headers: Headers;
+  body: Buffer;
 }
 
 export { UploadError };
@@ -54,72 +66,96 @@ const MAX_HEAD = 64 * 1024;
 export type Reuse = (socket: Socket) => void;
 
 /**
- * Send `req` on `socket` (which the exchange then owns) and resolve once the response head is in.
- * With `reuse`, the connection is kept alive and handed to it once the response has ended.
+ * Send `req` on `socket` (which the exchange then owns, and ends with the body) and resolve once
+ * the response head is in, with the body as a stream.
  */
-export function exchange(socket: Socket, req: ExchangeRequest, reuse?: Reuse): Promise<ExchangeResponse> {
+export function exchange(socket: Socket, req: ExchangeRequest): Promise<ExchangeResponse> {
+  return send(socket, req, undefined) as Promise<ExchangeResponse>;
+}
+
+/**
+ * Send `req` on a kept-alive `socket` and resolve once the whole response is in. When the
+ * connection can carry another call, it is handed to `reuse` one macrotask later.
+ */
+export function exchangeWhole(socket: Socket, req: WholeRequest, reuse: Reuse): Promise<WholeResponse> {
+  return send(socket, req, reuse) as Promise<WholeResponse>;
+}
+
+/** Write the request and read the answer: streamed without `reuse`, whole with it. */
+function send(socket: Socket, req: ExchangeRequest, reuse: Reuse | undefined): Promise<unknown> {
   const abort = () => socket.destroy(exchangeFailure('ABORT_ERR', 'the request was aborted'));
   let sent = false;
   // Half-closing in the middle of the body would only truncate it: the request is abandoned then.
   const halfClose = () => (sent ? socket.end() : abort());
-  if (req.signal?.aborted || req.halfClose?.aborted) abort();
-  req.signal?.addEventListener('abort', abort, { once: true });
-  req.halfClose?.addEventListener('abort', halfClose, { once: true });
+  const { signal } = req;
+  const listening = signal !== undefined || req.halfClose !== undefined;
+  if (signal?.aborted || req.halfClose?.aborted) abort();
   const forget = () => {
-    req.signal?.removeEventListener('abort', abort);
+    signal?.removeEventListener('abort', abort);
     req.halfClose?.removeEventListener('abort', halfClose);
   };
-  socket.once('close', forget);
+  if (listening) {
+    signal?.addEventListener('abort', abort, { once: true });
+    req.halfClose?.addEventListener('abort', halfClose, { once: true });
+    socket.once('close', forget);
+  }
   // Once switched, the socket (and reacting to the signal) is the caller's.
-  const keepAlive = reuse !== undefined && !req.upgrade && !req.halfClose;
-  const handBack = keepAlive
+  const handBack = reuse
     ? () => {
         if (!sent) return false;
-        forget();
-        socket.off('close', forget);
+        if (listening) {
+          forget();
+          socket.off('close', forget);
+        }
         reuse(socket);
         return true;
       }
     : undefined;
   const response = readResponse(socket, req, forget, handBack);
-  socket.write(requestHead(req, keepAlive));
-  // A failing upload destroys the socket with an UploadError, which the response then reports.
-  sendBody(socket, req.body).then(
-    () => {
-      sent = true;
-      if (req.halfClose?.aborted && !socket.destroyed) socket.end();
-    },
-    (err: unknown) => socket.destroy(new UploadError(err)),
-  );
+  const { body } = req;
+  const head = requestHead(req, reuse !== undefined);
+  if (body === undefined || typeof body === 'string') {
+    // One write, so one system call, for the head and a body already in memory.
+    socket.write(body === undefined ? head : head + body);
+    sent = true;
+  } else if (body instanceof Uint8Array) {
+    socket.cork();
+    socket.write(head);
+    socket.write(body);
+    socket.uncork();
+    sent = true;
+  } else {
+    socket.write(head);
+    // A failing upload destroys the socket with an UploadError, which the response then reports.
+    sendStream(socket, body).then(
+      () => {
+        sent = true;
+        if (req.halfClose?.aborted && !socket.destroyed) socket.end();
+      },
+      (err: unknown) => socket.destroy(new UploadError(err)),
+    );
+  }
   return response;
 }
 
 function requestHead(req: ExchangeRequest, keepAlive: boolean): string {
+  let head = `${req.method} ${req.path} HTTP/1.1\r\nHost: docker\r\n`;
   // HTTP/1.1 keeps a connection open unless a side says otherwise.
-  const connection = req.upgrade
-    ? ['Connection: Upgrade', `Upgrade: ${req.upgrade}`]
-    : keepAlive
-      ? []
-      : ['Connection: close'];
-  const lines = [`${req.method} ${req.path} HTTP/1.1`, 'Host: docker', ...connection];
-  for (const [name, value] of Object.entries(req.headers)) lines.push(`${name}: ${value}`);
+  if (req.upgrade) head += `Connection: Upgrade\r\nUpgrade: ${req.upgrade}\r\n`;
+  else if (!keepAlive) head += 'Connection: close\r\n';
+  for (const name in req.headers) head += `${name}: ${req.headers[name]}\r\n`;
   for (const [name, values] of Object.entries(req.repeatedHeaders ?? {})) {
-    for (const value of values) lines.push(`${name}: ${value}`);
+    for (const value of values) head += `${name}: ${value}\r\n`;
   }
   const { body } = req;
-  if (typeof body === 'string') lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
-  else if (body instanceof Uint8Array) lines.push(`Content-Length: ${body.byteLength}`);
-  else if (body !== undefined) lines.push('Transfer-Encoding: chunked');
-  return `${lines.join('\r\n')}\r\n\r\n`;
+  if (typeof body === 'string') head += `Content-Length: ${Buffer.byteLength(body)}\r\n`;
+  else if (body instanceof Uint8Array) head += `Content-Length: ${body.byteLength}\r\n`;
+  else if (body !== undefined) head += 'Transfer-Encoding: chunked\r\n';
+  return `${head}\r\n`;
 }
 
-/** Write the body: as is when its length is known, chunk-encoded when it is a stream. */
-async function sendBody(socket: Socket, body: ExchangeRequest['body']): Promise<void> {
-  if (body === undefined) return;
-  if (typeof body === 'string' || body instanceof Uint8Array) {
-    socket.write(body);
-    return;
-  }
+/** Write a streamed body chunk-encoded. */
+async function sendStream(socket: Socket, body: Readable | AsyncIterable<Uint8Array>): Promise<void> {
   const lent = isLendingUpload(body) ? body[LEND_CHUNKS]() : undefined;
   const chunks = lent?.chunks ?? (body as AsyncIterable<Uint8Array>);
   for await (const chunk of chunks) {
@@ -149,22 +185,24 @@ function drained(socket: Socket): Promise<void> {
 }
 
 /**
- * Parse the response head, then stream the body through a decoder for its framing. Once the body
- * has ended, `handBack` (keep-alive only) detaches the exchange and passes the socket on; it
- * declines (false) while the request body is still going out.
+ * Parse the response head, then read the body through a decoder for its framing: into a stream,
+ * or (with `handBack`, keep-alive) whole. Once a whole body has ended, `handBack` detaches the
+ * exchange and passes the socket on; it declines (false) while the request body is still going out.
  */
 function readResponse(
   socket: Socket,
   req: ExchangeRequest,
   onUpgrade: () => void,
   handBack?: () => boolean,
-): Promise<ExchangeResponse> {
+): Promise<ExchangeResponse | WholeResponse> {
   return new Promise((resolve, reject) => {
     let head: Buffer | undefined;
     let decoder: BodyDecoder | undefined;
     let body: Readable | undefined;
     /** Set once the socket went on to another exchange: nothing here may touch it again. */
     let released = false;
+    /** Whether the socket's idle timer runs for this body. */
+    let idleTimed = false;
     const headTimer =
       req.headersTimeout > 0
         ? setTimeout(
@@ -182,11 +220,10 @@ function readResponse(
     const stalled = () => socket.destroy(exchangeFailure('BERTH_BODY_TIMEOUT', 'the response stalled'));
     const detach = () => {
       socket.off('data', onData).off('end', onEnd).off('error', fail).off('close', onClose);
-      socket.off('timeout', stalled);
+      if (idleTimed) socket.off('timeout', stalled);
     };
 
-    const switched = (status: number, headers: Record<string, string | string[]>, rest: Buffer) => {
-      clearTimeout(headTimer);
+    const switched = (status: number, headers: Headers, rest: Buffer) => {
       // Paused until the new protocol's reader takes over (node:http2 reads what is buffered first).
       socket.pause();
       detach();
@@ -196,43 +233,65 @@ function readResponse(
       resolve({ status, headers, body: Readable.from([]), upgraded: socket });
     };
 
-    const start = (status: number, headers: Record<string, string | string[]>, rest: Buffer) => {
-      clearTimeout(headTimer);
+    /** A streamed body: the exchange's last, so the socket ends with it. */
+    const streamed = (status: number, headers: Headers) => {
       // Object mode hands each decoded slice on as it is: a byte-mode Readable joins what is
       // buffered into a new Buffer on each read(), copying much of the stream.
       const stream = new Readable({
         objectMode: true,
-        read: () => released || socket.resume(),
-        // A body read to its end is destroyed too (autoDestroy): its socket is then finish()'s.
+        read: () => socket.resume(),
+        // A body read to its end is destroyed too (autoDestroy): its socket has been ended then.
         destroy: (err, done) => {
-          if (!released && (err || !decoder?.finished)) socket.destroy();
+          if (err || !decoder?.finished) socket.destroy();
           done(err);
         },
       });
       body = stream;
-      // Called by the decoder once the body is complete; for an empty body, while it is being made.
-      const finish = (framing: BodyDecoder) => {
-        stream.push(null);
-        if (!handBack || !canKeepAlive(headers, framing)) return void socket.end();
-        socket.setTimeout(0);
-        // The daemon's close often arrives right behind its answer: the socket is handed on only
-        // once the reads already due have run, so that a connection the daemon ended is not reused.
-        setImmediate(() => {
-          released = !socket.destroyed && !socket.readableEnded && handBack();
-          if (released) detach();
-          else socket.end();
-        });
-      };
-      if (req.idleTimeout > 0) socket.setTimeout(req.idleTimeout, stalled);
-      decoder = bodyDecoder(
+      resolve({ status, headers, body: stream });
+      return bodyDecoder(
         status,
         req.method,
         headers,
         (slice) => stream.push(slice) || socket.pause(),
-        finish,
+        () => {
+          stream.push(null);
+          socket.end();
+        },
       );
-      resolve({ status, headers, body: stream });
+    };
+
+    /** A body read whole, then the socket handed on when the connection can carry another call. */
+    const whole = (status: number, headers: Headers, handOn: () => boolean) => {
+      const slices: Buffer[] = [];
+      return bodyDecoder(
+        status,
+        req.method,
+        headers,
+        (slice) => slices.push(slice),
+        (framing) => {
+          const bytes = slices.length === 1 ? slices[0]! : Buffer.concat(slices);
+          resolve({ status, headers, body: bytes });
+          if (!canKeepAlive(headers, framing)) return void socket.end();
+          if (idleTimed) socket.setTimeout(0);
+          // The daemon's close often arrives right behind its answer: the socket is handed on only
+          // once the reads already due have run, so that a connection the daemon ended is not reused.
+          setImmediate(() => {
+            released = !socket.destroyed && !socket.readableEnded && handOn();
+            if (released) detach();
+            else socket.end();
+          });
+        },
+      );
+    };
+
+    const start = (status: number, headers: Headers, rest: Buffer) => {
+      decoder = handBack ? whole(status, headers, handBack) : streamed(status, headers);
       if (rest.length > 0) decoder.write(rest);
+      // Most answers arrive with their head: the idle timer runs only for a body still to come.
+      if (req.idleTimeout > 0 && !decoder.finished) {
+        idleTimed = true;
+        socket.setTimeout(req.idleTimeout, stalled);
+      }
     };
 
     const onData = (chunk: Buffer) => {
@@ -244,6 +303,7 @@ function readResponse(
           if (head.length > MAX_HEAD) throw exchangeFailure('BERTH_BAD_RESPONSE', 'response head too large');
           return;
         }
+        clearTimeout(headTimer);
         const parsed = parseHead(head.toString('latin1', 0, end));
         const next = parsed.status === 101 && req.upgrade ? switched : start;
         next(parsed.status, parsed.headers, head.subarray(end + 4));
@@ -289,8 +349,8 @@ export function parseHead(text: string): { status: number; headers: Record<strin
     const end = found < 0 ? text.length : found;
     const colon = text.indexOf(':', at);
     if (colon > at && colon < end) {
-      const name = text.slice(at, colon).trim().toLowerCase();
-      const value = text.slice(colon + 1, end).trim();
+      const name = lowerName(text.slice(at, colon));
+      const value = trimmed(text, colon + 1, end);
       const previous = headers[name];
       headers[name] =
         previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
@@ -298,6 +358,28 @@ export function parseHead(text: string): { status: number; headers: Record<strin
     at = end + 2;
   }
   return { status, headers };
+}
+
+/** Header names as daemons spell them, lower-cased: the same dozen come back on every call. */
+const lowerNames = new Map<string, string>();
+
+function lowerName(name: string): string {
+  let lower = lowerNames.get(name);
+  if (lower === undefined) {
+    lower = name.trim().toLowerCase();
+    // Bounded, whatever a peer sends.
+    if (lowerNames.size < 256) lowerNames.set(name, lower);
+  }
+  return lower;
+}
+
+/** `text` from `start` to `end` without surrounding spaces and tabs, sliced once. */
+function trimmed(text: string, start: number, end: number): string {
+  let from = start;
+  let to = end;
+  while (from < to && (text[from] === ' ' || text[from] === '\t')) from++;
+  while (to > from && (text[to - 1] === ' ' || text[to - 1] === '\t')) to--;
+  return text.slice(from, to);
 }
 
 /** The code of an `HTTP/1.0` or `HTTP/1.1` status line. */

@@ -1,14 +1,14 @@
 /**
- * The Transport for ordinary calls on the endpoints where berth dials its own sockets (a unix socket,
- * plain TCP): HTTP/1.1 keep-alive connections it holds itself, parsed by http1.ts. A process that
- * never reaches for `docker.dispatcher` then never loads undici, whose WebAssembly HTTP parser adds
- * tens of MiB of RSS when V8 compiles it.
+ * The transport for ordinary calls on the endpoints where berth dials its own sockets (a unix socket,
+ * plain TCP): HTTP/1.1 keep-alive connections it holds itself, each answer read whole by http1.ts.
+ * A process that never reaches for `docker.dispatcher` then never loads undici, whose WebAssembly
+ * HTTP parser adds tens of MiB of RSS when V8 compiles it.
  */
 import type { Socket } from 'node:net';
 import type { Dialer } from './dial.js';
-import { exchange } from './http1.js';
+import { exchangeWhole } from './http1.js';
 import { exchangeFailure } from './http1-body.js';
-import type { Transport, TransportRequest, TransportResponse } from './transport.js';
+import type { CallRequest, CallResponse, CallTransport } from './transport.js';
 
 export interface KeepAliveLimits {
   /** Most sockets open to the daemon at once; further calls wait for one. */
@@ -22,28 +22,39 @@ interface Waiter {
   take(socket: Socket | undefined): void;
 }
 
+/** When a kept socket was last parked; absent while a call has it. */
+const IDLE_SINCE = Symbol('berth.keepAlive.idleSince');
+type KeptSocket = Socket & { [IDLE_SINCE]?: number | undefined };
+
 /** Sockets kept open between calls, at most `connections` at once; idle ones close after a while. */
-export class KeepAliveTransport implements Transport {
+export class KeepAliveTransport implements CallTransport {
   readonly kind = 'pool';
-  /** A finished response hands its socket on one macrotask later (see http1.ts). */
-  readonly pooled = true;
-  readonly #idle: Socket[] = [];
+  /** Parked sockets, the longest idle first. */
+  readonly #idle: KeptSocket[] = [];
   readonly #waiting: Waiter[] = [];
   /** Sockets lent to calls or being dialed for them. */
   #lent = 0;
+  /** Lent sockets whose answer is in: each comes back (or closes) one macrotask later. */
+  #finishing = 0;
   #closed = false;
   #onDrained: (() => void) | undefined;
+  /** Closes sockets idle for keepAliveTimeout: one timer for them all, armed while any is idle. */
+  #expiry: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly dial: Dialer,
     private readonly limits: KeepAliveLimits,
   ) {}
 
-  request(req: TransportRequest): Promise<TransportResponse> {
+  call(req: CallRequest): Promise<CallResponse> {
     if (this.#closed) return Promise.reject(exchangeFailure('BERTH_CLIENT_CLOSED', 'the client is closed'));
     const idle = this.#idle.pop();
     if (idle) return this.#send(this.#wake(idle), req);
-    if (this.#lent < this.limits.connections) return this.#sendOnNew(req);
+    // A socket on its way back is waited for rather than another dialed: back-to-back calls share one.
+    if (this.#lent < this.limits.connections && this.#waiting.length >= this.#finishing) {
+      this.#lent += 1;
+      return this.#dialAndSend(req);
+    }
     return this.#queue(req.signal).then((socket) =>
       socket ? this.#send(socket, req) : this.#dialAndSend(req),
     );
@@ -52,6 +63,7 @@ export class KeepAliveTransport implements Transport {
   /** Refuse new calls, close idle sockets, and resolve once every lent socket is back or closed. */
   close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#expiry);
     for (const socket of this.#idle.splice(0)) socket.destroy();
     if (this.#lent === 0 && this.#waiting.length === 0) return Promise.resolve();
     return new Promise((resolve) => {
@@ -59,13 +71,8 @@ export class KeepAliveTransport implements Transport {
     });
   }
 
-  #sendOnNew(req: TransportRequest): Promise<TransportResponse> {
-    this.#lent += 1;
-    return this.#dialAndSend(req);
-  }
-
   /** A new socket for a place already counted as lent. */
-  async #dialAndSend(req: TransportRequest): Promise<TransportResponse> {
+  async #dialAndSend(req: CallRequest): Promise<CallResponse> {
     let socket: Socket;
     try {
       socket = await this.dial(req.signal);
@@ -73,26 +80,51 @@ export class KeepAliveTransport implements Transport {
       this.#returned();
       throw err;
     }
+    this.#watch(socket);
     return this.#send(socket, req);
   }
 
-  #send(socket: Socket, req: TransportRequest): Promise<TransportResponse> {
-    let settled = false;
+  #send(socket: Socket, req: CallRequest): Promise<CallResponse> {
+    let state: 'out' | 'finishing' | 'back' = 'out';
+    const back = () => {
+      if (state === 'finishing') this.#finishing -= 1;
+      state = 'back';
+    };
     const closed = () => {
-      if (settled) return;
-      settled = true;
+      if (state === 'back') return;
+      back();
       this.#returned();
     };
     socket.once('close', closed);
-    return exchange(socket, req, (done) => {
-      settled = true;
+    return exchangeWhole(socket, req, (done) => {
+      back();
       done.off('close', closed);
       this.#park(done);
+    }).then((res) => {
+      if (state === 'out') {
+        state = 'finishing';
+        this.#finishing += 1;
+      }
+      return res;
     });
   }
 
+  /**
+   * What ends a kept socket while it is parked: anything the daemon sends, its end, an error. Listened
+   * to once per socket, and ignored while a call has it.
+   */
+  #watch(socket: KeptSocket): void {
+    const drop = () => {
+      if (socket[IDLE_SINCE] === undefined) return;
+      const at = this.#idle.indexOf(socket);
+      if (at >= 0) this.#idle.splice(at, 1);
+      socket.destroy();
+    };
+    socket.on('data', drop).on('end', drop).on('error', drop);
+  }
+
   /** A socket whose exchange ended with the connection still good: to a waiting call, or idle. */
-  #park(socket: Socket): void {
+  #park(socket: KeptSocket): void {
     const waiter = this.#waiting.shift();
     if (waiter) {
       waiter.take(socket);
@@ -104,26 +136,31 @@ export class KeepAliveTransport implements Transport {
       this.#drained();
       return;
     }
-    const drop = () => {
-      const at = this.#idle.indexOf(socket);
-      if (at >= 0) this.#idle.splice(at, 1);
-      socket.destroy();
-    };
-    // Anything the daemon sends on an idle connection (data, end, an error) ends it.
-    socket.on('data', drop).on('end', drop).on('error', drop).on('timeout', drop);
-    socket.setTimeout(this.limits.keepAliveTimeout);
+    socket[IDLE_SINCE] = performance.now();
     // An idle socket keeps no process alive.
     socket.unref();
     socket.resume();
-    (socket as IdleSocket)[DROP] = drop;
     this.#idle.push(socket);
+    this.#expiry ??= setTimeout(() => this.#expire(), this.limits.keepAliveTimeout).unref();
+  }
+
+  /** Close the sockets idle for keepAliveTimeout, and wait for the next one to be. */
+  #expire(): void {
+    this.#expiry = undefined;
+    const now = performance.now();
+    const { keepAliveTimeout } = this.limits;
+    while (this.#idle.length > 0 && now - this.#idle[0]![IDLE_SINCE]! >= keepAliveTimeout) {
+      this.#idle.shift()!.destroy();
+    }
+    const oldest = this.#idle[0];
+    if (oldest === undefined) return;
+    const due = keepAliveTimeout - (now - oldest[IDLE_SINCE]!);
+    this.#expiry = setTimeout(() => this.#expire(), Math.max(1, due)).unref();
   }
 
   /** An idle socket made ready for a call again. */
-  #wake(socket: Socket): Socket {
-    const drop = (socket as IdleSocket)[DROP];
-    if (drop) socket.off('data', drop).off('end', drop).off('error', drop).off('timeout', drop);
-    socket.setTimeout(0);
+  #wake(socket: KeptSocket): Socket {
+    socket[IDLE_SINCE] = undefined;
     socket.ref();
     this.#lent += 1;
     return socket;
@@ -167,6 +204,3 @@ export class KeepAliveTransport implements Transport {
     });
   }
 }
-
-const DROP = Symbol('berth.keepAlive.drop');
-type IdleSocket = Socket & { [DROP]?: () => void };

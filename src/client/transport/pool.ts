@@ -4,6 +4,9 @@ import type { Dispatcher } from 'undici';
 import { UploadError } from './failures.js';
 import type { Upload } from './http1.js';
 import type {
+  CallRequest,
+  CallResponse,
+  CallTransport,
   TransportRequest,
   TransportResponse,
   UpgradeTransportRequest,
@@ -12,19 +15,33 @@ import type {
 import { dispatchUpgrade, type UpgradeOutcome } from './upgrade.js';
 
 /** Ordinary calls and upgrades through the dispatcher, asked for at each request (created on first use). */
-export class PoolTransport implements UpgradingTransport {
+export class PoolTransport implements UpgradingTransport, CallTransport {
   readonly kind = 'pool';
   readonly pooled = true;
 
   constructor(private readonly dispatcher: () => Dispatcher) {}
 
   async request(req: TransportRequest): Promise<TransportResponse> {
+    const res = await this.#dispatch(req);
+    return { status: res.statusCode, headers: res.headers, body: res.body };
+  }
+
+  async call(req: CallRequest): Promise<CallResponse> {
+    const res = await this.#dispatch(req);
+    const body = Buffer.from(await res.body.arrayBuffer());
+    // The pool hands a connection on one macrotask after its response ends: a call made before
+    // would open another (over ssh://, another ssh process).
+    await new Promise((resolve) => setImmediate(resolve));
+    return { status: res.statusCode, headers: res.headers, body };
+  }
+
+  async #dispatch(req: TransportRequest): Promise<Dispatcher.ResponseData> {
     const body = undiciBody(req.body);
     // A failing upload (e.g. an unreadable file while packing a tar) is the caller's error, not the daemon's.
     let bodyFailure: unknown;
     if (body instanceof Readable) body.once('error', (err) => (bodyFailure ??= err));
     try {
-      const res = await this.dispatcher().request({
+      return await this.dispatcher().request({
         method: req.method as Dispatcher.HttpMethod,
         path: req.path,
         headers: req.headers,
@@ -33,7 +50,6 @@ export class PoolTransport implements UpgradingTransport {
         headersTimeout: req.headersTimeout,
         bodyTimeout: req.idleTimeout,
       });
-      return { status: res.statusCode, headers: res.headers, body: res.body };
     } catch (err) {
       throw bodyFailure === undefined ? err : new UploadError(bodyFailure);
     }

@@ -1,13 +1,14 @@
 /**
- * The seam under ApiClient: every request leaves through a Transport. Where berth dials its own
- * sockets (unix, plain TCP), ordinary calls go over its keep-alive sockets (keep-alive.ts) and
- * streams and hijacks each over a socket of its own (socket.ts), both speaking http1.ts, so such a
- * process never loads undici. Elsewhere the undici pool (pool.ts) carries every call.
+ * The seam under ApiClient: every request leaves through a transport. Ordinary calls, whose answers
+ * are read whole, go through a CallTransport; streams and hijacks through a Transport. Where berth
+ * dials its own sockets (unix, plain TCP), ordinary calls go over its keep-alive sockets
+ * (keep-alive.ts) and streams and hijacks each over a socket of its own (socket.ts), both speaking
+ * http1.ts, so such a process never loads undici. Elsewhere the undici pool (pool.ts) carries both.
  * All take their timeouts from the request, which ApiClient sets in one place (api/timeouts.ts),
  * and fail with the raw errors that failures.ts maps to DockerErrors.
  */
 import type { Readable } from 'node:stream';
-import type { ExchangeRequest } from './http1.js';
+import type { ExchangeRequest, WholeRequest } from './http1.js';
 import type { UpgradeOutcome } from './upgrade.js';
 
 /** Which implementation carried a request: shared keep-alive connections, or a socket of its own. */
@@ -24,6 +25,26 @@ export interface TransportResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: Readable;
+}
+
+/** An ordinary call as it goes out: no half-close, which would need a connection of its own. */
+export type CallRequest = WholeRequest;
+
+/** An ordinary call's answer, its body read to the end. */
+export interface CallResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** Carries ordinary calls over kept-alive connections. */
+export interface CallTransport {
+  readonly kind: TransportKind;
+  /**
+   * Send one call and resolve once its whole answer is in. A call made right after it resolves
+   * reuses its connection.
+   */
+  call(req: CallRequest): Promise<CallResponse>;
 }
 
 /** Sends one request and resolves once the response head is in. */

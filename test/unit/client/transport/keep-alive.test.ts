@@ -4,15 +4,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamDialer } from '../../../../src/client/transport/dial.js';
 import { KeepAliveTransport } from '../../../../src/client/transport/keep-alive.js';
-import type { TransportRequest } from '../../../../src/client/transport/transport.js';
+import type { CallRequest } from '../../../../src/client/transport/transport.js';
 
 const repo = join(import.meta.dirname, '../../../..');
-const get: TransportRequest = { method: 'GET', path: '/x', headers: {}, headersTimeout: 0, idleTimeout: 0 };
+const get: CallRequest = { method: 'GET', path: '/x', headers: {}, headersTimeout: 0, idleTimeout: 0 };
 
 /** How the test server answers the n-th request (0-based) of a connection. */
 type Answer = (socket: Socket, n: number) => void;
@@ -60,18 +59,9 @@ async function server(dir: string, answer: Answer) {
 const ok = (body = 'ok', extra = '') =>
   `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`;
 
-async function text(body: Readable): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const chunk of body) parts.push(chunk as Buffer);
-  return Buffer.concat(parts).toString();
-}
-
-/** One call through the transport, read to its end, and one macrotask for the socket to go back. */
-async function call(transport: KeepAliveTransport, req: TransportRequest = get): Promise<string> {
-  const res = await transport.request(req);
-  const body = await text(res.body);
-  await new Promise((resolve) => setImmediate(resolve));
-  return body;
+/** One call through the transport; the next may follow at once. */
+async function call(transport: KeepAliveTransport, req: CallRequest = get): Promise<string> {
+  return (await transport.call(req)).body.toString();
 }
 
 describe('KeepAliveTransport', () => {
@@ -104,6 +94,18 @@ describe('KeepAliveTransport', () => {
     expect(heads[0]?.toLowerCase()).not.toContain('connection:');
     await transport.close();
     await srv.allClosed();
+    await srv.close();
+  });
+
+  it('reuses the connection for a call made as soon as the previous one resolved', async () => {
+    const srv = await server(dir, (socket, n) => socket.write(ok(`n${n}`)));
+    const transport = new KeepAliveTransport(srv.dial, limits);
+    const bodies: string[] = [];
+    for (let i = 0; i < 4; i++) bodies.push(await call(transport));
+    // The socket comes back a macrotask after each answer; the next call waits for it, not dialing.
+    expect(bodies).toEqual(['n0', 'n1', 'n2', 'n3']);
+    expect(srv.stats).toMatchObject({ connections: 1, requests: 4 });
+    await transport.close();
     await srv.close();
   });
 
@@ -167,7 +169,7 @@ describe('KeepAliveTransport', () => {
     const transport = new KeepAliveTransport(srv.dial, { connections: 1, keepAliveTimeout: 60_000 });
     const first = call(transport);
     const controller = new AbortController();
-    const queued = transport.request({ ...get, signal: controller.signal });
+    const queued = transport.call({ ...get, signal: controller.signal });
     controller.abort();
     await expect(queued).rejects.toMatchObject({ code: 'ABORT_ERR' });
     while (!held) await new Promise((resolve) => setImmediate(resolve));
@@ -197,8 +199,13 @@ describe('KeepAliveTransport', () => {
   it('closes idle sockets after keepAliveTimeout, and on close() once their calls are done', async () => {
     const srv = await server(dir, (socket) => socket.write(ok()));
     const brief = new KeepAliveTransport(srv.dial, { connections: 2, keepAliveTimeout: 50 });
+    // Two sockets parked at once, then one more later: each closes once idle for the timeout.
+    await Promise.all([call(brief), call(brief)]);
+    expect(srv.stats.connections).toBe(2);
+    await srv.allClosed();
     await call(brief);
-    // The server sees the idle connection closed by the client, without close() being called.
+    expect(srv.stats.connections).toBe(3);
+    // The server sees every idle connection closed by the client, without close() being called.
     await srv.allClosed();
     expect(srv.stats.open).toBe(0);
 
@@ -213,7 +220,7 @@ describe('KeepAliveTransport', () => {
     const closing = transport.close().then(() => {
       closed = true;
     });
-    await expect(transport.request(get)).rejects.toMatchObject({ code: 'BERTH_CLIENT_CLOSED' });
+    await expect(transport.call(get)).rejects.toMatchObject({ code: 'BERTH_CLIENT_CLOSED' });
     expect(closed).toBe(false);
     release();
     expect(await inFlight).toBe('late');
@@ -230,8 +237,8 @@ describe('KeepAliveTransport', () => {
       `import { KeepAliveTransport } from ${JSON.stringify(join(repo, 'src/client/transport/keep-alive.ts'))};
        import { streamDialer } from ${JSON.stringify(join(repo, 'src/client/transport/dial.ts'))};
        const t = new KeepAliveTransport(streamDialer({ kind: 'unix', socketPath: ${JSON.stringify(srv.path)} }, 1000), { connections: 2, keepAliveTimeout: 600000 });
-       const res = await t.request({ method: 'GET', path: '/x', headers: {}, headersTimeout: 0, idleTimeout: 0 });
-       for await (const chunk of res.body) process.stdout.write(chunk);`,
+       const res = await t.call({ method: 'GET', path: '/x', headers: {}, headersTimeout: 0, idleTimeout: 0 });
+       process.stdout.write(res.body);`,
     );
     // Exits once the call is done, with its socket still kept open for a next call that never comes.
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], {
