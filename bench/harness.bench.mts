@@ -3,7 +3,7 @@
  * - import time of `berth/testing` (the built package) and `testcontainers`, each in fresh Node
  *   processes;
  * - one Redis container from `start()` to ready, and 8 started in parallel: berth's GenericContainer
- *   (its port wait), testcontainers' GenericContainer (`Wait.forListeningPorts()`, reaper off, no
+ *   (its port wait, from the built package), testcontainers' GenericContainer (`Wait.forListeningPorts()`, reaper off, no
  *   pull), and a bare create/start/inspect loop with undici that polls `PING` -> `+PONG` on the
  *   published port;
  * - daemon requests per container lifecycle (start to removal), counted by a proxy socket each
@@ -32,8 +32,10 @@ import {
   builtPackage,
   envInt,
   fixed,
+  importBuilt,
   machine,
   median,
+  PACKAGE_ENV,
   repoRoot,
   rotate,
   runJson,
@@ -94,8 +96,11 @@ function socketFromEnv(): string {
   return host.slice('unix://'.length);
 }
 
+type BerthTesting = typeof import('../src/testing/index.js');
+
+/** berth/testing as installed: the built package the parent chose (PACKAGE_ENV). */
 async function berthStarter(image: string): Promise<Starter> {
-  const { GenericContainer, Wait } = await import('../src/testing/index.js');
+  const { GenericContainer, Wait } = await importBuilt<BerthTesting>('testing/index');
   return async () => {
     const container = await new GenericContainer(image)
       .withExposedPorts(PORT)
@@ -424,7 +429,8 @@ async function main(): Promise<void> {
     console.log(
       `testcontainers does not load as installed (${setup.preloadReason}); preloading ${preload.join(' ')}`,
     );
-  // Import times need the built package; without it the container measurements still run.
+  // The berth worker loads the built package too: built (or found) once here, before any worker.
+  process.env[PACKAGE_ENV] ??= (await builtPackage()).dir;
   const all = PARTS === 'all';
   const imports = all
     ? await measureImports(setup).catch((err: Error) => ({ error: err.message }))
