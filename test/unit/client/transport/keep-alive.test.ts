@@ -109,6 +109,21 @@ describe('KeepAliveTransport', () => {
     await srv.close();
   });
 
+  it('times a body that does not come with its head by idleTimeout, and reads one that comes later', async () => {
+    const srv = await server(dir, (socket, n) => {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nabc');
+      // The first answer is finished a macrotask later; the second never is.
+      if (n === 0) setImmediate(() => socket.write('def'));
+    });
+    const transport = new KeepAliveTransport(srv.dial, limits);
+    expect(await call(transport, { ...get, idleTimeout: 60_000 })).toBe('abcdef');
+    await expect(call(transport, { ...get, idleTimeout: 100 })).rejects.toMatchObject({
+      code: 'BERTH_BODY_TIMEOUT',
+    });
+    await transport.close();
+    await srv.close();
+  });
+
   it('dials again after an answer that closes the connection, said or done', async () => {
     const saysClose = await server(dir, (socket) => socket.write(ok('ok', 'Connection: close\r\n')));
     const saying = new KeepAliveTransport(saysClose.dial, limits);
