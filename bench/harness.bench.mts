@@ -12,7 +12,7 @@
  * at a time, so rounds interleave the clients and none shares a heap or a connection pool. After
  * each start, one `PING` checks the container really is ready (a wait that returned early shows).
  *
- *   npx tsx bench/harness.bench.mts          (BENCH_HARNESS_ROUNDS=3, BENCH_SINGLE_ROUNDS=9,
+ *   npx tsx bench/harness.bench.mts          (BENCH_HARNESS_ROUNDS=3, BENCH_SINGLE_ROUNDS=9, BENCH_FIRST_ROUNDS=3,
  *                                             BENCH_IMPORT_ROUNDS=5, BENCH_HARNESS_PARTS=all)
  * BENCH_HARNESS_PARTS=starts measures only the container starts (no import times, no request count).
  */
@@ -47,6 +47,11 @@ import {
 const ROUNDS = envInt('BENCH_HARNESS_ROUNDS', 3);
 /** One container is a few hundred ms and noisy under load: more rounds of it, interleaved alike. */
 const SINGLE_ROUNDS = envInt('BENCH_SINGLE_ROUNDS', 9);
+/**
+ * Sets of fresh workers whose first container is timed, the clients' order rotated from set to set:
+ * one first container per client is one sample, and whoever goes first meets a colder daemon.
+ */
+const FIRST_ROUNDS = envInt('BENCH_FIRST_ROUNDS', 3);
 const PARTS = process.env.BENCH_HARNESS_PARTS ?? 'all';
 const IMPORT_ROUNDS = envInt('BENCH_IMPORT_ROUNDS', 5);
 const PARALLEL = 8;
@@ -362,13 +367,30 @@ async function settled(counter: RequestCounter): Promise<string[]> {
   }
 }
 
+/** The first container of fresh workers: per client, its samples and their median. */
+async function measureFirstStarts(setup: Setup) {
+  const samples: Record<string, number[]> = Object.fromEntries(CLIENTS.map((client) => [client, []]));
+  for (let round = 0; round < FIRST_ROUNDS; round++) {
+    const workers = await spawnWorkers(setup, `unix://${SOCKET}`);
+    try {
+      for (const client of rotate(CLIENTS, round))
+        samples[client]!.push((await workers[client]!.start(1)).ms);
+    } finally {
+      await Promise.all(Object.values(workers).map((w) => w.close()));
+    }
+  }
+  const ms = Object.fromEntries(Object.entries(samples).map(([client, all]) => [client, median(all)]));
+  return { ms, samples };
+}
+
 async function measureStarts(setup: Setup) {
+  const first = await measureFirstStarts(setup);
   const workers = await spawnWorkers(setup, `unix://${SOCKET}`);
   const empty = () => Object.fromEntries(CLIENTS.map((client) => [client, [] as Timed[]]));
   const samples: Record<string, Record<string, Timed[]>> = { one: empty(), parallel: empty() };
-  const firstMs: Record<string, number> = {};
   try {
-    for (const client of CLIENTS) firstMs[client] = (await workers[client]!.start(1)).ms;
+    // Each worker's own first container, not counted: the rounds below time later ones.
+    for (const client of CLIENTS) await workers[client]!.start(1);
     for (let round = 0; round < Math.max(ROUNDS, SINGLE_ROUNDS); round++) {
       const kinds = [
         ['one', 1, SINGLE_ROUNDS],
@@ -385,7 +407,7 @@ async function measureStarts(setup: Setup) {
   } finally {
     await Promise.all(Object.values(workers).map((w) => w.close()));
   }
-  return { firstMs, one: summarize(samples.one!), parallel: summarize(samples.parallel!) };
+  return { first, one: summarize(samples.one!), parallel: summarize(samples.parallel!) };
 }
 
 function summarize(samples: Record<string, Timed[]>) {
@@ -452,7 +474,8 @@ async function main(): Promise<void> {
       : null,
     imports,
     requests,
-    firstContainerMs: starts.firstMs,
+    firstContainerMs: starts.first.ms,
+    firstContainerSamples: starts.first.samples,
     one: starts.one,
     parallelStarts: starts.parallel,
   };

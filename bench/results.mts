@@ -137,7 +137,9 @@ export interface HarnessResults {
     firstRequests: string[];
     nextRequests: string[];
   }[];
+  /** Per client, the median first container of fresh workers (firstContainerSamples). */
   firstContainerMs: Record<string, number>;
+  firstContainerSamples?: Record<string, number[]>;
   one: StartRow[];
   parallelStarts: StartRow[];
 }

@@ -3,7 +3,7 @@
  * numbers were taken) and the tables of that run. bench/report.mts adds the targets and the date.
  */
 import { find, fixed, stamp, table, times } from './format.mjs';
-import type { LogsCase, Results, StartRow } from './results.mjs';
+import type { HarnessResults, LogsCase, Results, StartRow } from './results.mjs';
 
 /** One section of BENCHMARKS.md over the results file `results`. */
 export interface SectionSpec<K extends keyof Results = keyof Results> {
@@ -32,6 +32,13 @@ const startTable = (rows: StartRow[]) =>
     ]),
   );
 
+/** How many fresh workers the first-container figures are the median of (older runs had one each). */
+const firstSamplesNote = (h: HarnessResults) => {
+  const counts = Object.values(h.firstContainerSamples ?? {}).map((samples) => samples.length);
+  const n = counts.length > 0 ? Math.min(...counts) : 1;
+  return n > 1 ? `median of ${n} fresh workers each, the order rotated` : 'one sample each';
+};
+
 const preloadNote = (p: { file: string; reason: string } | null | undefined) =>
   p
     ? ` testcontainers 12 does not load on this Node as installed (\`${p.reason}\`: its undici 8 needs Node ≥ 22.19); every process that imports it preloads ${p.file}, which resolves its \`undici\` to the undici 7 of this repository (testcontainers uses undici only in its HTTP wait strategy, not used here).`
@@ -43,7 +50,7 @@ const requests = section({
   results: 'requests',
   title: 'Small requests',
   method: (r) =>
-    `Method (bench/requests.bench.mts): one process holds every client: berth (\`new Docker({ socketPath })\`, pool cap ${r?.poolConnections ?? 16} connections, its default), dockerode (docker-modem over Node's http agent), @docker/node-sdk (\`DockerClient.fromDockerHost('unix://…')\`) and a bare undici \`Pool\` on the same socket with berth's cap. A running busybox container is created for the inspects and removed afterwards. Clients take turns call by call (one call each, or one batch of 32 each, in an order rotated every cycle) for rounds of ${r?.roundMs ?? '?'} ms; after two warm-up rounds, ${r?.rounds ?? '?'} rounds give each client's median requests per second and median CPU time this process spent per request (\`process.cpuUsage\` around each turn), and berth ÷ client is the median of the single rounds' ratios, so load that drifts from round to round cancels out. dockerode sends unversioned paths; berth and the bare Pool send \`/v1.41/…\`.`,
+    `Method (bench/requests.bench.mts): one process holds every client: berth (\`new Docker({ socketPath })\`, pool cap ${r?.poolConnections ?? 16} connections, its default, loaded from the built package), dockerode (docker-modem over Node's http agent), @docker/node-sdk (\`DockerClient.fromDockerHost('unix://…')\`) and a bare undici \`Pool\` on the same socket with berth's cap. A running busybox container is created for the inspects and removed afterwards. Clients take turns call by call (one call each, or one batch of 32 each, in an order rotated every cycle) for rounds of ${r?.roundMs ?? '?'} ms; after two warm-up rounds, ${r?.rounds ?? '?'} rounds give each client's median requests per second and median CPU time this process spent per request (\`process.cpuUsage\` around each turn), and berth ÷ client is the median of the single rounds' ratios, so load that drifts from round to round cancels out. dockerode sends unversioned paths; berth and the bare Pool send \`/v1.41/…\`.`,
   body: (r) => [
     ...r.results.map(
       (c) =>
@@ -160,7 +167,7 @@ const harness = section({
   results: 'harness',
   title: 'Harness',
   method: (h) =>
-    `Method (bench/harness.bench.mts): import time is \`performance.now()\` around \`await import(…)\` in a fresh \`node\` process, berth from the built package, one warm-up then ${h?.importRounds ?? '?'} interleaved rounds. Containers: the Redis fixture image (\`${h?.image ?? '?'}\`, local only) started by berth's \`GenericContainer\` with \`Wait.forListeningPorts()\`, by testcontainers' \`GenericContainer\` with \`Wait.forListeningPorts()\`, \`TESTCONTAINERS_RYUK_DISABLED=true\` and a pull policy that never pulls, and by a bare loop (undici Pool: create, start, inspect for the port, then a TCP connect plus \`PING\` → \`+PONG\` every 25 ms). Each client runs in a worker process of its own, driven one command at a time; the time is from the call to ready, after which one \`PING\` checks the container really answers, and the container is removed (not timed). The first container of each worker (client set-up; for berth, the session and its watchdog process) is reported apart; then ${h?.singleRounds ?? h?.rounds ?? '?'} rounds of one container and ${h?.rounds ?? '?'} of ${h?.parallel ?? 8} in parallel, interleaved. Daemon requests are counted by a unix-socket proxy in front of the daemon.${preloadNote(h?.testcontainersPreload)}`,
+    `Method (bench/harness.bench.mts): import time is \`performance.now()\` around \`await import(…)\` in a fresh \`node\` process, berth from the built package, one warm-up then ${h?.importRounds ?? '?'} interleaved rounds. Containers: the Redis fixture image (\`${h?.image ?? '?'}\`, local only) started by berth's \`GenericContainer\` with \`Wait.forListeningPorts()\`, by testcontainers' \`GenericContainer\` with \`Wait.forListeningPorts()\`, \`TESTCONTAINERS_RYUK_DISABLED=true\` and a pull policy that never pulls, and by a bare loop (undici Pool: create, start, inspect for the port, then a TCP connect plus \`PING\` → \`+PONG\` every 25 ms). Each client runs in a worker process of its own, driven one command at a time; the time is from the call to ready, after which one \`PING\` checks the container really answers, and the container is removed (not timed). The first container of a fresh worker (client set-up; for berth, the session and its watchdog process) is reported apart, the median over ${h?.firstContainerSamples ? "several sets of fresh workers, the clients' order rotated from set to set" : 'one worker per client'}; then ${h?.singleRounds ?? h?.rounds ?? '?'} rounds of one container and ${h?.rounds ?? '?'} of ${h?.parallel ?? 8} in parallel, interleaved. Daemon requests are counted by a unix-socket proxy in front of the daemon.${preloadNote(h?.testcontainersPreload)}`,
   body: (h) => [
     '### Import time',
     'rows' in h.imports
@@ -174,7 +181,7 @@ const harness = section({
       : `Import times not measured: ${h.imports.error}`,
     '### One Redis container, start to ready',
     startTable(h.one),
-    `First container of each fresh worker (one sample each): ${Object.entries(h.firstContainerMs)
+    `First container of a fresh worker (${firstSamplesNote(h)}): ${Object.entries(h.firstContainerMs)
       .map(([client, ms]) => `${client} ${fixed(ms, 0)} ms`)
       .join('; ')}.`,
     `### ${h.parallel} Redis containers in parallel, until all are ready`,
