@@ -28,7 +28,8 @@ export interface RabbitMqVhost extends AsyncDisposable {
  * RabbitMQ, configured like the official image (`rabbitmq:4-management` unless another image is
  * given): RABBITMQ_DEFAULT_USER and RABBITMQ_DEFAULT_PASS (default test/test). `createVhost()` needs
  * the management plugin of the -management tags. Ready when the broker answers the AMQP 0-9-1
- * protocol header with Connection.Start.
+ * protocol header with Connection.Start; the broker starts its plugins (the management API among
+ * them) before its AMQP listener, so `createVhost()` needs no wait of its own.
  */
 export class RabbitMqContainer extends GenericContainer<StartedRabbitMqContainer> {
   #username = 'test';
