@@ -14,7 +14,7 @@ import {
 } from '../transport/failures.js';
 import type { Upload } from '../transport/http1.js';
 import { type KeepAliveLimits, KeepAliveTransport } from '../transport/keep-alive.js';
-import { PoolTransport } from '../transport/pool.js';
+import { connectionReleased, PoolTransport } from '../transport/pool.js';
 import { SocketTransport } from '../transport/socket.js';
 import type {
   CallResponse,
@@ -264,10 +264,8 @@ export class ApiClient {
 
   /** One attempt of an ordinary call: through the call transport, its answer read whole and decoded. */
   readonly #callOnce: Attempt<JsonResponse<unknown>> = async (template, given, { path, request }) => {
-    // A shared connection cannot be half-closed: there a half-close cancels like the signal.
-    const req = given.halfClose
-      ? { ...given, signal: anySignal(given.signal, given.halfClose), halfClose: undefined }
-      : given;
+    // A shared connection cannot be half-closed.
+    const req = halfCloseAsCancel(given);
     const transport = this.#calls;
     const trace = traceRequest(request, path, 'json', transport.kind);
     let res: CallResponse;
@@ -287,11 +285,8 @@ export class ApiClient {
   /** One attempt of a stream: through the stream transport, its body handed to the caller. */
   readonly #streamOnce: Attempt<RawResponse> = async (template, given, { path, request }) => {
     const transport = this.#streams;
-    // A pool cannot half-close one of its connections: there a half-close cancels like the signal.
-    const req =
-      given.halfClose && transport.pooled
-        ? { ...given, signal: anySignal(given.signal, given.halfClose), halfClose: undefined }
-        : given;
+    // A pool cannot half-close one of its connections.
+    const req = transport.pooled ? halfCloseAsCancel(given) : given;
     const trace = traceRequest(request, path, 'stream', transport.kind);
     let res: TransportResponse;
     try {
@@ -353,15 +348,6 @@ function versioned(
     ? { method: unversioned.method, path: `/v${version}${unversioned.path}` }
     : unversioned;
   return { path: request.path + encodeQuery(query), request };
-}
-
-/**
- * undici's pool hands a connection on one macrotask after its response ends. Waiting that long
- * after an error answer lets the next call reuse it instead of dialing another socket, which over
- * ssh:// means another ssh process.
- */
-function connectionReleased(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
@@ -459,6 +445,12 @@ function readAll(body: Readable): Promise<string> {
       resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')),
     );
   });
+}
+
+/** The request with its half-close turned into a cancel, for a connection that cannot be half-closed. */
+function halfCloseAsCancel(req: UntypedRequest): UntypedRequest {
+  if (!req.halfClose) return req;
+  return { ...req, signal: anySignal(req.signal, req.halfClose), halfClose: undefined };
 }
 
 function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {

@@ -29,9 +29,7 @@ export class PoolTransport implements UpgradingTransport, CallTransport {
   async call(req: CallRequest): Promise<CallResponse> {
     const res = await this.#dispatch(req);
     const body = Buffer.from(await res.body.arrayBuffer());
-    // The pool hands a connection on one macrotask after its response ends: a call made before
-    // would open another (over ssh://, another ssh process).
-    await new Promise((resolve) => setImmediate(resolve));
+    await connectionReleased();
     return { status: res.statusCode, headers: res.headers, body };
   }
 
@@ -78,4 +76,13 @@ function undiciBody(body: Upload | undefined): string | Uint8Array | Readable | 
   )
     return body;
   return Readable.from(body, { objectMode: false });
+}
+
+/**
+ * undici's pool hands a connection on one macrotask after its response ends. Waiting that long
+ * after reading a body lets the next call reuse it instead of dialing another socket, which over
+ * ssh:// means another ssh process.
+ */
+export function connectionReleased(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
