@@ -99,7 +99,6 @@ function send(socket: Socket, req: ExchangeRequest, reuse: Reuse | undefined): P
     req.halfClose?.addEventListener('abort', halfClose, { once: true });
     socket.once('close', forget);
   }
-  // Once switched, the socket (and reacting to the signal) is the caller's.
   const handBack = reuse
     ? () => {
         if (!sent) return false;
@@ -111,6 +110,7 @@ function send(socket: Socket, req: ExchangeRequest, reuse: Reuse | undefined): P
         return true;
       }
     : undefined;
+  // Once switched, the socket (and reacting to the signal) is the caller's: forget on upgrade.
   const response = readResponse(socket, req, forget, handBack);
   const { body } = req;
   const head = requestHead(req, reuse !== undefined);
@@ -199,8 +199,6 @@ function readResponse(
     let head: Buffer | undefined;
     let decoder: BodyDecoder | undefined;
     let body: Readable | undefined;
-    /** Set once the socket went on to another exchange: nothing here may touch it again. */
-    let released = false;
     /** Whether the socket's idle timer runs for this body. */
     let idleTimed = false;
     const headTimer =
@@ -276,8 +274,8 @@ function readResponse(
           // The daemon's close often arrives right behind its answer: the socket is handed on only
           // once the reads already due have run, so that a connection the daemon ended is not reused.
           setImmediate(() => {
-            released = !socket.destroyed && !socket.readableEnded && handOn();
-            if (released) detach();
+            // Once handed on, the socket is another exchange's: only the listeners come off it.
+            if (!socket.destroyed && !socket.readableEnded && handOn()) detach();
             else socket.end();
           });
         },
