@@ -51,8 +51,11 @@ export async function retryUntilReady<T>(
   delays: RetryDelays = HOST_PROBE_DELAYS,
   nudges?: Nudges,
 ): Promise<T> {
-  let restarted = performance.now();
-  let schedule = retryDelays(delays, () => performance.now() - restarted);
+  const fromNow = () => {
+    const started = performance.now();
+    return retryDelays(delays, () => performance.now() - started);
+  };
+  let schedule = fromNow();
   const pause = new Pause();
   const unsubscribe = nudges?.(pause.nudge);
   try {
@@ -64,10 +67,7 @@ export async function retryUntilReady<T>(
       } catch (err) {
         if (!(err instanceof RetryLater)) throw err;
       }
-      if (await pause.sleep(schedule.next().value as number, signal)) {
-        restarted = performance.now();
-        schedule = retryDelays(delays, () => performance.now() - restarted);
-      }
+      if (await pause.sleep(schedule.next().value as number, signal)) schedule = fromNow();
     }
   } finally {
     unsubscribe?.();
