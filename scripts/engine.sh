@@ -63,7 +63,9 @@ start_dockerd() {
     say "starting dockerd (log: $LOG)"
     mkdir -p "$(dirname "$LOG")"
     # From /: a daemon keeps its working directory, which the checkout that started it may remove.
-    (cd / && exec setsid nohup dockerd --host "unix://$SOCKET" >"$LOG" 2>&1 </dev/null) &
+    # DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: swarm tasks run the image the node has instead of first
+    # asking its registry (Docker Hub for the test images' names) for a newer one.
+    (cd / && DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 exec setsid nohup dockerd --host "unix://$SOCKET" >"$LOG" 2>&1 </dev/null) &
   fi
   for _ in $(seq 1 150); do
     ping_daemon && { say "ready"; return 0; }

@@ -5,6 +5,8 @@
 #                          (DOCKER_HOST, NETNS, ENGINE_VERSION, ENGINE_API_VERSION) on stdout
 #   engines.sh down NAME   stop NAME and remove everything `up` made except the downloaded .deb files
 #   engines.sh list        every NAME and whether it answers
+#   engines.sh health NAME whether NAME still answers and its daemons still run; when not, the
+#                          last lines of their logs (on stderr), and exit code 1
 #
 # NAME is docker-20.10 (the main engine, scripts/engine.sh), docker-26 (Debian trixie's docker.io),
 # docker-28 (sid's docker.io and containerd) or podman-4 (bookworm's podman).
@@ -31,7 +33,7 @@ die() {
 }
 
 usage() {
-  say "usage: engines.sh up NAME | down NAME | list   (NAME: ${ENGINES[*]})"
+  say "usage: engines.sh up NAME | down NAME | health NAME | list   (NAME: ${ENGINES[*]})"
   exit 2
 }
 
@@ -268,7 +270,9 @@ start_dockerd() {
   echo '{}' >"$RUNDIR/daemon.json" # never /etc/docker/daemon.json, which belongs to the main engine
   mkdir -p "$DIR/docker" "$RUNDIR/exec"
   # dockerd writes its pid file itself, and refuses to start when the file names a live process.
-  spawn "$RUNDIR/dockerd.log" "" env PATH="$DAEMON_PATH" dockerd \
+  # DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: a swarm task runs the image the node has; without it
+  # every task first asks the image's registry (Docker Hub for the fixtures' names) for a newer one.
+  spawn "$RUNDIR/dockerd.log" "" env PATH="$DAEMON_PATH" DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 dockerd \
     --config-file "$RUNDIR/daemon.json" --containerd "$RUNDIR/containerd/containerd.sock" \
     --data-root "$DIR/docker" --exec-root "$RUNDIR/exec" --pidfile "$RUNDIR/dockerd.pid" \
     -H "unix://$SOCKET" --bridge berth0 --default-address-pool "base=$POOL,size=24" \
@@ -476,6 +480,45 @@ list() {
   done
 }
 
+# The daemons behind the described engine as "pid-file mark log" lines.
+daemons_of() {
+  case "$KIND" in
+    main) echo "/var/run/docker.pid dockerd ${BERTH_ENGINE_LOG:-/var/log/berth-dockerd.log}" ;;
+    docker)
+      echo "$RUNDIR/containerd.pid $RUNDIR/containerd.toml $RUNDIR/containerd.log"
+      echo "$RUNDIR/dockerd.pid $SOCKET $RUNDIR/dockerd.log"
+      ;;
+    podman) echo "$RUNDIR/podman.pid $SOCKET $RUNDIR/podman.log" ;;
+  esac
+}
+
+# After a failed run: did the engine itself go away? Names each daemon that is gone and shows the
+# end of its log (a Go panic's trace is there), so a crash is told apart from a failing test.
+health() {
+  describe "$1"
+  [ "$KIND" != main ] || SOCKET=${MAIN_HOST#unix://}
+  local answers=0 gone=0 pidfile mark log last_log=
+  ping_socket "$SOCKET" || answers=1
+  while read -r pidfile mark log; do
+    last_log=$log
+    if [ -f "$pidfile" ] && ! running "$pidfile" "$mark"; then
+      say "$NAME: $(basename "$log" .log) is no longer running; last lines of $log:"
+      tail -40 "$log" >&2 || true
+      gone=1
+    fi
+  done < <(daemons_of)
+  if [ "$answers" = 0 ]; then
+    say "$NAME answers on $SOCKET"
+  else
+    say "$NAME does not answer on $SOCKET"
+    if [ "$gone" = 0 ] && [ -f "$last_log" ]; then
+      say "last lines of $last_log:"
+      tail -40 "$last_log" >&2
+    fi
+  fi
+  [ "$answers" = 0 ] && [ "$gone" = 0 ]
+}
+
 [ "$(id -u)" = 0 ] || die "run as root: engines live in network namespaces"
 case "${1:-}" in
   up | down)
@@ -488,5 +531,9 @@ case "${1:-}" in
     "$1" "$2"
     ;;
   list) list ;;
+  health)
+    [ $# = 2 ] || usage
+    health "$2"
+    ;;
   *) usage ;;
 esac

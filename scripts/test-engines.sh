@@ -46,7 +46,13 @@ run_suite() {
 failed=()
 for run in "${RUNS[@]}"; do
   started=$SECONDS
-  if run_suite "$run"; then status=passed; else status=FAILED; failed+=("$run"); fi
+  if run_suite "$run"; then
+    status=passed
+  else
+    status=FAILED
+    failed+=("$run")
+    bash scripts/engines.sh health "${run%@*}" || true
+  fi
   say "$run: $status in $((SECONDS - started)) s"
 done
 npx tsx scripts/compatibility.mts "$REPORTS" || true

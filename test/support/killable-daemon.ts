@@ -154,7 +154,8 @@ async function spawnIn(netns: string, command: string[], log: string, path: stri
   // nsenter execs the command: the child's pid is the program's, so a signal to it reaches it.
   const child = spawn('nsenter', [`--net=/var/run/netns/${netns}`, ...command], {
     stdio: ['ignore', handle.fd, handle.fd],
-    env: { ...process.env, PATH: path },
+    // Swarm tasks run the image the node has rather than first asking its registry for a newer one.
+    env: { ...process.env, PATH: path, DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: '1' },
   });
   const spawned = once(child, 'spawn');
   // The child holds its own copy of the descriptor.
