@@ -12,6 +12,8 @@ import { getSession } from '../../../src/testing/reaper/reaper.js';
 import { engineSocket } from '../../support/engine.js';
 
 const { busybox } = inject('images');
+/** A registry address on loopback where nothing listens. */
+const REFUSING_REGISTRY = '127.0.0.1:1';
 const docker = Docker.fromEnv();
 let dir: string;
 
@@ -176,15 +178,22 @@ describe('GenericContainer.start', () => {
   });
 
   it('pulls a missing image by default, and every time with pull policy always', async () => {
-    const missing = (await new GenericContainer('berth-test/absent:1')
-      .start()
-      .catch((e) => e)) as StartupError;
-    expect(missing.awaited).toBe('pulling berth-test/absent:1');
-    const always = (await new GenericContainer(busybox)
-      .withPullPolicy('always')
-      .start()
-      .catch((e) => e)) as StartupError;
-    expect(always.awaited).toBe(`pulling ${busybox}`);
+    // Both names point at a registry on loopback where nothing listens: the pull is refused at once,
+    // and nothing reaches for Docker Hub.
+    const absent = `${REFUSING_REGISTRY}/berth-test/absent:1`;
+    const missing = (await new GenericContainer(absent).start().catch((e) => e)) as StartupError;
+    expect(missing.awaited).toBe(`pulling ${absent}`);
+    const present = `${REFUSING_REGISTRY}/berth-test/busybox:pull-always`;
+    await docker.images.tag(busybox, present);
+    try {
+      const always = (await new GenericContainer(present)
+        .withPullPolicy('always')
+        .start()
+        .catch((e) => e)) as StartupError;
+      expect(always.awaited).toBe(`pulling ${present}`);
+    } finally {
+      await docker.images.remove(present);
+    }
   });
 
   it('builds from a Dockerfile, honouring .dockerignore', async () => {
