@@ -21,6 +21,7 @@ const WHOLE_PACKAGE: Record<string, string> = {
   'bench-targets.test.ts': 'bench/targets.mts, the data table behind BENCHMARKS.md',
   'bench-report.test.ts': "bench/report.mts's header: which sections a run measured, and when",
   'compatibility.test.ts': 'scripts/compatibility.mts, the engine table of docs/compatibility.md',
+  'off-loopback.test.ts': "scripts/off-loopback.sh, CI's check that the tests stayed on loopback",
   'properties.budget.test.ts': 'the case budget shared by every *.properties.test.ts',
 };
 
