@@ -2,6 +2,10 @@
 # Make sure a Docker engine answers, installing and starting one on Debian when needed.
 # Idempotent: when the daemon already answers and the test packages are present it returns at once.
 #
+# Usage: engine.sh [--restart]
+#   --restart   stop a dockerd this script's pid file names first, so the engine is this caller's own
+#               (CI: one an earlier session left running may be ended under it)
+#
 # Environment:
 #   DOCKER_HOST            use this daemon if it answers (unix:// or tcp://)
 #   BERTH_ENGINE_LOG       dockerd log file (default /var/log/berth-dockerd.log)
@@ -57,7 +61,8 @@ start_dockerd() {
   for pidfile in /var/run/docker.pid /run/docker/containerd/containerd.pid; do
     if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then rm -f "$pidfile"; fi
   done
-  if pgrep -x dockerd >/dev/null; then
+  # The main dockerd by its pid file: other dockerds (engines.sh's, the tests' own) may run beside it.
+  if [ -f /var/run/docker.pid ]; then
     say "dockerd is running but does not answer yet"
   else
     say "starting dockerd (log: $LOG)"
@@ -76,7 +81,23 @@ start_dockerd() {
   exit 1
 }
 
+# SIGTERM to the main dockerd and wait for it to go (it stops its containers and containerd).
+stop_dockerd() {
+  local pid
+  pid=$(cat /var/run/docker.pid 2>/dev/null) || return 0
+  kill -0 "$pid" 2>/dev/null || return 0
+  say "stopping dockerd ($pid) to start it anew"
+  kill "$pid"
+  for _ in $(seq 1 300); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.2
+  done
+  say "dockerd ($pid) did not stop within 60 s"
+  exit 1
+}
+
 main() {
+  if [ "${1:-}" = --restart ]; then stop_dockerd; fi
   if [ -n "${DOCKER_HOST:-}" ] && ping_daemon "$DOCKER_HOST"; then
     [ -z "$(missing_packages)" ] || install_packages
     return 0
