@@ -66,6 +66,7 @@ const resourceHelpers = [
   'versioned',
   'top',
   'removal-wait',
+  'exit-race',
 ];
 
 /**

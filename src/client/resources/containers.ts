@@ -10,6 +10,7 @@ import type { TerminalSize } from '../streams/hijack/session.js';
 import { JsonStream } from '../streams/json-stream.js';
 import { decodeOutput, type Framing, framingFromContentType, OutputStream } from '../streams/output.js';
 import { createOrUndo } from './create-or-undo.js';
+import { inspectThroughExitRace } from './exit-race.js';
 import { untilRemoved } from './removal-wait.js';
 import { splitTopColumns } from './top.js';
 import {
@@ -123,7 +124,9 @@ export class Containers {
   inspect(id: string, options?: ContainerInspectOptions): Promise<ContainerInspectInfo> {
     checkBag(options, allowed.inspect);
     const [query, signal] = splitSignal(options);
-    return this.api.get('/containers/{id}/json', { path: { id }, query, signal });
+    return inspectThroughExitRace(() =>
+      this.api.get('/containers/{id}/json', { path: { id }, query, signal }),
+    );
   }
 
   /** Resolves true when the container started, false when it was already running (HTTP 304). */
